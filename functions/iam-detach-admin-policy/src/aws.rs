@@ -1,0 +1,218 @@
+//! The port over IAM (and AWS Config, for role ids) that the function needs,
+//! and its SDK adapter.
+//!
+//! The only file of this package that imports `aws_sdk_iam` and `aws_sdk_config`.
+//! Normalises once: IAM's URL-encoded trust policy is decoded; `NoSuchEntity` is
+//! not found on reads and "already detached" on detach. It must not decide
+//! whether a role may be changed.
+
+use std::future::Future;
+
+use aws_sdk_config::types::ResourceType;
+use remediation_shared::{AwsError, AwsErrorKind};
+
+/// What the function knows of a role after reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleInfo {
+    /// The role's ARN.
+    pub arn: String,
+    /// The role's path.
+    pub path: String,
+    /// The trust policy, decoded to plain JSON.
+    pub trust_policy: String,
+    /// The role's tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// The result of a detach call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// The policy was attached and is now detached.
+    Detached,
+    /// The policy was not attached (`NoSuchEntity`).
+    WasNotAttached,
+}
+
+/// What the function needs from IAM and AWS Config.
+pub trait RolePolicies: Send + Sync {
+    /// The name of the role with this unique id, `None` when no role has it.
+    fn role_name_for_id(
+        &self,
+        role_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
+    /// The role; not found when it does not exist.
+    fn role(&self, name: &str) -> impl Future<Output = Result<RoleInfo, AwsError>> + Send;
+    /// ARNs of the managed policies attached to the role.
+    fn attached_policies(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    /// Detaches one managed policy.
+    fn detach(
+        &self,
+        name: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<Detached, AwsError>> + Send;
+}
+
+/// The IAM and Config adapter.
+#[derive(Debug, Clone)]
+pub struct IamAdapter {
+    iam: aws_sdk_iam::Client,
+    config: aws_sdk_config::Client,
+}
+
+impl IamAdapter {
+    /// Wraps clients built once at start-up.
+    pub fn new(iam: aws_sdk_iam::Client, config: aws_sdk_config::Client) -> Self {
+        IamAdapter { iam, config }
+    }
+
+    async fn role_name_from_config(&self, role_id: &str) -> Result<Option<String>, AwsError> {
+        let out = self
+            .config
+            .list_discovered_resources()
+            .resource_type(ResourceType::Role)
+            .resource_ids(role_id)
+            .include_deleted_resources(false)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListDiscoveredResources", &e))?;
+        Ok(out
+            .resource_identifiers()
+            .iter()
+            .find(|r| r.resource_id() == Some(role_id))
+            .and_then(|r| r.resource_name())
+            .map(str::to_owned))
+    }
+
+    async fn role_name_from_list(&self, role_id: &str) -> Result<Option<String>, AwsError> {
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .iam
+                .list_roles()
+                .set_marker(marker.take())
+                .max_items(1000)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListRoles", &e))?;
+            if let Some(role) = out.roles().iter().find(|r| r.role_id() == role_id) {
+                return Ok(Some(role.role_name().to_owned()));
+            }
+            match out.marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
+                _ => return Ok(None),
+            }
+        }
+    }
+}
+
+/// Decodes a trust policy as IAM returns it (URL-encoded JSON); plain JSON is kept as is.
+pub fn decode_policy(document: &str) -> String {
+    if document.trim_start().starts_with('{') {
+        return document.to_owned();
+    }
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| document.to_owned())
+}
+
+fn not_found_if_no_entity(err: AwsError) -> AwsError {
+    if err.code == "NoSuchEntity" {
+        err.into_not_found()
+    } else {
+        err
+    }
+}
+
+impl RolePolicies for IamAdapter {
+    async fn role_name_for_id(&self, role_id: &str) -> Result<Option<String>, AwsError> {
+        // Config knows the id-to-name mapping in one call; when it cannot answer
+        // (not recording roles, not yet recorded, no permission), list the roles.
+        match self.role_name_from_config(role_id).await {
+            Ok(Some(name)) => return Ok(Some(name)),
+            Ok(None) => tracing::info!(
+                role_id,
+                "AWS Config does not know this role id; listing roles"
+            ),
+            Err(e) if e.kind == AwsErrorKind::AccessDenied || e.kind == AwsErrorKind::Other => {
+                tracing::warn!(role_id, error = %e, "AWS Config lookup failed; listing roles")
+            }
+            Err(e) => return Err(e),
+        }
+        self.role_name_from_list(role_id).await
+    }
+
+    async fn role(&self, name: &str) -> Result<RoleInfo, AwsError> {
+        let out = self
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| not_found_if_no_entity(AwsError::from_sdk("GetRole", &e)))?;
+        let role = out.role().ok_or_else(|| {
+            AwsError::new("GetRole", "NoSuchEntity", "GetRole returned no role", None)
+                .into_not_found()
+        })?;
+        Ok(RoleInfo {
+            arn: role.arn().to_owned(),
+            path: role.path().to_owned(),
+            trust_policy: decode_policy(role.assume_role_policy_document().unwrap_or_default()),
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        })
+    }
+
+    async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        let mut arns = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    not_found_if_no_entity(AwsError::from_sdk("ListAttachedRolePolicies", &e))
+                })?;
+            arns.extend(
+                out.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+            match out.marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
+                _ => return Ok(arns),
+            }
+        }
+    }
+
+    async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {
+        match self
+            .iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Detached::Detached),
+            Err(e) => {
+                let err = AwsError::from_sdk("DetachRolePolicy", &e);
+                if err.code == "NoSuchEntity" {
+                    Ok(Detached::WasNotAttached)
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The port over S3 that the function needs, and its SDK adapter.
+//!
+//! The only file of this package that imports `aws_sdk_s3`. Normalises errors
+//! once: a missing Block Public Access configuration reads as all off, a missing
+//! tag set as no tags, `NoSuchBucket` as not found. It must not decide anything.
+
+use std::future::Future;
+
+use aws_sdk_s3::types::PublicAccessBlockConfiguration;
+use aws_sdk_s3::Client;
+use remediation_shared::{AwsError, PublicAccessFlags};
+
+/// What the function needs from S3.
+pub trait BucketPublicAccess: Send + Sync {
+    /// The bucket's settings; `None` when it has no configuration.
+    fn public_access_block(
+        &self,
+        bucket: &str,
+    ) -> impl Future<Output = Result<Option<PublicAccessFlags>, AwsError>> + Send;
+    /// The bucket's tags; empty when it has none.
+    fn tags(
+        &self,
+        bucket: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    /// Writes the settings.
+    fn put_public_access_block(
+        &self,
+        bucket: &str,
+        flags: PublicAccessFlags,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// The S3 adapter.
+#[derive(Debug, Clone)]
+pub struct S3Adapter {
+    client: Client,
+}
+
+impl S3Adapter {
+    /// Wraps a client built once at start-up.
+    pub fn new(client: Client) -> Self {
+        S3Adapter { client }
+    }
+}
+
+fn not_found_if_no_bucket(err: AwsError) -> AwsError {
+    if err.code == "NoSuchBucket" {
+        err.into_not_found()
+    } else {
+        err
+    }
+}
+
+impl BucketPublicAccess for S3Adapter {
+    async fn public_access_block(
+        &self,
+        bucket: &str,
+    ) -> Result<Option<PublicAccessFlags>, AwsError> {
+        match self
+            .client
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .public_access_block_configuration()
+                .map(|c| PublicAccessFlags {
+                    block_public_acls: c.block_public_acls().unwrap_or(false),
+                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                    block_public_policy: c.block_public_policy().unwrap_or(false),
+                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+                })),
+            Err(e) => {
+                let err = AwsError::from_sdk("GetPublicAccessBlock", &e);
+                if err.code == "NoSuchPublicAccessBlockConfiguration" {
+                    Ok(None)
+                } else {
+                    Err(not_found_if_no_bucket(err))
+                }
+            }
+        }
+    }
+
+    async fn tags(&self, bucket: &str) -> Result<Vec<(String, String)>, AwsError> {
+        match self.client.get_bucket_tagging().bucket(bucket).send().await {
+            Ok(out) => Ok(out
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()),
+            Err(e) => {
+                let err = AwsError::from_sdk("GetBucketTagging", &e);
+                if err.code == "NoSuchTagSet" {
+                    Ok(Vec::new())
+                } else {
+                    Err(not_found_if_no_bucket(err))
+                }
+            }
+        }
+    }
+
+    async fn put_public_access_block(
+        &self,
+        bucket: &str,
+        flags: PublicAccessFlags,
+    ) -> Result<(), AwsError> {
+        let config = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(flags.block_public_acls)
+            .ignore_public_acls(flags.ignore_public_acls)
+            .block_public_policy(flags.block_public_policy)
+            .restrict_public_buckets(flags.restrict_public_buckets)
+            .build();
+        self.client
+            .put_public_access_block()
+            .bucket(bucket)
+            .public_access_block_configuration(config)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| not_found_if_no_bucket(AwsError::from_sdk("PutPublicAccessBlock", &e)))
+    }
+}

@@ -1,0 +1,170 @@
+//! The port over EC2 that the function needs, and its SDK adapter.
+//!
+//! The only file of this package that imports `aws_sdk_ec2`. Normalises errors
+//! once: `InvalidGroup.NotFound` and `InvalidSecurityGroupRuleId.NotFound` are
+//! not found. Revokes by rule id only: revoking by `IpPermissions` fails as a
+//! whole in non-default VPCs when one permission does not match exactly. It must
+//! not decide which rules to revoke.
+
+use std::future::Future;
+
+use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
+use aws_sdk_ec2::Client;
+use remediation_shared::AwsError;
+
+use crate::plan::{Rule, Source};
+
+/// What the function needs from EC2.
+pub trait SecurityGroupRules: Send + Sync {
+    /// The group's tags; not found when the group does not exist.
+    fn group_tags(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    /// All rules of the group (ingress and egress), one per source.
+    fn rules(&self, group_id: &str) -> impl Future<Output = Result<Vec<Rule>, AwsError>> + Send;
+    /// Revokes these ingress rules in one call; not found when one of them no longer exists.
+    fn revoke(
+        &self,
+        group_id: &str,
+        rule_ids: &[String],
+    ) -> impl Future<Output = Result<Revoked, AwsError>> + Send;
+}
+
+/// The result of a revoke call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    /// The rule ids EC2 says it revoked; `None` when the response does not list them.
+    pub rule_ids: Option<Vec<String>>,
+}
+
+/// The EC2 adapter.
+#[derive(Debug, Clone)]
+pub struct Ec2Adapter {
+    client: Client,
+}
+
+impl Ec2Adapter {
+    /// Wraps a client built once at start-up.
+    pub fn new(client: Client) -> Self {
+        Ec2Adapter { client }
+    }
+}
+
+fn normalise(err: AwsError) -> AwsError {
+    match err.code.as_str() {
+        "InvalidGroup.NotFound"
+        | "InvalidSecurityGroupRuleId.NotFound"
+        | "InvalidSecurityGroupId.NotFound" => err.into_not_found(),
+        _ => err,
+    }
+}
+
+impl From<&SecurityGroupRule> for Rule {
+    fn from(r: &SecurityGroupRule) -> Self {
+        let source = if let Some(c) = r.cidr_ipv4().or(r.cidr_ipv6()) {
+            Source::Cidr(c.to_owned())
+        } else if let Some(g) = r.referenced_group_info().and_then(|g| g.group_id()) {
+            Source::Group(g.to_owned())
+        } else if let Some(p) = r.prefix_list_id() {
+            Source::PrefixList(p.to_owned())
+        } else {
+            Source::Unknown
+        };
+        Rule {
+            rule_id: r.security_group_rule_id().unwrap_or_default().to_owned(),
+            is_egress: r.is_egress().unwrap_or(false),
+            protocol: r.ip_protocol().unwrap_or_default().to_owned(),
+            from_port: r.from_port(),
+            to_port: r.to_port(),
+            source,
+        }
+    }
+}
+
+impl SecurityGroupRules for Ec2Adapter {
+    async fn group_tags(&self, group_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        let out = self
+            .client
+            .describe_security_groups()
+            .group_ids(group_id)
+            .send()
+            .await
+            .map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroups", &e)))?;
+        let group = out
+            .security_groups()
+            .iter()
+            .find(|g| g.group_id() == Some(group_id))
+            .ok_or_else(|| {
+                AwsError::new(
+                    "DescribeSecurityGroups",
+                    "InvalidGroup.NotFound",
+                    "no such group",
+                    None,
+                )
+                .into_not_found()
+            })?;
+        Ok(group
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect())
+    }
+
+    async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {
+        let mut rules = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .describe_security_group_rules()
+                .filters(Filter::builder().name("group-id").values(group_id).build())
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroupRules", &e)))?;
+            rules.extend(out.security_group_rules().iter().map(Rule::from));
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(rules),
+            }
+        }
+    }
+
+    async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {
+        let out = self
+            .client
+            .revoke_security_group_ingress()
+            .group_id(group_id)
+            .set_security_group_rule_ids(Some(rule_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| normalise(AwsError::from_sdk("RevokeSecurityGroupIngress", &e)))?;
+        if out.r#return() == Some(false) {
+            return Err(AwsError::new(
+                "RevokeSecurityGroupIngress",
+                "ReturnFalse",
+                "EC2 answered false: no rule was revoked",
+                None,
+            ));
+        }
+        let listed: Vec<String> = out
+            .revoked_security_group_rules()
+            .iter()
+            .filter_map(|r| r.security_group_rule_id().map(str::to_owned))
+            .collect();
+        Ok(Revoked {
+            rule_ids: if listed.is_empty() {
+                None
+            } else {
+                Some(listed)
+            },
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! Lambda entry point of `sg-revoke-open-ssh`: wiring only.
+//!
+//! Initialises tracing (Lambda's log format and level settings apply), reads
+//! the configuration, builds the EC2 client once, and runs the handler.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use remediation_shared::{handle, Config, StdoutSink};
+use sg_revoke_open_ssh::aws::Ec2Adapter;
+use sg_revoke_open_ssh::RevokeOpenSsh;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let sdk = aws_config::load_from_env().await;
+    let remediator = RevokeOpenSsh::new(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
+    let (config, remediator) = (&config, &remediator);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            handle(remediator, config, &StdoutSink, event).await
+        },
+    ))
+    .await
+}

@@ -1,0 +1,381 @@
+//! Raw shapes of the EventBridge events the functions receive: the envelope
+//! (from `aws_lambda_events`) and the `detail` of each trigger, mirroring the
+//! AWS shapes field for field, for the fields we read.
+//!
+//! This is the low-level side of the parse boundary: it accepts whatever the
+//! services send (unknown fields are ignored, optional ones are `Option`) and
+//! reports missing or mistyped fields with their path. It must not validate
+//! values or decide scope: `finding` converts these into validated findings.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::FindingError;
+
+/// The EventBridge envelope, with the detail kept as JSON until the
+/// detail-type says which shape to read it as.
+pub type Envelope = aws_lambda_events::event::eventbridge::EventBridgeEvent<Value>;
+
+/// Parses raw bytes into an envelope (for callers that start from bytes).
+pub fn parse_bytes(bytes: &[u8]) -> Result<Envelope, FindingError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| FindingError::NotJson(e.to_string()))?;
+    parse_envelope(value)
+}
+
+/// Parses an event into its envelope, naming the field at fault on error.
+pub fn parse_envelope(value: Value) -> Result<Envelope, FindingError> {
+    if !value.is_object() {
+        return Err(FindingError::NotAnObject {
+            found: json_type(&value),
+        });
+    }
+    deserialize_at("", value)
+}
+
+/// Deserialises `value` as `T`, reporting errors with `prefix` and the path
+/// inside `value` (`detail.findings[0].Resources`).
+pub fn deserialize_at<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    value: Value,
+) -> Result<T, FindingError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner == ".") {
+            (true, true) => "(root)".to_owned(),
+            (true, false) => inner,
+            (false, true) => prefix.to_owned(),
+            (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+            (false, false) => format!("{prefix}.{inner}"),
+        };
+        FindingError::Field {
+            path,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `detail` of `Config Rules Compliance Change` (source `aws.config`).
+/// See <https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigComplianceChange {
+    /// The resource id: a bucket name, a group id, or a role's RoleId.
+    pub resource_id: String,
+    /// `AWS::S3::Bucket`, `AWS::EC2::SecurityGroup`, `AWS::IAM::Role`, ...
+    pub resource_type: String,
+    /// The rule's name (managed rules may carry a prefix or suffix).
+    pub config_rule_name: String,
+    /// The account of the resource.
+    pub aws_account_id: Option<String>,
+    /// The region of the resource.
+    pub aws_region: Option<String>,
+    /// The evaluation that caused this event.
+    pub new_evaluation_result: EvaluationResult,
+}
+
+/// One Config evaluation result.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvaluationResult {
+    /// `NON_COMPLIANT`, `COMPLIANT`, `NOT_APPLICABLE` or `INSUFFICIENT_DATA`.
+    pub compliance_type: String,
+}
+
+/// `detail` of `GuardDuty Finding` (source `aws.guardduty`).
+/// See <https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_cloudwatch.html>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardDutyFinding {
+    /// The finding id.
+    pub id: String,
+    /// The finding type, e.g. `Policy:S3/BucketBlockPublicAccessDisabled`.
+    #[serde(rename = "type")]
+    pub finding_type: String,
+    /// The account of the resource.
+    pub account_id: Option<String>,
+    /// The region of the resource.
+    pub region: Option<String>,
+    /// The partition of the resource.
+    pub partition: Option<String>,
+    /// The affected resource.
+    #[serde(default)]
+    pub resource: GuardDutyResource,
+    /// What GuardDuty observed.
+    #[serde(default)]
+    pub service: GuardDutyService,
+}
+
+/// `detail.resource` of a GuardDuty finding.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardDutyResource {
+    /// `S3Bucket`, `Instance`, `AccessKey`, ...
+    pub resource_type: Option<String>,
+    /// The buckets of an S3 finding.
+    pub s3_bucket_details: Option<Vec<S3BucketDetail>>,
+    /// The instance of an EC2 finding.
+    pub instance_details: Option<InstanceDetails>,
+}
+
+/// One bucket of a GuardDuty S3 finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3BucketDetail {
+    /// The bucket name.
+    pub name: String,
+}
+
+/// The instance of a GuardDuty EC2 finding.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceDetails {
+    /// The instance id.
+    pub instance_id: Option<String>,
+    /// Its network interfaces, with their security groups.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+}
+
+/// One network interface of an instance.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkInterface {
+    /// The security groups attached to the interface.
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroupRef>,
+}
+
+/// A security group named in a GuardDuty finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupRef {
+    /// The group id.
+    pub group_id: String,
+}
+
+/// `detail.service` of a GuardDuty finding.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardDutyService {
+    /// `TARGET` when the resource was attacked, `ACTOR` when it attacked.
+    pub resource_role: Option<String>,
+    /// The observed action.
+    pub action: Option<GuardDutyAction>,
+}
+
+/// `detail.service.action`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardDutyAction {
+    /// The port probe of a `Recon:EC2/PortProbeUnprotectedPort` finding.
+    pub port_probe_action: Option<PortProbeAction>,
+}
+
+/// `detail.service.action.portProbeAction`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortProbeAction {
+    /// One entry per probed port.
+    #[serde(default)]
+    pub port_probe_details: Vec<PortProbeDetail>,
+}
+
+/// One probed port.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortProbeDetail {
+    /// The local (probed) port.
+    pub local_port_details: Option<LocalPortDetails>,
+}
+
+/// `localPortDetails` of a probe.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalPortDetails {
+    /// The port number.
+    pub port: Option<i64>,
+}
+
+/// `detail` of `Security Hub Findings - Imported` (source `aws.securityhub`).
+/// See <https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html>.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecurityHubImported {
+    /// The findings, in ASFF.
+    pub findings: Vec<AsffFinding>,
+}
+
+/// One finding in the AWS Security Finding Format.
+/// See <https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffFinding {
+    /// The finding id.
+    pub id: String,
+    /// The account the finding is about.
+    pub aws_account_id: Option<String>,
+    /// The region the finding is about.
+    pub region: Option<String>,
+    /// The compliance result of a control check.
+    pub compliance: Option<AsffCompliance>,
+    /// The workflow state.
+    pub workflow: Option<AsffWorkflow>,
+    /// `ACTIVE` or `ARCHIVED`.
+    pub record_state: Option<String>,
+    /// The resources the finding is about.
+    pub resources: Vec<AsffResource>,
+}
+
+/// `Compliance` of an ASFF finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffCompliance {
+    /// `PASSED`, `WARNING`, `FAILED` or `NOT_AVAILABLE`.
+    pub status: Option<String>,
+    /// The control, e.g. `EC2.13`.
+    pub security_control_id: Option<String>,
+}
+
+/// `Workflow` of an ASFF finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffWorkflow {
+    /// `NEW`, `NOTIFIED`, `SUPPRESSED` or `RESOLVED`.
+    pub status: Option<String>,
+}
+
+/// One resource of an ASFF finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffResource {
+    /// `AwsS3Bucket`, `AwsEc2SecurityGroup`, `AwsIamRole`, ...
+    #[serde(rename = "Type")]
+    pub resource_type: String,
+    /// The resource's ARN (for the types we handle).
+    pub id: String,
+    /// The resource's partition.
+    pub partition: Option<String>,
+    /// The resource's region.
+    pub region: Option<String>,
+}
+
+/// `detail` of `AWS API Call via CloudTrail`.
+/// See <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudTrailCall {
+    /// `s3.amazonaws.com`, `ec2.amazonaws.com`, `iam.amazonaws.com`.
+    pub event_source: String,
+    /// The API operation.
+    pub event_name: String,
+    /// CloudTrail's id for the call.
+    #[serde(rename = "eventID")]
+    pub event_id: Option<String>,
+    /// The region the call was made in.
+    pub aws_region: Option<String>,
+    /// The account that owns the resource.
+    pub recipient_account_id: Option<String>,
+    /// Present when the call failed.
+    pub error_code: Option<String>,
+    /// The request, when the service logs it.
+    pub request_parameters: Option<RequestParameters>,
+    /// The response, when the service logs it.
+    pub response_elements: Option<ResponseElements>,
+}
+
+/// The union of the request fields we read across the calls we handle.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestParameters {
+    /// S3 calls.
+    pub bucket_name: Option<String>,
+    /// EC2 `AuthorizeSecurityGroupIngress` (absent when the caller used `groupName`).
+    pub group_id: Option<String>,
+    /// EC2 `ModifySecurityGroupRules`.
+    #[serde(rename = "ModifySecurityGroupRulesRequest")]
+    pub modify_security_group_rules: Option<ModifySecurityGroupRulesRequest>,
+    /// IAM `AttachRolePolicy`.
+    pub role_name: Option<String>,
+    /// IAM `AttachRolePolicy`.
+    pub policy_arn: Option<String>,
+}
+
+/// `requestParameters.ModifySecurityGroupRulesRequest`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ModifySecurityGroupRulesRequest {
+    /// The group whose rules were modified.
+    #[serde(rename = "GroupId")]
+    pub group_id: Option<String>,
+}
+
+/// The union of the response fields we read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseElements {
+    /// EC2 `AuthorizeSecurityGroupIngress`: the rules created.
+    pub security_group_rule_set: Option<SecurityGroupRuleSet>,
+}
+
+/// `responseElements.securityGroupRuleSet`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecurityGroupRuleSet {
+    /// The rules created.
+    #[serde(default)]
+    pub items: Vec<SecurityGroupRuleItem>,
+}
+
+/// One rule created by `AuthorizeSecurityGroupIngress`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupRuleItem {
+    /// The group the rule belongs to.
+    pub group_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn non_objects_are_rejected_by_type() {
+        assert_eq!(
+            parse_envelope(json!([1])).unwrap_err(),
+            FindingError::NotAnObject { found: "an array" }
+        );
+        assert!(matches!(
+            parse_bytes(b"{not json"),
+            Err(FindingError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn missing_envelope_fields_are_named() {
+        let err = parse_envelope(json!({"source": "aws.config", "detail": {}})).unwrap_err();
+        assert!(err.to_string().contains("detail-type"), "{err}");
+    }
+
+    #[test]
+    fn mistyped_detail_fields_are_named_with_their_path() {
+        let err = deserialize_at::<SecurityHubImported>(
+            "detail",
+            json!({"findings": [{"Id": "x", "Resources": "no"}]}),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("detail.findings[0].Resources"),
+            "{err}"
+        );
+    }
+}

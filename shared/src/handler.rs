@@ -1,0 +1,356 @@
+//! The invocation driver shared by the three functions: event in, one audit
+//! record per resource out, a JSON summary or an error back to Lambda.
+//!
+//! Owns the order of work (normalise, scope-check, remediate each target,
+//! record) and the rules common to all functions: malformed input is an error
+//! with a record; out-of-scope input is a successful skip; a target in another
+//! account or region than the function is never touched; any `failed` outcome
+//! makes the invocation fail so Lambda retries it. It must not know how a
+//! resource is read or changed: that is each function's [`Remediator`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use lambda_runtime::LambdaEvent;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::audit::{
+    now_rfc3339, AuditRecord, AuditSink, Change, Outcome, State, TriggerRecord, RECORD_TYPE,
+    SCHEMA_VERSION,
+};
+use crate::config::Config;
+use crate::error::{AwsError, AwsErrorKind, HandlerError};
+use crate::finding::{self, Item, Remediation, Target, Trigger};
+use crate::resource::Arn;
+
+/// What a function did with one target; the driver turns it into an audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The resource's ARN when the function learned a better one than the event's.
+    pub resource: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// State read before acting.
+    pub before: Option<State>,
+    /// State after.
+    pub after: Option<State>,
+    /// Changes made, or that would be made on dry run.
+    pub changes: Vec<Change>,
+    /// On failure: the error code.
+    pub error_code: Option<String>,
+    /// On failure: the stable Lambda error type.
+    pub error_type: Option<&'static str>,
+}
+
+impl Report {
+    /// A report with no state and no changes.
+    pub fn new(outcome: Outcome, reason: impl Into<String>) -> Self {
+        Report {
+            resource: None,
+            outcome,
+            reason: reason.into(),
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            error_code: None,
+            error_type: None,
+        }
+    }
+
+    /// A failure caused by an AWS call.
+    pub fn failed(err: &AwsError) -> Self {
+        let reason = match err.kind {
+            AwsErrorKind::AccessDenied => format!(
+                "access denied: the function's role may not call {}: {err}",
+                err.operation
+            ),
+            AwsErrorKind::Throttled => format!("throttled after retries: {err}"),
+            AwsErrorKind::Transient => format!("AWS unavailable after retries: {err}"),
+            AwsErrorKind::NotFound | AwsErrorKind::Other => err.to_string(),
+        };
+        Report {
+            error_code: Some(err.code.clone()),
+            error_type: Some(err.error_type()),
+            ..Report::new(Outcome::Failed, reason)
+        }
+    }
+
+    /// The report for an error while reading a resource: a resource that no
+    /// longer exists is skipped (retrying cannot help), anything else fails.
+    pub fn read_failed(err: &AwsError, what: &str) -> Self {
+        if err.kind == AwsErrorKind::NotFound {
+            Report::new(
+                Outcome::Skipped,
+                format!("{what} no longer exists ({})", err.code),
+            )
+        } else {
+            Report::failed(err)
+        }
+    }
+
+    /// Sets the resource ARN.
+    pub fn resource(mut self, arn: impl Into<String>) -> Self {
+        self.resource = Some(arn.into());
+        self
+    }
+
+    /// Sets the state before.
+    pub fn before(mut self, state: State) -> Self {
+        self.before = Some(state);
+        self
+    }
+
+    /// Sets the state after.
+    pub fn after(mut self, state: State) -> Self {
+        self.after = Some(state);
+        self
+    }
+
+    /// Sets the changes.
+    pub fn changes(mut self, changes: Vec<Change>) -> Self {
+        self.changes = changes;
+        self
+    }
+}
+
+/// One function's way of examining and fixing a target.
+pub trait Remediator: Sync {
+    /// Which remediation this is: decides the triggers accepted.
+    const REMEDIATION: Remediation;
+
+    /// Examines `target` and fixes it if needed (unless `config.dry_run`).
+    /// Never panics on purpose; if it does, the driver records a failure.
+    fn remediate(&self, target: &Target, config: &Config) -> impl Future<Output = Report> + Send;
+}
+
+/// The JSON summary returned to the caller.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// The function name.
+    pub function: &'static str,
+    /// The event id.
+    pub event_id: String,
+    /// Whether the function ran in dry-run mode.
+    pub dry_run: bool,
+    /// How many resources ended with each outcome.
+    pub counts: BTreeMap<&'static str, usize>,
+    /// One line per record written.
+    pub results: Vec<SummaryLine>,
+}
+
+/// One result line of a [`Summary`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// The resource, when known.
+    pub resource: Option<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The reason.
+    pub reason: String,
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Remediated => "remediated",
+        Outcome::AlreadyCompliant => "already_compliant",
+        Outcome::Skipped => "skipped",
+        Outcome::DryRun => "dry_run",
+        Outcome::Failed => "failed",
+    }
+}
+
+/// Where the function itself runs, from its invoked ARN.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Home {
+    account: Option<String>,
+    region: Option<String>,
+}
+
+impl Home {
+    fn from_function_arn(arn: &str) -> Self {
+        match Arn::parse("invoked_function_arn", arn) {
+            Ok(a) => Home {
+                account: Some(a.account).filter(|s| !s.is_empty()),
+                region: Some(a.region).filter(|s| !s.is_empty()),
+            },
+            Err(_) => Home::default(),
+        }
+    }
+
+    /// Why `target` is out of this function's reach, if it is.
+    fn out_of_reach(&self, target: &Target) -> Option<String> {
+        if let (Some(own), Some(theirs)) = (&self.account, &target.account) {
+            if own != theirs {
+                return Some(format!("resource is in account {theirs}; this function acts only in its own account {own}"));
+            }
+        }
+        if let (Some(own), Some(theirs)) = (&self.region, &target.region) {
+            if own != theirs {
+                return Some(format!("resource is in region {theirs}; this function acts only in its own region {own}"));
+            }
+        }
+        None
+    }
+}
+
+/// Handles one invocation: writes one audit record per item to `sink` and
+/// returns the summary, or an error when the event is malformed or any
+/// resource failed.
+pub async fn handle<R: Remediator, S: AuditSink + ?Sized>(
+    remediator: &R,
+    config: &Config,
+    sink: &S,
+    event: LambdaEvent<Value>,
+) -> Result<Summary, HandlerError> {
+    let remediation = R::REMEDIATION;
+    let home = Home::from_function_arn(&event.context.invoked_function_arn);
+    let request_id = event.context.request_id.clone();
+    let raw_trigger = trigger_of_raw(&event.payload);
+    let record = |trigger: TriggerRecord,
+                  account: Option<String>,
+                  region: Option<String>,
+                  resource: Option<String>,
+                  report: &Report| {
+        sink.write(&AuditRecord {
+            record_type: RECORD_TYPE,
+            schema_version: SCHEMA_VERSION,
+            timestamp: now_rfc3339(),
+            function: remediation.function_name().to_owned(),
+            request_id: request_id.clone(),
+            trigger,
+            account,
+            region,
+            resource,
+            action: remediation.action(),
+            outcome: report.outcome,
+            reason: report.reason.clone(),
+            before: report.before.clone(),
+            after: report.after.clone(),
+            changes: report.changes.clone(),
+            dry_run: config.dry_run,
+            error_code: report.error_code.clone(),
+        });
+    };
+
+    let finding = match finding::normalize(event.payload, remediation) {
+        Ok(f) => f,
+        Err(err) => {
+            let mut report = Report::new(Outcome::Failed, format!("malformed event: {err}"));
+            report.error_code = Some("Finding.Malformed".into());
+            tracing::error!(error = %err, "malformed event");
+            record(
+                TriggerRecord::new(&raw_trigger, None),
+                None,
+                None,
+                None,
+                &report,
+            );
+            return Err(HandlerError::Malformed(err));
+        }
+    };
+
+    let mut summary = Summary {
+        function: remediation.function_name(),
+        event_id: finding.trigger.event_id.clone(),
+        dry_run: config.dry_run,
+        counts: BTreeMap::new(),
+        results: Vec::new(),
+    };
+    let mut first_failure: Option<Report> = None;
+    let total = finding.items.len();
+    for item in &finding.items {
+        let (trigger, account, region, resource, report) = match item {
+            Item::Skip(skip) => (
+                TriggerRecord::new(&finding.trigger, skip.finding_id.clone()),
+                finding.account.clone(),
+                finding.region.clone(),
+                skip.resource.clone(),
+                Report::new(Outcome::Skipped, skip.reason.clone()),
+            ),
+            Item::Target(target) => {
+                let report = match home.out_of_reach(target) {
+                    Some(reason) => Report::new(Outcome::Skipped, reason),
+                    None => run_guarded(remediator, target, config).await,
+                };
+                (
+                    TriggerRecord::new(&finding.trigger, target.finding_id.clone()),
+                    target.account.clone(),
+                    target.region.clone(),
+                    Some(report.resource.clone().unwrap_or_else(|| target.arn())),
+                    report,
+                )
+            }
+        };
+        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
+        record(trigger, account, region, resource.clone(), &report);
+        *summary
+            .counts
+            .entry(outcome_name(report.outcome))
+            .or_default() += 1;
+        summary.results.push(SummaryLine {
+            resource,
+            outcome: report.outcome,
+            reason: report.reason.clone(),
+        });
+        if report.outcome == Outcome::Failed && first_failure.is_none() {
+            first_failure = Some(report);
+        }
+    }
+
+    match first_failure {
+        None => Ok(summary),
+        Some(first) => Err(HandlerError::Remediation {
+            failed: summary.counts.get("failed").copied().unwrap_or(1),
+            total,
+            error_type: first.error_type.unwrap_or("Remediation.Failed"),
+            first_code: first.error_code.unwrap_or_else(|| "Unknown".into()),
+            first_reason: first.reason,
+        }),
+    }
+}
+
+/// Runs one remediation, turning a panic into a `failed` report so that the
+/// record is still written and the other targets still run.
+async fn run_guarded<R: Remediator>(remediator: &R, target: &Target, config: &Config) -> Report {
+    match AssertUnwindSafe(remediator.remediate(target, config))
+        .catch_unwind()
+        .await
+    {
+        Ok(report) => report,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let mut report = Report::new(Outcome::Failed, format!("internal error: {what}"));
+            report.error_code = Some("Handler.Panic".into());
+            report.error_type = Some("Handler.Panic");
+            report
+        }
+    }
+}
+
+/// Whatever trigger fields a malformed event still has, for its record.
+fn trigger_of_raw(value: &Value) -> Trigger {
+    let field = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect()
+    };
+    Trigger {
+        source: field("source"),
+        detail_type: field("detail-type"),
+        event_id: field("id"),
+        name: None,
+    }
+}

@@ -1,0 +1,374 @@
+//! Validated identifiers of the resources the functions act on, and ARN parsing.
+//!
+//! Owns the syntax rules (what a bucket name, a security group id, a role name
+//! or role id, a partition may look like). It must not decide whether a resource
+//! is in scope of a function: that is `finding`'s job.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::FindingError;
+
+/// An AWS partition, one of the published ones.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Partition(String);
+
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+impl Partition {
+    /// The commercial partition.
+    pub fn aws() -> Self {
+        Partition("aws".into())
+    }
+
+    /// Validates a partition name.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        if PARTITIONS.contains(&value) {
+            Ok(Partition(value.to_owned()))
+        } else {
+            Err(FindingError::value(
+                path,
+                value,
+                "a known AWS partition (aws, aws-cn, aws-us-gov, ...)",
+            ))
+        }
+    }
+
+    /// The partition a region belongs to (`cn-north-1` is in `aws-cn`).
+    pub fn of_region(region: &str) -> Self {
+        let p = if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else if region.starts_with("us-isob-") {
+            "aws-iso-b"
+        } else if region.starts_with("us-iso-") {
+            "aws-iso"
+        } else if region.starts_with("eusc-") {
+            "aws-eusc"
+        } else {
+            "aws"
+        };
+        Partition(p.to_owned())
+    }
+
+    /// The partition's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The parts of an ARN: `arn:partition:service:region:account:resource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn {
+    /// The partition.
+    pub partition: Partition,
+    /// The service namespace (`s3`, `ec2`, `iam`).
+    pub service: String,
+    /// The region, empty for global resources.
+    pub region: String,
+    /// The account, empty for S3 buckets.
+    pub account: String,
+    /// Everything after the fifth colon.
+    pub resource: String,
+}
+
+impl Arn {
+    /// Parses an ARN; `path` names the field it came from, for the error.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        let mut parts = value.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        )
+        else {
+            return Err(FindingError::value(
+                path,
+                value,
+                "an ARN (arn:partition:service:region:account:resource)",
+            ));
+        };
+        if service.is_empty() || resource.is_empty() {
+            return Err(FindingError::value(
+                path,
+                value,
+                "an ARN with a service and a resource",
+            ));
+        }
+        if !account.is_empty() && !is_account_id(account) {
+            return Err(FindingError::value(
+                path,
+                value,
+                "an ARN whose account is 12 digits",
+            ));
+        }
+        Ok(Arn {
+            partition: Partition::parse(path, partition)?,
+            service: service.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            resource: resource.to_owned(),
+        })
+    }
+}
+
+/// Whether `s` is a 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The identifier as a string.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// An S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens).
+    BucketName
+);
+string_id!(
+    /// An EC2 security group id (`sg-` and 8 or 17 hex digits).
+    GroupId
+);
+string_id!(
+    /// An IAM role name (1 to 64 of letters, digits and `+=,.@_-`).
+    RoleName
+);
+string_id!(
+    /// An IAM role's unique id (`AROA...`), as AWS Config names roles.
+    RoleId
+);
+
+impl BucketName {
+    /// Validates a bucket name.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        let ok = (3..=63).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && value
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && value
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(BucketName(value.to_owned()))
+        } else {
+            Err(FindingError::value(
+                path,
+                value,
+                "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'",
+            ))
+        }
+    }
+
+    /// The bucket's ARN.
+    pub fn arn(&self, partition: &Partition) -> String {
+        format!("arn:{partition}:s3:::{}", self.0)
+    }
+}
+
+impl GroupId {
+    /// Validates a security group id.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        let ok = value.strip_prefix("sg-").is_some_and(|hex| {
+            (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+        if ok {
+            Ok(GroupId(value.to_owned()))
+        } else {
+            Err(FindingError::value(
+                path,
+                value,
+                "a security group id: sg- and 8 or 17 hex digits",
+            ))
+        }
+    }
+
+    /// The group's ARN; account and region may be unknown (empty).
+    pub fn arn(&self, partition: &Partition, region: &str, account: &str) -> String {
+        format!(
+            "arn:{partition}:ec2:{region}:{account}:security-group/{}",
+            self.0
+        )
+    }
+}
+
+impl RoleName {
+    /// Validates a role name.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        let ok = (1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+        if ok {
+            Ok(RoleName(value.to_owned()))
+        } else {
+            Err(FindingError::value(
+                path,
+                value,
+                "an IAM role name: 1-64 letters, digits or +=,.@_-",
+            ))
+        }
+    }
+
+    /// The role's ARN when its path is unknown (the path is not part of the name).
+    pub fn arn(&self, partition: &Partition, account: &str) -> String {
+        format!("arn:{partition}:iam::{account}:role/{}", self.0)
+    }
+}
+
+impl RoleId {
+    /// Whether `value` has the shape of a role id.
+    pub fn looks_like(value: &str) -> bool {
+        value.strip_prefix("AROA").is_some_and(|rest| {
+            (8..=128).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+    }
+
+    /// Validates a role id.
+    pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
+        if Self::looks_like(value) {
+            Ok(RoleId(value.to_owned()))
+        } else {
+            Err(FindingError::value(
+                path,
+                value,
+                "an IAM role id: AROA and letters or digits",
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_of_each_partition_parse() {
+        for (arn, partition) in [
+            ("arn:aws:s3:::my-bucket", "aws"),
+            (
+                "arn:aws-cn:ec2:cn-north-1:123456789012:security-group/sg-12345678",
+                "aws-cn",
+            ),
+            ("arn:aws-us-gov:iam::123456789012:role/x", "aws-us-gov"),
+        ] {
+            assert_eq!(Arn::parse("f", arn).unwrap().partition.as_str(), partition);
+        }
+    }
+
+    #[test]
+    fn malformed_arns_are_rejected_with_the_field_named() {
+        for bad in [
+            "",
+            "arn",
+            "arn:aws:s3",
+            "nope:aws:s3:::b",
+            "arn:aws-mars:s3:::b",
+            "arn:aws:iam::12:role/x",
+            "arn:aws::::",
+        ] {
+            let err = Arn::parse("detail.findings[0].Resources[0].Id", bad).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("detail.findings[0].Resources[0].Id"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_path_survives_in_the_resource_part() {
+        let arn = Arn::parse("f", "arn:aws:iam::123456789012:role/service-role/a:b").unwrap();
+        assert_eq!(arn.resource, "role/service-role/a:b");
+    }
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        assert!(BucketName::parse("f", "my.bucket-1").is_ok());
+        for bad in [
+            "ab",
+            "My-Bucket",
+            "-bucket",
+            "bucket-",
+            "a_b_c",
+            &"a".repeat(64),
+        ] {
+            assert!(BucketName::parse("f", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn group_ids_have_8_or_17_hex_digits() {
+        assert!(GroupId::parse("f", "sg-12345678").is_ok());
+        assert!(GroupId::parse("f", "sg-0123456789abcdef0").is_ok());
+        for bad in ["sg-1234567", "sg-0123456789abcdefg", "i-12345678", "sg-"] {
+            assert!(GroupId::parse("f", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_names_and_ids_are_told_apart() {
+        assert!(RoleName::parse("f", "my-role+x=y,z.w@q_").is_ok());
+        assert!(RoleName::parse("f", "bad/role").is_err());
+        assert!(RoleId::looks_like("AROAEXAMPLEROLEID0001"));
+        assert!(!RoleId::looks_like("example-role"));
+        assert!(!RoleId::looks_like("AIDAEXAMPLEUSERID0001"));
+    }
+
+    #[test]
+    fn regions_map_to_their_partitions() {
+        assert_eq!(Partition::of_region("cn-northwest-1").as_str(), "aws-cn");
+        assert_eq!(Partition::of_region("us-gov-west-1").as_str(), "aws-us-gov");
+        assert_eq!(Partition::of_region("eu-west-1").as_str(), "aws");
+    }
+}
