@@ -123,7 +123,8 @@ impl Arn {
                 "an ARN with a service and a resource",
             ));
         }
-        if !account.is_empty() && !is_account_id(account) {
+        // AWS managed policies have `aws` in place of an account.
+        if !account.is_empty() && account != "aws" && !is_account_id(account) {
             return Err(FindingError::value(
                 path,
                 value,
@@ -324,6 +325,12 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn aws_managed_policy_arns_parse() {
+        let arn = Arn::parse("f", "arn:aws:iam::aws:policy/AdministratorAccess").unwrap();
+        assert_eq!((arn.account.as_str(), arn.resource.as_str()), ("aws", "policy/AdministratorAccess"));
     }
 
     #[test]
