@@ -1,0 +1,228 @@
+//! The S3 function end to end over an in-memory bucket: every sample event,
+//! dry run, exemption, idempotency, a vanished bucket, failed writes and a
+//! read-back that does not confirm the write.
+
+use std::sync::Mutex;
+
+use lambda_runtime::{Context, LambdaEvent};
+use remediation_shared::{handle, AwsError, Config, HandlerError, PublicAccessFlags, RecordingSink};
+use s3_block_public_access::aws::BucketPublicAccess;
+use s3_block_public_access::BlockPublicAccess;
+use serde_json::{json, Value};
+
+/// One bucket in memory. `flags: None` = no configuration; `exists: false` = NoSuchBucket.
+struct FakeBucket {
+    exists: bool,
+    flags: Mutex<Option<PublicAccessFlags>>,
+    tags: Vec<(String, String)>,
+    put_error: Option<AwsError>,
+    /// Accept puts without changing anything (to test the read back).
+    ignore_puts: bool,
+    reads: Mutex<usize>,
+    puts: Mutex<Vec<PublicAccessFlags>>,
+}
+
+impl FakeBucket {
+    fn new(flags: Option<PublicAccessFlags>) -> Self {
+        FakeBucket {
+            exists: true,
+            flags: Mutex::new(flags),
+            tags: vec![("team".into(), "web".into())],
+            put_error: None,
+            ignore_puts: false,
+            reads: Mutex::new(0),
+            puts: Mutex::new(Vec::new()),
+        }
+    }
+    fn gone() -> AwsError {
+        AwsError::new("GetPublicAccessBlock", "NoSuchBucket", "gone", Some(404)).into_not_found()
+    }
+    fn flags(&self) -> Option<PublicAccessFlags> {
+        *self.flags.lock().unwrap()
+    }
+    fn puts(&self) -> Vec<PublicAccessFlags> {
+        self.puts.lock().unwrap().clone()
+    }
+}
+
+impl BucketPublicAccess for &FakeBucket {
+    async fn public_access_block(&self, _bucket: &str) -> Result<Option<PublicAccessFlags>, AwsError> {
+        *self.reads.lock().unwrap() += 1;
+        if !self.exists {
+            return Err(FakeBucket::gone());
+        }
+        Ok(self.flags())
+    }
+    async fn tags(&self, _bucket: &str) -> Result<Vec<(String, String)>, AwsError> {
+        Ok(self.tags.clone())
+    }
+    async fn put_public_access_block(&self, _bucket: &str, flags: PublicAccessFlags) -> Result<(), AwsError> {
+        if let Some(e) = &self.put_error {
+            return Err(e.clone());
+        }
+        self.puts.lock().unwrap().push(flags);
+        if !self.ignore_puts {
+            *self.flags.lock().unwrap() = Some(flags);
+        }
+        Ok(())
+    }
+}
+
+const PARTIAL: PublicAccessFlags = PublicAccessFlags {
+    block_public_acls: true,
+    ignore_public_acls: false,
+    block_public_policy: true,
+    restrict_public_buckets: false,
+};
+
+fn sample(name: &str) -> Value {
+    let path = format!("{}/../../events/s3-block-public-access/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+async fn run(bucket: &FakeBucket, config: &Config, event: Value) -> (Result<remediation_shared::Summary, HandlerError>, Vec<Value>) {
+    let sink = RecordingSink::default();
+    let mut ctx = Context::default();
+    ctx.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access".into();
+    let result = handle(&BlockPublicAccess::new(bucket), config, &sink, LambdaEvent::new(event, ctx)).await;
+    (result, sink.records())
+}
+
+const TRIGGERS: &[&str] = &[
+    "config-bucket-noncompliant.json",
+    "guardduty-block-public-access-disabled.json",
+    "guardduty-anonymous-access-granted.json",
+    "guardduty-public-access-granted.json",
+    "securityhub-s3-8-failed.json",
+    "cloudtrail-delete-public-access-block.json",
+    "cloudtrail-put-public-access-block.json",
+];
+
+#[tokio::test]
+async fn every_trigger_sample_turns_all_four_settings_on() {
+    for file in TRIGGERS {
+        let bucket = FakeBucket::new(Some(PARTIAL));
+        let (result, records) = run(&bucket, &Config::default(), sample(file)).await;
+        result.unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(bucket.flags(), Some(PublicAccessFlags::ALL), "{file}");
+        assert_eq!(bucket.puts(), vec![PublicAccessFlags::ALL], "{file}");
+        assert_eq!(records.len(), 1, "{file}");
+        let r = &records[0];
+        assert_eq!(r["outcome"], "remediated", "{file}");
+        assert_eq!(r["resource"], "arn:aws:s3:::example-public-bucket");
+        assert_eq!(r["before"]["ignore_public_acls"], false);
+        assert_eq!(r["after"], json!({"type": "bucket_public_access_block", "block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}));
+        assert_eq!(r["changes"], json!([{"type": "enable_public_access_block", "settings": ["IgnorePublicAcls", "RestrictPublicBuckets"]}]));
+    }
+}
+
+#[tokio::test]
+async fn negative_samples_touch_nothing() {
+    for (file, malformed) in [
+        ("config-bucket-compliant.json", false),
+        ("config-other-resource-type.json", false),
+        ("securityhub-s3-8-passed.json", false),
+        ("cloudtrail-call-failed.json", false),
+        ("other-event-scheduled.json", false),
+        ("malformed-missing-detail.json", true),
+    ] {
+        let bucket = FakeBucket::new(None);
+        let (result, records) = run(&bucket, &Config::default(), sample(file)).await;
+        assert_eq!(*bucket.reads.lock().unwrap(), 0, "{file}: no AWS call at all");
+        assert!(bucket.puts().is_empty(), "{file}");
+        assert_eq!(records.len(), 1, "{file}");
+        if malformed {
+            assert!(matches!(result, Err(HandlerError::Malformed(_))), "{file}");
+            assert_eq!(records[0]["outcome"], "failed");
+        } else {
+            assert!(result.is_ok(), "{file}");
+            assert_eq!(records[0]["outcome"], "skipped", "{file}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_missing_configuration_counts_as_all_off() {
+    let bucket = FakeBucket::new(None);
+    let (_, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    assert_eq!(bucket.flags(), Some(PublicAccessFlags::ALL));
+    assert_eq!(records[0]["changes"][0]["settings"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn the_same_event_twice_is_already_compliant_the_second_time() {
+    let bucket = FakeBucket::new(None);
+    let event = sample("securityhub-s3-8-failed.json");
+    run(&bucket, &Config::default(), event.clone()).await.0.unwrap();
+    let (result, records) = run(&bucket, &Config::default(), event).await;
+    result.unwrap();
+    assert_eq!(records[0]["outcome"], "already_compliant");
+    assert_eq!(bucket.puts().len(), 1, "no second write");
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_says_what_it_would_do() {
+    let bucket = FakeBucket::new(Some(PARTIAL));
+    let config = Config { dry_run: true, ..Config::default() };
+    let (result, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
+    result.unwrap();
+    assert!(bucket.puts().is_empty());
+    assert_eq!(bucket.flags(), Some(PARTIAL));
+    assert_eq!(records[0]["outcome"], "dry_run");
+    assert_eq!(records[0]["dry_run"], true);
+    assert_eq!(records[0]["changes"][0]["settings"], json!(["IgnorePublicAcls", "RestrictPublicBuckets"]));
+}
+
+#[tokio::test]
+async fn an_exempt_bucket_is_never_changed() {
+    let mut bucket = FakeBucket::new(None);
+    bucket.tags.push(("auto-remediation:exempt".into(), "true".into()));
+    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    result.unwrap();
+    assert!(bucket.puts().is_empty());
+    assert_eq!(records[0]["outcome"], "skipped");
+    assert!(records[0]["reason"].as_str().unwrap().contains("exemption tag"));
+}
+
+#[tokio::test]
+async fn the_exemption_key_is_configurable() {
+    let mut bucket = FakeBucket::new(None);
+    bucket.tags.push(("public-website".into(), "TRUE".into()));
+    let config = Config { exempt_tag_key: "public-website".into(), ..Config::default() };
+    let (_, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
+    assert!(bucket.puts().is_empty());
+    assert_eq!(records[0]["outcome"], "skipped");
+}
+
+#[tokio::test]
+async fn a_bucket_deleted_before_the_event_is_skipped() {
+    let mut bucket = FakeBucket::new(None);
+    bucket.exists = false;
+    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    result.unwrap();
+    assert_eq!(records[0]["outcome"], "skipped");
+    assert!(records[0]["reason"].as_str().unwrap().contains("no longer exists"));
+}
+
+#[tokio::test]
+async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
+    let mut bucket = FakeBucket::new(None);
+    bucket.put_error = Some(AwsError::new("PutPublicAccessBlock", "AccessDenied", "not allowed", Some(403)));
+    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    let diagnostic: lambda_runtime::Diagnostic = result.unwrap_err().into();
+    assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
+    assert_eq!(records[0]["outcome"], "failed");
+    assert_eq!(records[0]["error_code"], "AccessDenied");
+    assert_eq!(records[0]["after"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_write_that_does_not_read_back_is_a_failure() {
+    let mut bucket = FakeBucket::new(Some(PARTIAL));
+    bucket.ignore_puts = true;
+    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    assert!(result.is_err());
+    assert_eq!(records[0]["outcome"], "failed");
+    assert_eq!(records[0]["error_code"], "VerificationFailed");
+    assert_eq!(records[0]["after"]["restrict_public_buckets"], false);
+}
