@@ -330,7 +330,10 @@ mod tests {
     #[test]
     fn aws_managed_policy_arns_parse() {
         let arn = Arn::parse("f", "arn:aws:iam::aws:policy/AdministratorAccess").unwrap();
-        assert_eq!((arn.account.as_str(), arn.resource.as_str()), ("aws", "policy/AdministratorAccess"));
+        assert_eq!(
+            (arn.account.as_str(), arn.resource.as_str()),
+            ("aws", "policy/AdministratorAccess")
+        );
     }
 
     #[test]

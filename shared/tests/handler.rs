@@ -2,11 +2,17 @@
 //! record per item on every path (skips, malformed input, failures, panics,
 //! other accounts), the schema of those records, and the return value.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, LambdaEvent};
 use remediation_shared::audit::RECORD_TYPE;
-use remediation_shared::{handle, Config, HandlerError, Outcome, RecordingSink, Remediation, Remediator, Report, Resource, Target};
+use remediation_shared::{
+    handle, Config, HandlerError, Outcome, RecordingSink, Remediation, Remediator, Report,
+    Resource, Target,
+};
 use serde_json::{json, Value};
 
 /// Remediates buckets by name: `ok-*` are remediated, `fail-*` fail with
@@ -20,13 +26,20 @@ impl Remediator for Fake {
     const REMEDIATION: Remediation = Remediation::S3BlockPublicAccess;
 
     async fn remediate(&self, target: &Target, _config: &Config) -> Report {
-        let Resource::Bucket(b) = &target.resource else { panic!("not a bucket") };
+        let Resource::Bucket(b) = &target.resource else {
+            panic!("not a bucket")
+        };
         self.seen.lock().unwrap().push(b.to_string());
         if b.as_str().starts_with("panic-") {
             panic!("boom on {b}");
         }
         if b.as_str().starts_with("fail-") {
-            let err = remediation_shared::AwsError::new("PutPublicAccessBlock", "AccessDenied", "nope", Some(403));
+            let err = remediation_shared::AwsError::new(
+                "PutPublicAccessBlock",
+                "AccessDenied",
+                "nope",
+                Some(403),
+            );
             return Report::failed(&err);
         }
         Report::new(Outcome::Remediated, "fixed")
@@ -57,16 +70,39 @@ const HOME: &str = "arn:aws:lambda:us-east-1:123456789012:function:s3-block-publ
 #[tokio::test]
 async fn each_resource_gets_one_record_in_the_stable_schema() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let summary = handle(&fake, &Config::default(), &sink, invoke(hub_event(&["ok-one", "ok-two"]), HOME)).await.unwrap();
+    let summary = handle(
+        &fake,
+        &Config::default(),
+        &sink,
+        invoke(hub_event(&["ok-one", "ok-two"]), HOME),
+    )
+    .await
+    .unwrap();
     let records = sink.records();
     assert_eq!(records.len(), 2);
     let r = &records[0];
-    let keys: std::collections::BTreeSet<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: std::collections::BTreeSet<&str> =
+        r.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         std::collections::BTreeSet::from([
-            "record_type", "schema_version", "timestamp", "function", "request_id", "trigger", "account", "region", "resource",
-            "action", "outcome", "reason", "before", "after", "changes", "dry_run", "error_code"
+            "record_type",
+            "schema_version",
+            "timestamp",
+            "function",
+            "request_id",
+            "trigger",
+            "account",
+            "region",
+            "resource",
+            "action",
+            "outcome",
+            "reason",
+            "before",
+            "after",
+            "changes",
+            "dry_run",
+            "error_code"
         ])
     );
     assert_eq!(r["record_type"], RECORD_TYPE);
@@ -89,43 +125,83 @@ async fn each_resource_gets_one_record_in_the_stable_schema() {
 #[tokio::test]
 async fn a_failure_fails_the_invocation_after_every_record_is_written() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let err = handle(&fake, &Config::default(), &sink, invoke(hub_event(&["fail-one", "ok-two"]), HOME)).await.unwrap_err();
+    let err = handle(
+        &fake,
+        &Config::default(),
+        &sink,
+        invoke(hub_event(&["fail-one", "ok-two"]), HOME),
+    )
+    .await
+    .unwrap_err();
     let records = sink.records();
-    assert_eq!(records.len(), 2, "the second bucket is still examined and recorded");
+    assert_eq!(
+        records.len(),
+        2,
+        "the second bucket is still examined and recorded"
+    );
     assert_eq!(records[0]["outcome"], "failed");
     assert_eq!(records[0]["error_code"], "AccessDenied");
-    assert!(records[0]["reason"].as_str().unwrap().contains("access denied"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("access denied"));
     assert_eq!(records[1]["outcome"], "remediated");
     let diagnostic: lambda_runtime::Diagnostic = err.into();
     assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
-    assert!(diagnostic.error_message.contains("1 of 2"), "{}", diagnostic.error_message);
+    assert!(
+        diagnostic.error_message.contains("1 of 2"),
+        "{}",
+        diagnostic.error_message
+    );
 }
 
 #[tokio::test]
 async fn a_panic_becomes_a_failed_record_and_the_rest_still_runs() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let err = handle(&fake, &Config::default(), &sink, invoke(hub_event(&["panic-one", "ok-two"]), HOME)).await.unwrap_err();
+    let err = handle(
+        &fake,
+        &Config::default(),
+        &sink,
+        invoke(hub_event(&["panic-one", "ok-two"]), HOME),
+    )
+    .await
+    .unwrap_err();
     let records = sink.records();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0]["outcome"], "failed");
     assert_eq!(records[0]["error_code"], "Handler.Panic");
-    assert!(records[0]["reason"].as_str().unwrap().contains("boom on panic-one"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("boom on panic-one"));
     assert_eq!(records[1]["outcome"], "remediated");
-    assert!(matches!(err, HandlerError::Remediation { failed: 1, total: 2, .. }));
+    assert!(matches!(
+        err,
+        HandlerError::Remediation {
+            failed: 1,
+            total: 2,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
 async fn malformed_input_is_an_error_with_a_record_and_no_remediation() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let event = json!({"id": "bad-1", "source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "detail": {"findings": 3}});
-    let err = handle(&fake, &Config::default(), &sink, invoke(event, HOME)).await.unwrap_err();
+    let err = handle(&fake, &Config::default(), &sink, invoke(event, HOME))
+        .await
+        .unwrap_err();
     assert!(fake.seen.lock().unwrap().is_empty());
     let records = sink.records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["outcome"], "failed");
     assert_eq!(records[0]["error_code"], "Finding.Malformed");
     assert_eq!(records[0]["trigger"]["event_id"], "bad-1");
-    assert!(records[0]["reason"].as_str().unwrap().contains("detail.findings"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("detail.findings"));
     let diagnostic: lambda_runtime::Diagnostic = err.into();
     assert_eq!(diagnostic.error_type, "Finding.Malformed");
 }
@@ -134,8 +210,17 @@ async fn malformed_input_is_an_error_with_a_record_and_no_remediation() {
 async fn non_object_payloads_are_malformed_not_panics() {
     for payload in [json!(null), json!("text"), json!([1, 2]), json!(42)] {
         let (fake, sink) = (Fake::default(), RecordingSink::default());
-        let result = handle(&fake, &Config::default(), &sink, invoke(payload.clone(), HOME)).await;
-        assert!(matches!(result, Err(HandlerError::Malformed(_))), "{payload}");
+        let result = handle(
+            &fake,
+            &Config::default(),
+            &sink,
+            invoke(payload.clone(), HOME),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(HandlerError::Malformed(_))),
+            "{payload}"
+        );
         assert_eq!(sink.records().len(), 1, "{payload}");
     }
 }
@@ -143,13 +228,19 @@ async fn non_object_payloads_are_malformed_not_panics() {
 #[tokio::test]
 async fn other_events_are_skipped_successfully_with_a_record() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let event = json!({"id": "x", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-    let summary = handle(&fake, &Config::default(), &sink, invoke(event, HOME)).await.unwrap();
+    let event =
+        json!({"id": "x", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+    let summary = handle(&fake, &Config::default(), &sink, invoke(event, HOME))
+        .await
+        .unwrap();
     assert_eq!(summary.counts.get("skipped"), Some(&1));
     let records = sink.records();
     assert_eq!(records[0]["outcome"], "skipped");
     assert_eq!(records[0]["resource"], Value::Null);
-    assert!(records[0]["reason"].as_str().unwrap().contains("Scheduled Event"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Scheduled Event"));
 }
 
 #[tokio::test]
@@ -159,19 +250,37 @@ async fn resources_of_another_account_or_region_are_never_touched() {
         "arn:aws:lambda:eu-west-1:123456789012:function:s3-block-public-access",
     ] {
         let (fake, sink) = (Fake::default(), RecordingSink::default());
-        handle(&fake, &Config::default(), &sink, invoke(hub_event(&["ok-one"]), home)).await.unwrap();
+        handle(
+            &fake,
+            &Config::default(),
+            &sink,
+            invoke(hub_event(&["ok-one"]), home),
+        )
+        .await
+        .unwrap();
         assert!(fake.seen.lock().unwrap().is_empty(), "{home}");
         let r = &sink.records()[0];
         assert_eq!(r["outcome"], "skipped");
-        assert!(r["reason"].as_str().unwrap().contains("this function acts only in its own"), "{r}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("this function acts only in its own"),
+            "{r}"
+        );
     }
 }
 
 #[tokio::test]
 async fn dry_run_flag_is_in_every_record_and_the_summary() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let config = Config { dry_run: true, ..Config::default() };
-    let summary = handle(&fake, &config, &sink, invoke(hub_event(&["ok-one"]), HOME)).await.unwrap();
+    let config = Config {
+        dry_run: true,
+        ..Config::default()
+    };
+    let summary = handle(&fake, &config, &sink, invoke(hub_event(&["ok-one"]), HOME))
+        .await
+        .unwrap();
     assert!(summary.dry_run);
     assert_eq!(sink.records()[0]["dry_run"], true);
 }

@@ -2,12 +2,19 @@
 //! "already in the target state" codes it normalises, and retries of throttling
 //! and 5xx by the SDK's standard retry.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::operation::get_bucket_tagging::{GetBucketTaggingError, GetBucketTaggingOutput};
-use aws_sdk_s3::operation::get_public_access_block::{GetPublicAccessBlockError, GetPublicAccessBlockOutput};
-use aws_sdk_s3::operation::put_public_access_block::{PutPublicAccessBlockError, PutPublicAccessBlockOutput};
+use aws_sdk_s3::operation::get_public_access_block::{
+    GetPublicAccessBlockError, GetPublicAccessBlockOutput,
+};
+use aws_sdk_s3::operation::put_public_access_block::{
+    PutPublicAccessBlockError, PutPublicAccessBlockOutput,
+};
 use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag};
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -16,8 +23,11 @@ use remediation_shared::{AwsErrorKind, PublicAccessFlags};
 use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
 
 fn adapter(rules: &[&Rule]) -> S3Adapter {
-    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, rules, |c| c
-        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1))));
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, rules, |c| c.retry_config(
+        RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(1))
+    ));
     S3Adapter::new(client)
 }
 
@@ -32,34 +42,57 @@ async fn reads_the_four_flags_of_the_named_bucket() {
         .then_output(|| {
             GetPublicAccessBlockOutput::builder()
                 .public_access_block_configuration(
-                    PublicAccessBlockConfiguration::builder().block_public_acls(true).block_public_policy(true).build(),
+                    PublicAccessBlockConfiguration::builder()
+                        .block_public_acls(true)
+                        .block_public_policy(true)
+                        .build(),
                 )
                 .build()
         });
-    let flags = adapter(&[&rule]).public_access_block("b-1").await.unwrap().unwrap();
+    let flags = adapter(&[&rule])
+        .public_access_block("b-1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         flags,
-        PublicAccessFlags { block_public_acls: true, ignore_public_acls: false, block_public_policy: true, restrict_public_buckets: false }
+        PublicAccessFlags {
+            block_public_acls: true,
+            ignore_public_acls: false,
+            block_public_policy: true,
+            restrict_public_buckets: false
+        }
     );
 }
 
 #[tokio::test]
 async fn no_configuration_reads_as_none() {
-    let rule = mock!(Client::get_public_access_block).then_error(|| get_error("NoSuchPublicAccessBlockConfiguration"));
-    assert_eq!(adapter(&[&rule]).public_access_block("b").await.unwrap(), None);
+    let rule = mock!(Client::get_public_access_block)
+        .then_error(|| get_error("NoSuchPublicAccessBlockConfiguration"));
+    assert_eq!(
+        adapter(&[&rule]).public_access_block("b").await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
 async fn no_such_bucket_is_not_found() {
     let rule = mock!(Client::get_public_access_block).then_error(|| get_error("NoSuchBucket"));
-    let err = adapter(&[&rule]).public_access_block("b").await.unwrap_err();
-    assert_eq!((err.kind, err.code.as_str()), (AwsErrorKind::NotFound, "NoSuchBucket"));
+    let err = adapter(&[&rule])
+        .public_access_block("b")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (AwsErrorKind::NotFound, "NoSuchBucket")
+    );
 }
 
 #[tokio::test]
 async fn no_tag_set_reads_as_no_tags() {
-    let rule = mock!(Client::get_bucket_tagging)
-        .then_error(|| GetBucketTaggingError::generic(ErrorMetadata::builder().code("NoSuchTagSet").build()));
+    let rule = mock!(Client::get_bucket_tagging).then_error(|| {
+        GetBucketTaggingError::generic(ErrorMetadata::builder().code("NoSuchTagSet").build())
+    });
     assert!(adapter(&[&rule]).tags("b").await.unwrap().is_empty());
 }
 
@@ -67,11 +100,20 @@ async fn no_tag_set_reads_as_no_tags() {
 async fn tags_are_read_as_pairs() {
     let rule = mock!(Client::get_bucket_tagging).then_output(|| {
         GetBucketTaggingOutput::builder()
-            .tag_set(Tag::builder().key("auto-remediation:exempt").value("true").build().unwrap())
+            .tag_set(
+                Tag::builder()
+                    .key("auto-remediation:exempt")
+                    .value("true")
+                    .build()
+                    .unwrap(),
+            )
             .build()
             .unwrap()
     });
-    assert_eq!(adapter(&[&rule]).tags("b").await.unwrap(), vec![("auto-remediation:exempt".to_owned(), "true".to_owned())]);
+    assert_eq!(
+        adapter(&[&rule]).tags("b").await.unwrap(),
+        vec![("auto-remediation:exempt".to_owned(), "true".to_owned())]
+    );
 }
 
 #[tokio::test]
@@ -86,7 +128,10 @@ async fn the_write_sets_all_four_flags_on_the_named_bucket() {
                 && c.restrict_public_buckets() == Some(true)
         })
         .then_output(|| PutPublicAccessBlockOutput::builder().build());
-    adapter(&[&rule]).put_public_access_block("b-1", PublicAccessFlags::ALL).await.unwrap();
+    adapter(&[&rule])
+        .put_public_access_block("b-1", PublicAccessFlags::ALL)
+        .await
+        .unwrap();
     assert_eq!(rule.num_calls(), 1);
 }
 
@@ -94,11 +139,16 @@ async fn the_write_sets_all_four_flags_on_the_named_bucket() {
 async fn throttling_and_503_are_retried_then_succeed() {
     let rule = mock!(Client::put_public_access_block)
         .sequence()
-        .error(|| PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build()))
+        .error(|| {
+            PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build())
+        })
         .http_status(503, None)
         .output(|| PutPublicAccessBlockOutput::builder().build())
         .build();
-    adapter(&[&rule]).put_public_access_block("b", PublicAccessFlags::ALL).await.unwrap();
+    adapter(&[&rule])
+        .put_public_access_block("b", PublicAccessFlags::ALL)
+        .await
+        .unwrap();
     assert_eq!(rule.num_calls(), 3);
 }
 
@@ -106,19 +156,43 @@ async fn throttling_and_503_are_retried_then_succeed() {
 async fn persistent_throttling_is_an_error_of_kind_throttled() {
     let rule = mock!(Client::put_public_access_block)
         .sequence()
-        .error(|| PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build()))
+        .error(|| {
+            PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build())
+        })
         .times(3)
         .build();
-    let err = adapter(&[&rule]).put_public_access_block("b", PublicAccessFlags::ALL).await.unwrap_err();
-    assert_eq!((err.kind, err.code.as_str()), (AwsErrorKind::Throttled, "SlowDown"));
+    let err = adapter(&[&rule])
+        .put_public_access_block("b", PublicAccessFlags::ALL)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (AwsErrorKind::Throttled, "SlowDown")
+    );
     assert_eq!(rule.num_calls(), 3);
 }
 
 #[tokio::test]
 async fn access_denied_is_not_retried() {
-    let rule = mock!(Client::put_public_access_block)
-        .then_error(|| PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("AccessDenied").message("no").build()));
-    let err = adapter(&[&rule]).put_public_access_block("b", PublicAccessFlags::ALL).await.unwrap_err();
-    assert_eq!((err.kind, err.code.as_str(), err.operation), (AwsErrorKind::AccessDenied, "AccessDenied", "PutPublicAccessBlock"));
+    let rule = mock!(Client::put_public_access_block).then_error(|| {
+        PutPublicAccessBlockError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("no")
+                .build(),
+        )
+    });
+    let err = adapter(&[&rule])
+        .put_public_access_block("b", PublicAccessFlags::ALL)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.code.as_str(), err.operation),
+        (
+            AwsErrorKind::AccessDenied,
+            "AccessDenied",
+            "PutPublicAccessBlock"
+        )
+    );
     assert_eq!(rule.num_calls(), 1);
 }

@@ -2,10 +2,15 @@
 //! dry run, exemption, idempotency, a vanished bucket, failed writes and a
 //! read-back that does not confirm the write.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, AwsError, Config, HandlerError, PublicAccessFlags, RecordingSink};
+use remediation_shared::{
+    handle, AwsError, Config, HandlerError, PublicAccessFlags, RecordingSink,
+};
 use s3_block_public_access::aws::BucketPublicAccess;
 use s3_block_public_access::BlockPublicAccess;
 use serde_json::{json, Value};
@@ -46,7 +51,10 @@ impl FakeBucket {
 }
 
 impl BucketPublicAccess for &FakeBucket {
-    async fn public_access_block(&self, _bucket: &str) -> Result<Option<PublicAccessFlags>, AwsError> {
+    async fn public_access_block(
+        &self,
+        _bucket: &str,
+    ) -> Result<Option<PublicAccessFlags>, AwsError> {
         *self.reads.lock().unwrap() += 1;
         if !self.exists {
             return Err(FakeBucket::gone());
@@ -56,7 +64,11 @@ impl BucketPublicAccess for &FakeBucket {
     async fn tags(&self, _bucket: &str) -> Result<Vec<(String, String)>, AwsError> {
         Ok(self.tags.clone())
     }
-    async fn put_public_access_block(&self, _bucket: &str, flags: PublicAccessFlags) -> Result<(), AwsError> {
+    async fn put_public_access_block(
+        &self,
+        _bucket: &str,
+        flags: PublicAccessFlags,
+    ) -> Result<(), AwsError> {
         if let Some(e) = &self.put_error {
             return Err(e.clone());
         }
@@ -76,15 +88,32 @@ const PARTIAL: PublicAccessFlags = PublicAccessFlags {
 };
 
 fn sample(name: &str) -> Value {
-    let path = format!("{}/../../events/s3-block-public-access/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../events/s3-block-public-access/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-async fn run(bucket: &FakeBucket, config: &Config, event: Value) -> (Result<remediation_shared::Summary, HandlerError>, Vec<Value>) {
+async fn run(
+    bucket: &FakeBucket,
+    config: &Config,
+    event: Value,
+) -> (
+    Result<remediation_shared::Summary, HandlerError>,
+    Vec<Value>,
+) {
     let sink = RecordingSink::default();
     let mut ctx = Context::default();
-    ctx.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access".into();
-    let result = handle(&BlockPublicAccess::new(bucket), config, &sink, LambdaEvent::new(event, ctx)).await;
+    ctx.invoked_function_arn =
+        "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access".into();
+    let result = handle(
+        &BlockPublicAccess::new(bucket),
+        config,
+        &sink,
+        LambdaEvent::new(event, ctx),
+    )
+    .await;
     (result, sink.records())
 }
 
@@ -111,8 +140,14 @@ async fn every_trigger_sample_turns_all_four_settings_on() {
         assert_eq!(r["outcome"], "remediated", "{file}");
         assert_eq!(r["resource"], "arn:aws:s3:::example-public-bucket");
         assert_eq!(r["before"]["ignore_public_acls"], false);
-        assert_eq!(r["after"], json!({"type": "bucket_public_access_block", "block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}));
-        assert_eq!(r["changes"], json!([{"type": "enable_public_access_block", "settings": ["IgnorePublicAcls", "RestrictPublicBuckets"]}]));
+        assert_eq!(
+            r["after"],
+            json!({"type": "bucket_public_access_block", "block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true})
+        );
+        assert_eq!(
+            r["changes"],
+            json!([{"type": "enable_public_access_block", "settings": ["IgnorePublicAcls", "RestrictPublicBuckets"]}])
+        );
     }
 }
 
@@ -128,7 +163,11 @@ async fn negative_samples_touch_nothing() {
     ] {
         let bucket = FakeBucket::new(None);
         let (result, records) = run(&bucket, &Config::default(), sample(file)).await;
-        assert_eq!(*bucket.reads.lock().unwrap(), 0, "{file}: no AWS call at all");
+        assert_eq!(
+            *bucket.reads.lock().unwrap(),
+            0,
+            "{file}: no AWS call at all"
+        );
         assert!(bucket.puts().is_empty(), "{file}");
         assert_eq!(records.len(), 1, "{file}");
         if malformed {
@@ -144,16 +183,30 @@ async fn negative_samples_touch_nothing() {
 #[tokio::test]
 async fn a_missing_configuration_counts_as_all_off() {
     let bucket = FakeBucket::new(None);
-    let (_, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    let (_, records) = run(
+        &bucket,
+        &Config::default(),
+        sample("config-bucket-noncompliant.json"),
+    )
+    .await;
     assert_eq!(bucket.flags(), Some(PublicAccessFlags::ALL));
-    assert_eq!(records[0]["changes"][0]["settings"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        records[0]["changes"][0]["settings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let bucket = FakeBucket::new(None);
     let event = sample("securityhub-s3-8-failed.json");
-    run(&bucket, &Config::default(), event.clone()).await.0.unwrap();
+    run(&bucket, &Config::default(), event.clone())
+        .await
+        .0
+        .unwrap();
     let (result, records) = run(&bucket, &Config::default(), event).await;
     result.unwrap();
     assert_eq!(records[0]["outcome"], "already_compliant");
@@ -163,32 +216,51 @@ async fn the_same_event_twice_is_already_compliant_the_second_time() {
 #[tokio::test]
 async fn dry_run_writes_nothing_and_says_what_it_would_do() {
     let bucket = FakeBucket::new(Some(PARTIAL));
-    let config = Config { dry_run: true, ..Config::default() };
+    let config = Config {
+        dry_run: true,
+        ..Config::default()
+    };
     let (result, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
     result.unwrap();
     assert!(bucket.puts().is_empty());
     assert_eq!(bucket.flags(), Some(PARTIAL));
     assert_eq!(records[0]["outcome"], "dry_run");
     assert_eq!(records[0]["dry_run"], true);
-    assert_eq!(records[0]["changes"][0]["settings"], json!(["IgnorePublicAcls", "RestrictPublicBuckets"]));
+    assert_eq!(
+        records[0]["changes"][0]["settings"],
+        json!(["IgnorePublicAcls", "RestrictPublicBuckets"])
+    );
 }
 
 #[tokio::test]
 async fn an_exempt_bucket_is_never_changed() {
     let mut bucket = FakeBucket::new(None);
-    bucket.tags.push(("auto-remediation:exempt".into(), "true".into()));
-    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    bucket
+        .tags
+        .push(("auto-remediation:exempt".into(), "true".into()));
+    let (result, records) = run(
+        &bucket,
+        &Config::default(),
+        sample("config-bucket-noncompliant.json"),
+    )
+    .await;
     result.unwrap();
     assert!(bucket.puts().is_empty());
     assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"].as_str().unwrap().contains("exemption tag"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("exemption tag"));
 }
 
 #[tokio::test]
 async fn the_exemption_key_is_configurable() {
     let mut bucket = FakeBucket::new(None);
     bucket.tags.push(("public-website".into(), "TRUE".into()));
-    let config = Config { exempt_tag_key: "public-website".into(), ..Config::default() };
+    let config = Config {
+        exempt_tag_key: "public-website".into(),
+        ..Config::default()
+    };
     let (_, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
     assert!(bucket.puts().is_empty());
     assert_eq!(records[0]["outcome"], "skipped");
@@ -198,17 +270,35 @@ async fn the_exemption_key_is_configurable() {
 async fn a_bucket_deleted_before_the_event_is_skipped() {
     let mut bucket = FakeBucket::new(None);
     bucket.exists = false;
-    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    let (result, records) = run(
+        &bucket,
+        &Config::default(),
+        sample("config-bucket-noncompliant.json"),
+    )
+    .await;
     result.unwrap();
     assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"].as_str().unwrap().contains("no longer exists"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no longer exists"));
 }
 
 #[tokio::test]
 async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
     let mut bucket = FakeBucket::new(None);
-    bucket.put_error = Some(AwsError::new("PutPublicAccessBlock", "AccessDenied", "not allowed", Some(403)));
-    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    bucket.put_error = Some(AwsError::new(
+        "PutPublicAccessBlock",
+        "AccessDenied",
+        "not allowed",
+        Some(403),
+    ));
+    let (result, records) = run(
+        &bucket,
+        &Config::default(),
+        sample("config-bucket-noncompliant.json"),
+    )
+    .await;
     let diagnostic: lambda_runtime::Diagnostic = result.unwrap_err().into();
     assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
     assert_eq!(records[0]["outcome"], "failed");
@@ -220,7 +310,12 @@ async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
 async fn a_write_that_does_not_read_back_is_a_failure() {
     let mut bucket = FakeBucket::new(Some(PARTIAL));
     bucket.ignore_puts = true;
-    let (result, records) = run(&bucket, &Config::default(), sample("config-bucket-noncompliant.json")).await;
+    let (result, records) = run(
+        &bucket,
+        &Config::default(),
+        sample("config-bucket-noncompliant.json"),
+    )
+    .await;
     assert!(result.is_err());
     assert_eq!(records[0]["outcome"], "failed");
     assert_eq!(records[0]["error_code"], "VerificationFailed");

@@ -2,13 +2,22 @@
 //! DescribeSecurityGroupRules (all pages), revocation by rule id only, and the
 //! error codes it normalises.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::operation::describe_security_group_rules::DescribeSecurityGroupRulesOutput;
-use aws_sdk_ec2::operation::describe_security_groups::{DescribeSecurityGroupsError, DescribeSecurityGroupsOutput};
-use aws_sdk_ec2::operation::revoke_security_group_ingress::{RevokeSecurityGroupIngressError, RevokeSecurityGroupIngressOutput};
-use aws_sdk_ec2::types::{ReferencedSecurityGroup, RevokedSecurityGroupRule, SecurityGroup, SecurityGroupRule, Tag};
+use aws_sdk_ec2::operation::describe_security_groups::{
+    DescribeSecurityGroupsError, DescribeSecurityGroupsOutput,
+};
+use aws_sdk_ec2::operation::revoke_security_group_ingress::{
+    RevokeSecurityGroupIngressError, RevokeSecurityGroupIngressOutput,
+};
+use aws_sdk_ec2::types::{
+    ReferencedSecurityGroup, RevokedSecurityGroupRule, SecurityGroup, SecurityGroupRule, Tag,
+};
 use aws_sdk_ec2::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule as MockRule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
@@ -18,18 +27,33 @@ use sg_revoke_open_ssh::plan::Source;
 
 fn adapter(rules: &[&MockRule]) -> Ec2Adapter {
     let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, rules, |c| c
-        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1))));
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+        ));
     Ec2Adapter::new(client)
 }
 
 #[tokio::test]
 async fn rules_are_read_from_every_page_with_their_source() {
     let page1 = mock!(Client::describe_security_group_rules)
-        .match_requests(|r| r.filters()[0].name() == Some("group-id") && r.filters()[0].values() == ["sg-12345678"] && r.next_token().is_none())
+        .match_requests(|r| {
+            r.filters()[0].name() == Some("group-id")
+                && r.filters()[0].values() == ["sg-12345678"]
+                && r.next_token().is_none()
+        })
         .then_output(|| {
             DescribeSecurityGroupRulesOutput::builder()
                 .security_group_rules(
-                    SecurityGroupRule::builder().security_group_rule_id("sgr-1").ip_protocol("tcp").from_port(22).to_port(22).cidr_ipv6("::/0").is_egress(false).build(),
+                    SecurityGroupRule::builder()
+                        .security_group_rule_id("sgr-1")
+                        .ip_protocol("tcp")
+                        .from_port(22)
+                        .to_port(22)
+                        .cidr_ipv6("::/0")
+                        .is_egress(false)
+                        .build(),
                 )
                 .next_token("page-2")
                 .build()
@@ -44,13 +68,20 @@ async fn rules_are_read_from_every_page_with_their_source() {
                         .ip_protocol("-1")
                         .from_port(-1)
                         .to_port(-1)
-                        .referenced_group_info(ReferencedSecurityGroup::builder().group_id("sg-87654321").build())
+                        .referenced_group_info(
+                            ReferencedSecurityGroup::builder()
+                                .group_id("sg-87654321")
+                                .build(),
+                        )
                         .is_egress(false)
                         .build(),
                 )
                 .build()
         });
-    let rules = adapter(&[&page1, &page2]).rules("sg-12345678").await.unwrap();
+    let rules = adapter(&[&page1, &page2])
+        .rules("sg-12345678")
+        .await
+        .unwrap();
     assert_eq!(rules.len(), 2);
     assert_eq!(rules[0].source, Source::Cidr("::/0".into()));
     assert_eq!(rules[1].source, Source::Group("sg-87654321".into()));
@@ -59,19 +90,37 @@ async fn rules_are_read_from_every_page_with_their_source() {
 
 #[tokio::test]
 async fn group_tags_come_from_describe_security_groups() {
-    let rule = mock!(Client::describe_security_groups).match_requests(|r| r.group_ids() == ["sg-12345678"]).then_output(|| {
-        DescribeSecurityGroupsOutput::builder()
-            .security_groups(SecurityGroup::builder().group_id("sg-12345678").tags(Tag::builder().key("k").value("v").build()).build())
-            .build()
-    });
-    assert_eq!(adapter(&[&rule]).group_tags("sg-12345678").await.unwrap(), vec![("k".to_owned(), "v".to_owned())]);
+    let rule = mock!(Client::describe_security_groups)
+        .match_requests(|r| r.group_ids() == ["sg-12345678"])
+        .then_output(|| {
+            DescribeSecurityGroupsOutput::builder()
+                .security_groups(
+                    SecurityGroup::builder()
+                        .group_id("sg-12345678")
+                        .tags(Tag::builder().key("k").value("v").build())
+                        .build(),
+                )
+                .build()
+        });
+    assert_eq!(
+        adapter(&[&rule]).group_tags("sg-12345678").await.unwrap(),
+        vec![("k".to_owned(), "v".to_owned())]
+    );
 }
 
 #[tokio::test]
 async fn a_missing_group_is_not_found() {
-    let rule = mock!(Client::describe_security_groups)
-        .then_error(|| DescribeSecurityGroupsError::generic(ErrorMetadata::builder().code("InvalidGroup.NotFound").build()));
-    let err = adapter(&[&rule]).group_tags("sg-12345678").await.unwrap_err();
+    let rule = mock!(Client::describe_security_groups).then_error(|| {
+        DescribeSecurityGroupsError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidGroup.NotFound")
+                .build(),
+        )
+    });
+    let err = adapter(&[&rule])
+        .group_tags("sg-12345678")
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, AwsErrorKind::NotFound);
 }
 
@@ -79,32 +128,64 @@ async fn a_missing_group_is_not_found() {
 async fn revoke_sends_rule_ids_and_no_ip_permissions() {
     let rule = mock!(Client::revoke_security_group_ingress)
         .match_requests(|r| {
-            r.group_id() == Some("sg-12345678") && r.security_group_rule_ids() == ["sgr-1", "sgr-2"] && r.ip_permissions().is_empty()
+            r.group_id() == Some("sg-12345678")
+                && r.security_group_rule_ids() == ["sgr-1", "sgr-2"]
+                && r.ip_permissions().is_empty()
         })
         .then_output(|| {
             RevokeSecurityGroupIngressOutput::builder()
                 .r#return(true)
-                .revoked_security_group_rules(RevokedSecurityGroupRule::builder().security_group_rule_id("sgr-1").build())
-                .revoked_security_group_rules(RevokedSecurityGroupRule::builder().security_group_rule_id("sgr-2").build())
+                .revoked_security_group_rules(
+                    RevokedSecurityGroupRule::builder()
+                        .security_group_rule_id("sgr-1")
+                        .build(),
+                )
+                .revoked_security_group_rules(
+                    RevokedSecurityGroupRule::builder()
+                        .security_group_rule_id("sgr-2")
+                        .build(),
+                )
                 .build()
         });
-    let revoked = adapter(&[&rule]).revoke("sg-12345678", &["sgr-1".into(), "sgr-2".into()]).await.unwrap();
-    assert_eq!(revoked, Revoked { rule_ids: Some(vec!["sgr-1".into(), "sgr-2".into()]) });
+    let revoked = adapter(&[&rule])
+        .revoke("sg-12345678", &["sgr-1".into(), "sgr-2".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        revoked,
+        Revoked {
+            rule_ids: Some(vec!["sgr-1".into(), "sgr-2".into()])
+        }
+    );
 }
 
 #[tokio::test]
 async fn a_rule_already_gone_is_not_found() {
     let rule = mock!(Client::revoke_security_group_ingress).then_error(|| {
-        RevokeSecurityGroupIngressError::generic(ErrorMetadata::builder().code("InvalidSecurityGroupRuleId.NotFound").build())
+        RevokeSecurityGroupIngressError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidSecurityGroupRuleId.NotFound")
+                .build(),
+        )
     });
-    let err = adapter(&[&rule]).revoke("sg-12345678", &["sgr-1".into()]).await.unwrap_err();
+    let err = adapter(&[&rule])
+        .revoke("sg-12345678", &["sgr-1".into()])
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, AwsErrorKind::NotFound);
 }
 
 #[tokio::test]
 async fn a_false_return_is_an_error_not_a_success() {
-    let rule = mock!(Client::revoke_security_group_ingress).then_output(|| RevokeSecurityGroupIngressOutput::builder().r#return(false).build());
-    let err = adapter(&[&rule]).revoke("sg-12345678", &["sgr-1".into()]).await.unwrap_err();
+    let rule = mock!(Client::revoke_security_group_ingress).then_output(|| {
+        RevokeSecurityGroupIngressOutput::builder()
+            .r#return(false)
+            .build()
+    });
+    let err = adapter(&[&rule])
+        .revoke("sg-12345678", &["sgr-1".into()])
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "ReturnFalse");
 }
 
@@ -112,20 +193,41 @@ async fn a_false_return_is_an_error_not_a_success() {
 async fn request_limit_exceeded_is_retried() {
     let rule = mock!(Client::revoke_security_group_ingress)
         .sequence()
-        .error(|| RevokeSecurityGroupIngressError::generic(ErrorMetadata::builder().code("RequestLimitExceeded").build()))
+        .error(|| {
+            RevokeSecurityGroupIngressError::generic(
+                ErrorMetadata::builder()
+                    .code("RequestLimitExceeded")
+                    .build(),
+            )
+        })
         .http_status(500, None)
-        .output(|| RevokeSecurityGroupIngressOutput::builder().r#return(true).build())
+        .output(|| {
+            RevokeSecurityGroupIngressOutput::builder()
+                .r#return(true)
+                .build()
+        })
         .build();
-    let revoked = adapter(&[&rule]).revoke("sg-12345678", &["sgr-1".into()]).await.unwrap();
+    let revoked = adapter(&[&rule])
+        .revoke("sg-12345678", &["sgr-1".into()])
+        .await
+        .unwrap();
     assert_eq!(revoked.rule_ids, None);
     assert_eq!(rule.num_calls(), 3);
 }
 
 #[tokio::test]
 async fn unauthorized_operation_is_access_denied() {
-    let rule = mock!(Client::revoke_security_group_ingress)
-        .then_error(|| RevokeSecurityGroupIngressError::generic(ErrorMetadata::builder().code("UnauthorizedOperation").build()));
-    let err = adapter(&[&rule]).revoke("sg-12345678", &["sgr-1".into()]).await.unwrap_err();
+    let rule = mock!(Client::revoke_security_group_ingress).then_error(|| {
+        RevokeSecurityGroupIngressError::generic(
+            ErrorMetadata::builder()
+                .code("UnauthorizedOperation")
+                .build(),
+        )
+    });
+    let err = adapter(&[&rule])
+        .revoke("sg-12345678", &["sgr-1".into()])
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, AwsErrorKind::AccessDenied);
     assert_eq!(rule.num_calls(), 1);
 }

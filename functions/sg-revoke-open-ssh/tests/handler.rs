@@ -2,6 +2,9 @@
 //! sample event, exactly the world-open SSH rules revoked, dry run, exemption,
 //! idempotency, rules that vanish mid-way, partial and failed revokes.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, LambdaEvent};
@@ -11,9 +14,12 @@ use sg_revoke_open_ssh::aws::{Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::{Rule, Source};
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
+/// A group in memory: id, tags, rules.
+type Group = (String, Vec<(String, String)>, Vec<Rule>);
+
 /// Groups in memory, by id.
 struct FakeEc2 {
-    groups: Mutex<Vec<(String, Vec<(String, String)>, Vec<Rule>)>>,
+    groups: Mutex<Vec<Group>>,
     /// Rules removed by someone else just before our revoke call.
     vanish_before_revoke: Vec<String>,
     /// Revoke answers listing only these ids (simulating a partial revoke).
@@ -23,7 +29,14 @@ struct FakeEc2 {
 }
 
 fn rule(id: &str, protocol: &str, from: i32, to: i32, source: Source) -> Rule {
-    Rule { rule_id: id.into(), is_egress: false, protocol: protocol.into(), from_port: Some(from), to_port: Some(to), source }
+    Rule {
+        rule_id: id.into(),
+        is_egress: false,
+        protocol: protocol.into(),
+        from_port: Some(from),
+        to_port: Some(to),
+        source,
+    }
 }
 fn cidr(c: &str) -> Source {
     Source::Cidr(c.into())
@@ -39,17 +52,44 @@ fn demo_rules() -> Vec<Rule> {
         rule("sgr-private", "tcp", 22, 22, cidr("10.0.0.0/8")),
         rule("sgr-https", "tcp", 443, 443, cidr("0.0.0.0/0")),
         rule("sgr-udp", "udp", 22, 22, cidr("0.0.0.0/0")),
-        rule("sgr-ref", "tcp", 22, 22, Source::Group("sg-11111111".into())),
-        rule("sgr-pl", "tcp", 22, 22, Source::PrefixList("pl-12345678".into())),
-        Rule { is_egress: true, ..rule("sgr-egress", "-1", -1, -1, cidr("0.0.0.0/0")) },
+        rule(
+            "sgr-ref",
+            "tcp",
+            22,
+            22,
+            Source::Group("sg-11111111".into()),
+        ),
+        rule(
+            "sgr-pl",
+            "tcp",
+            22,
+            22,
+            Source::PrefixList("pl-12345678".into()),
+        ),
+        Rule {
+            is_egress: true,
+            ..rule("sgr-egress", "-1", -1, -1, cidr("0.0.0.0/0"))
+        },
     ]
 }
-const KEPT: &[&str] = &["sgr-private", "sgr-https", "sgr-udp", "sgr-ref", "sgr-pl", "sgr-egress"];
+const KEPT: &[&str] = &[
+    "sgr-private",
+    "sgr-https",
+    "sgr-udp",
+    "sgr-ref",
+    "sgr-pl",
+    "sgr-egress",
+];
 
 impl FakeEc2 {
     fn with(groups: &[&str], rules: Vec<Rule>) -> Self {
         FakeEc2 {
-            groups: Mutex::new(groups.iter().map(|g| ((*g).to_owned(), vec![], rules.clone())).collect()),
+            groups: Mutex::new(
+                groups
+                    .iter()
+                    .map(|g| ((*g).to_owned(), vec![], rules.clone()))
+                    .collect(),
+            ),
             vanish_before_revoke: vec![],
             revoke_lists_only: None,
             revoke_error: None,
@@ -62,58 +102,122 @@ impl FakeEc2 {
         rules.iter().map(|r| r.rule_id.clone()).collect()
     }
     fn writes(&self) -> usize {
-        self.calls.lock().unwrap().iter().filter(|c| c.starts_with("revoke")).count()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.starts_with("revoke"))
+            .count()
     }
 }
 
 impl SecurityGroupRules for &FakeEc2 {
     async fn group_tags(&self, group_id: &str) -> Result<Vec<(String, String)>, AwsError> {
-        self.calls.lock().unwrap().push(format!("describe-group {group_id}"));
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("describe-group {group_id}"));
         let groups = self.groups.lock().unwrap();
         groups
             .iter()
             .find(|(g, _, _)| g == group_id)
             .map(|(_, tags, _)| tags.clone())
-            .ok_or_else(|| AwsError::new("DescribeSecurityGroups", "InvalidGroup.NotFound", "gone", Some(400)).into_not_found())
+            .ok_or_else(|| {
+                AwsError::new(
+                    "DescribeSecurityGroups",
+                    "InvalidGroup.NotFound",
+                    "gone",
+                    Some(400),
+                )
+                .into_not_found()
+            })
     }
     async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {
-        self.calls.lock().unwrap().push(format!("describe-rules {group_id}"));
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("describe-rules {group_id}"));
         let groups = self.groups.lock().unwrap();
-        Ok(groups.iter().find(|(g, _, _)| g == group_id).map(|(_, _, r)| r.clone()).unwrap_or_default())
+        Ok(groups
+            .iter()
+            .find(|(g, _, _)| g == group_id)
+            .map(|(_, _, r)| r.clone())
+            .unwrap_or_default())
     }
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {
-        self.calls.lock().unwrap().push(format!("revoke {group_id} {}", rule_ids.join(",")));
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("revoke {group_id} {}", rule_ids.join(",")));
         if let Some(e) = &self.revoke_error {
             return Err(e.clone());
         }
         let mut groups = self.groups.lock().unwrap();
         let (_, _, rules) = groups.iter_mut().find(|(g, _, _)| g == group_id).unwrap();
-        if !self.vanish_before_revoke.is_empty() && self.calls.lock().unwrap().iter().filter(|c| c.starts_with("revoke")).count() == 1 {
+        if !self.vanish_before_revoke.is_empty()
+            && self
+                .calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|c| c.starts_with("revoke"))
+                .count()
+                == 1
+        {
             rules.retain(|r| !self.vanish_before_revoke.contains(&r.rule_id));
         }
         // EC2 semantics: an unknown id fails the whole call and revokes nothing.
-        if rule_ids.iter().any(|id| !rules.iter().any(|r| &r.rule_id == id)) {
-            return Err(AwsError::new("RevokeSecurityGroupIngress", "InvalidSecurityGroupRuleId.NotFound", "gone", Some(400)).into_not_found());
+        if rule_ids
+            .iter()
+            .any(|id| !rules.iter().any(|r| &r.rule_id == id))
+        {
+            return Err(AwsError::new(
+                "RevokeSecurityGroupIngress",
+                "InvalidSecurityGroupRuleId.NotFound",
+                "gone",
+                Some(400),
+            )
+            .into_not_found());
         }
         let revoked: Vec<String> = match &self.revoke_lists_only {
-            Some(only) => rule_ids.iter().filter(|id| only.contains(id)).cloned().collect(),
+            Some(only) => rule_ids
+                .iter()
+                .filter(|id| only.contains(id))
+                .cloned()
+                .collect(),
             None => rule_ids.to_vec(),
         };
         rules.retain(|r| !revoked.contains(&r.rule_id));
-        Ok(Revoked { rule_ids: Some(revoked) })
+        Ok(Revoked {
+            rule_ids: Some(revoked),
+        })
     }
 }
 
 fn sample(name: &str) -> Value {
-    let path = format!("{}/../../events/sg-revoke-open-ssh/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../events/sg-revoke-open-ssh/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-async fn run(ec2: &FakeEc2, config: &Config, event: Value) -> (Result<Summary, HandlerError>, Vec<Value>) {
+async fn run(
+    ec2: &FakeEc2,
+    config: &Config,
+    event: Value,
+) -> (Result<Summary, HandlerError>, Vec<Value>) {
     let sink = RecordingSink::default();
     let mut ctx = Context::default();
-    ctx.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:sg-revoke-open-ssh".into();
-    let result = handle(&RevokeOpenSsh::new(ec2), config, &sink, LambdaEvent::new(event, ctx)).await;
+    ctx.invoked_function_arn =
+        "arn:aws:lambda:us-east-1:123456789012:function:sg-revoke-open-ssh".into();
+    let result = handle(
+        &RevokeOpenSsh::new(ec2),
+        config,
+        &sink,
+        LambdaEvent::new(event, ctx),
+    )
+    .await;
     (result, sink.records())
 }
 
@@ -137,18 +241,33 @@ async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
         for g in &groups {
             assert_eq!(ec2.rule_ids(g), KEPT, "{file}: {g}");
         }
-        let remediated: Vec<&Value> = records.iter().filter(|r| r["outcome"] == "remediated").collect();
+        let remediated: Vec<&Value> = records
+            .iter()
+            .filter(|r| r["outcome"] == "remediated")
+            .collect();
         assert_eq!(remediated.len(), groups.len(), "{file}: {records:?}");
-        assert_eq!(ec2.writes(), groups.len(), "{file}: one revoke call per group");
+        assert_eq!(
+            ec2.writes(),
+            groups.len(),
+            "{file}: one revoke call per group"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
-    let (_, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    let (_, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     let r = &records[0];
-    assert_eq!(r["resource"], format!("arn:aws:ec2:us-east-1:123456789012:security-group/{G1}"));
+    assert_eq!(
+        r["resource"],
+        format!("arn:aws:ec2:us-east-1:123456789012:security-group/{G1}")
+    );
     assert_eq!(
         r["changes"],
         json!([
@@ -158,9 +277,21 @@ async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
             {"type": "revoke_ingress_rule", "rule_id": "sgr-all", "protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "::/0"}
         ])
     );
-    assert_eq!(r["before"]["world_open_ssh_rules"].as_array().unwrap().len(), 4);
-    assert_eq!(r["after"], json!({"type": "security_group_ingress", "world_open_ssh_rules": []}));
-    assert_eq!(ec2.calls.lock().unwrap().last().unwrap(), &format!("revoke {G1} sgr-open4,sgr-open6,sgr-range,sgr-all"));
+    assert_eq!(
+        r["before"]["world_open_ssh_rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        r["after"],
+        json!({"type": "security_group_ingress", "world_open_ssh_rules": []})
+    );
+    assert_eq!(
+        ec2.calls.lock().unwrap().last().unwrap(),
+        &format!("revoke {G1} sgr-open4,sgr-open6,sgr-range,sgr-all")
+    );
 }
 
 #[tokio::test]
@@ -180,7 +311,11 @@ async fn negative_samples_touch_nothing() {
         assert!(ec2.calls.lock().unwrap().is_empty(), "{file}: no AWS call");
         assert_eq!(records.len(), 1, "{file}");
         assert_eq!(result.is_err(), malformed, "{file}");
-        assert_eq!(records[0]["outcome"], if malformed { "failed" } else { "skipped" }, "{file}");
+        assert_eq!(
+            records[0]["outcome"],
+            if malformed { "failed" } else { "skipped" },
+            "{file}"
+        );
     }
 }
 
@@ -188,7 +323,10 @@ async fn negative_samples_touch_nothing() {
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
     let event = sample("cloudtrail-authorize-ingress.json");
-    run(&ec2, &Config::default(), event.clone()).await.0.unwrap();
+    run(&ec2, &Config::default(), event.clone())
+        .await
+        .0
+        .unwrap();
     let (result, records) = run(&ec2, &Config::default(), event).await;
     result.unwrap();
     assert_eq!(records[0]["outcome"], "already_compliant");
@@ -198,8 +336,16 @@ async fn the_same_event_twice_is_already_compliant_the_second_time() {
 #[tokio::test]
 async fn dry_run_writes_nothing_and_lists_what_it_would_revoke() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
-    let config = Config { dry_run: true, ..Config::default() };
-    let (_, records) = run(&ec2, &config, sample("config-restricted-ssh-noncompliant.json")).await;
+    let config = Config {
+        dry_run: true,
+        ..Config::default()
+    };
+    let (_, records) = run(
+        &ec2,
+        &config,
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     assert_eq!(ec2.writes(), 0);
     assert_eq!(ec2.rule_ids(G1).len(), demo_rules().len());
     assert_eq!(records[0]["outcome"], "dry_run");
@@ -209,8 +355,15 @@ async fn dry_run_writes_nothing_and_lists_what_it_would_revoke() {
 #[tokio::test]
 async fn an_exempt_group_is_never_changed() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
-    ec2.groups.lock().unwrap()[0].1.push(("auto-remediation:exempt".into(), "true".into()));
-    let (_, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    ec2.groups.lock().unwrap()[0]
+        .1
+        .push(("auto-remediation:exempt".into(), "true".into()));
+    let (_, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     assert_eq!(ec2.writes(), 0);
     assert_eq!(records[0]["outcome"], "skipped");
 }
@@ -218,30 +371,57 @@ async fn an_exempt_group_is_never_changed() {
 #[tokio::test]
 async fn a_group_deleted_before_the_event_is_skipped() {
     let ec2 = FakeEc2::with(&[], vec![]);
-    let (result, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    let (result, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     result.unwrap();
     assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"].as_str().unwrap().contains("no longer exists"));
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no longer exists"));
 }
 
 #[tokio::test]
 async fn a_rule_that_vanishes_before_the_revoke_is_success_and_the_rest_is_revoked() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
     ec2.vanish_before_revoke = vec!["sgr-open6".into()];
-    let (result, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    let (result, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     result.unwrap();
     assert_eq!(ec2.rule_ids(G1), KEPT);
     let r = &records[0];
     assert_eq!(r["outcome"], "remediated");
-    assert!(r["reason"].as_str().unwrap().contains("already gone: sgr-open6"), "{r}");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already gone: sgr-open6"),
+        "{r}"
+    );
     assert_eq!(r["changes"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn when_every_rule_vanished_it_is_already_compliant() {
-    let mut ec2 = FakeEc2::with(&[G1], vec![rule("sgr-open4", "tcp", 22, 22, cidr("0.0.0.0/0"))]);
+    let mut ec2 = FakeEc2::with(
+        &[G1],
+        vec![rule("sgr-open4", "tcp", 22, 22, cidr("0.0.0.0/0"))],
+    );
     ec2.vanish_before_revoke = vec!["sgr-open4".into()];
-    let (result, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    let (result, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     result.unwrap();
     assert_eq!(records[0]["outcome"], "already_compliant");
 }
@@ -250,13 +430,26 @@ async fn when_every_rule_vanished_it_is_already_compliant() {
 async fn a_partial_revoke_is_reported_as_exactly_that() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
     ec2.revoke_lists_only = Some(vec!["sgr-open4".into(), "sgr-range".into()]);
-    let (result, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    let (result, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     assert!(result.is_err());
     let r = &records[0];
     assert_eq!(r["outcome"], "failed");
     assert_eq!(r["error_code"], "PartialRevoke");
-    assert!(r["reason"].as_str().unwrap().contains("revoked 2 of 4"), "{r}");
-    let still_open: Vec<&str> = r["after"]["world_open_ssh_rules"].as_array().unwrap().iter().map(|x| x["rule_id"].as_str().unwrap()).collect();
+    assert!(
+        r["reason"].as_str().unwrap().contains("revoked 2 of 4"),
+        "{r}"
+    );
+    let still_open: Vec<&str> = r["after"]["world_open_ssh_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule_id"].as_str().unwrap())
+        .collect();
     assert_eq!(still_open, ["sgr-open6", "sgr-all"]);
     assert_eq!(r["changes"].as_array().unwrap().len(), 2);
 }
@@ -264,12 +457,28 @@ async fn a_partial_revoke_is_reported_as_exactly_that() {
 #[tokio::test]
 async fn a_throttled_revoke_fails_and_reports_nothing_revoked() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
-    ec2.revoke_error = Some(AwsError::new("RevokeSecurityGroupIngress", "RequestLimitExceeded", "slow down", Some(503)));
-    let (result, records) = run(&ec2, &Config::default(), sample("config-restricted-ssh-noncompliant.json")).await;
+    ec2.revoke_error = Some(AwsError::new(
+        "RevokeSecurityGroupIngress",
+        "RequestLimitExceeded",
+        "slow down",
+        Some(503),
+    ));
+    let (result, records) = run(
+        &ec2,
+        &Config::default(),
+        sample("config-restricted-ssh-noncompliant.json"),
+    )
+    .await;
     let diagnostic: lambda_runtime::Diagnostic = result.unwrap_err().into();
     assert_eq!(diagnostic.error_type, "Aws.Throttled");
     assert_eq!(records[0]["outcome"], "failed");
     assert_eq!(records[0]["error_code"], "RequestLimitExceeded");
     assert_eq!(records[0]["changes"], json!([]));
-    assert_eq!(records[0]["after"]["world_open_ssh_rules"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        records[0]["after"]["world_open_ssh_rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 }

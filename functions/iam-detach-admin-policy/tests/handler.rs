@@ -1,0 +1,375 @@
+//! The IAM function end to end over in-memory roles: every sample event,
+//! role-id resolution, each trust-policy shape, service-linked and SSO paths,
+//! dry run, exemption, idempotency and failures.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Mutex;
+
+use iam_detach_admin_policy::aws::{Detached, RoleInfo, RolePolicies};
+use iam_detach_admin_policy::DetachAdminPolicy;
+use lambda_runtime::{Context, LambdaEvent};
+use remediation_shared::{handle, AwsError, Config, HandlerError, RecordingSink, Summary};
+use serde_json::{json, Value};
+
+const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const ACCOUNT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+
+struct FakeRole {
+    id: String,
+    name: String,
+    info: RoleInfo,
+    attached: Vec<String>,
+}
+
+#[derive(Default)]
+struct FakeIam {
+    roles: Mutex<Vec<FakeRole>>,
+    detach_error: Option<AwsError>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeIam {
+    fn with_role(name: &str, path: &str, trust: &str, attached: &[&str]) -> Self {
+        let iam = FakeIam::default();
+        iam.add(name, path, trust, attached);
+        iam
+    }
+    fn add(&self, name: &str, path: &str, trust: &str, attached: &[&str]) {
+        self.roles.lock().unwrap().push(FakeRole {
+            id: "AROAEXAMPLEROLEID0001".into(),
+            name: name.into(),
+            info: RoleInfo {
+                arn: format!("arn:aws:iam::123456789012:role{path}{name}"),
+                path: path.into(),
+                trust_policy: trust.into(),
+                tags: vec![],
+            },
+            attached: attached.iter().map(|s| (*s).to_owned()).collect(),
+        });
+    }
+    fn attached(&self, name: &str) -> Vec<String> {
+        self.roles
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .attached
+            .clone()
+    }
+    fn detaches(&self) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.starts_with("detach"))
+            .count()
+    }
+}
+
+fn no_entity(op: &'static str) -> AwsError {
+    AwsError::new(op, "NoSuchEntity", "no such role", Some(404)).into_not_found()
+}
+
+impl RolePolicies for &FakeIam {
+    async fn role_name_for_id(&self, role_id: &str) -> Result<Option<String>, AwsError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("resolve {role_id}"));
+        Ok(self
+            .roles
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.id == role_id)
+            .map(|r| r.name.clone()))
+    }
+    async fn role(&self, name: &str) -> Result<RoleInfo, AwsError> {
+        self.calls.lock().unwrap().push(format!("get {name}"));
+        self.roles
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.info.clone())
+            .ok_or_else(|| no_entity("GetRole"))
+    }
+    async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        self.calls.lock().unwrap().push(format!("list {name}"));
+        self.roles
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.attached.clone())
+            .ok_or_else(|| no_entity("ListAttachedRolePolicies"))
+    }
+    async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("detach {name} {policy_arn}"));
+        if let Some(e) = &self.detach_error {
+            return Err(e.clone());
+        }
+        let mut roles = self.roles.lock().unwrap();
+        let role = roles.iter_mut().find(|r| r.name == name).unwrap();
+        let before = role.attached.len();
+        role.attached.retain(|a| a != policy_arn);
+        Ok(if role.attached.len() < before {
+            Detached::Detached
+        } else {
+            Detached::WasNotAttached
+        })
+    }
+}
+
+fn sample(name: &str) -> Value {
+    let path = format!(
+        "{}/../../events/iam-detach-admin-policy/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+async fn run(
+    iam: &FakeIam,
+    config: &Config,
+    event: Value,
+) -> (Result<Summary, HandlerError>, Vec<Value>) {
+    let sink = RecordingSink::default();
+    let mut ctx = Context::default();
+    ctx.invoked_function_arn =
+        "arn:aws:lambda:us-east-1:123456789012:function:iam-detach-admin-policy".into();
+    let result = handle(
+        &DetachAdminPolicy::new(iam),
+        config,
+        &sink,
+        LambdaEvent::new(event, ctx),
+    )
+    .await;
+    (result, sink.records())
+}
+
+const ROLE: &str = "example-lambda-role";
+
+#[tokio::test]
+async fn every_trigger_sample_detaches_admin_from_the_service_role_and_nothing_else() {
+    for file in [
+        "config-blacklisted-role-id.json",
+        "securityhub-iam-role-failed.json",
+        "cloudtrail-attach-admin.json",
+    ] {
+        let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[READ_ONLY, ADMIN]);
+        let (result, records) = run(&iam, &Config::default(), sample(file)).await;
+        result.unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(iam.attached(ROLE), [READ_ONLY], "{file}");
+        let r = &records[0];
+        assert_eq!(r["outcome"], "remediated", "{file}");
+        assert_eq!(
+            r["resource"],
+            "arn:aws:iam::123456789012:role/service-role/example-lambda-role"
+        );
+        assert_eq!(r["region"], Value::Null);
+        assert_eq!(
+            r["changes"],
+            json!([{"type": "detach_role_policy", "policy_arn": ADMIN}])
+        );
+        assert_eq!(
+            r["before"],
+            json!({"type": "role_policies", "path": "/service-role/", "attached_policy_arns": [READ_ONLY, ADMIN]})
+        );
+        assert_eq!(r["after"]["attached_policy_arns"], json!([READ_ONLY]));
+    }
+}
+
+#[tokio::test]
+async fn a_config_event_names_the_role_by_id_and_it_is_resolved_first() {
+    let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+    run(
+        &iam,
+        &Config::default(),
+        sample("config-blacklisted-role-id.json"),
+    )
+    .await
+    .0
+    .unwrap();
+    let calls = iam.calls.lock().unwrap().clone();
+    assert_eq!(calls[0], "resolve AROAEXAMPLEROLEID0001");
+    assert_eq!(calls[1], format!("get {ROLE}"));
+}
+
+#[tokio::test]
+async fn an_unknown_role_id_is_skipped() {
+    let iam = FakeIam::default();
+    let (result, records) = run(
+        &iam,
+        &Config::default(),
+        sample("config-blacklisted-role-id.json"),
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(records[0]["outcome"], "skipped");
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("AROAEXAMPLEROLEID0001"));
+}
+
+#[tokio::test]
+async fn roles_that_are_not_pure_service_roles_keep_their_policies() {
+    let cases = [
+        ("/", ACCOUNT_TRUST, "AWS principal"),
+        (
+            "/",
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML"}]}"#,
+            "federated",
+        ),
+        (
+            "/",
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+            "any principal",
+        ),
+        (
+            "/aws-service-role/elasticbeanstalk.amazonaws.com/",
+            LAMBDA_TRUST,
+            "service-linked",
+        ),
+        (
+            "/aws-reserved/sso.amazonaws.com/",
+            ACCOUNT_TRUST,
+            "SSO role",
+        ),
+    ];
+    for (path, trust, why) in cases {
+        let iam = FakeIam::with_role(ROLE, path, trust, &[ADMIN]);
+        let (result, records) = run(
+            &iam,
+            &Config::default(),
+            sample("cloudtrail-attach-admin.json"),
+        )
+        .await;
+        result.unwrap();
+        assert_eq!(iam.detaches(), 0, "{why}");
+        assert_eq!(iam.attached(ROLE), [ADMIN], "{why}");
+        assert_eq!(records[0]["outcome"], "skipped", "{why}");
+        assert!(
+            records[0]["reason"].as_str().unwrap().contains(why),
+            "{why}: {}",
+            records[0]["reason"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn negative_samples_touch_nothing() {
+    for (file, malformed) in [
+        ("config-blacklisted-compliant.json", false),
+        ("config-blacklisted-user.json", false),
+        ("cloudtrail-attach-other-policy.json", false),
+        ("cloudtrail-call-failed.json", false),
+        ("guardduty-unrelated.json", false),
+        ("malformed-not-envelope.json", true),
+    ] {
+        let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+        let (result, records) = run(&iam, &Config::default(), sample(file)).await;
+        assert!(iam.calls.lock().unwrap().is_empty(), "{file}: no AWS call");
+        assert_eq!(result.is_err(), malformed, "{file}");
+        assert_eq!(records.len(), 1, "{file}");
+        assert_eq!(
+            records[0]["outcome"],
+            if malformed { "failed" } else { "skipped" },
+            "{file}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_event_twice_is_already_compliant_the_second_time() {
+    let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+    let event = sample("cloudtrail-attach-admin.json");
+    run(&iam, &Config::default(), event.clone())
+        .await
+        .0
+        .unwrap();
+    let (result, records) = run(&iam, &Config::default(), event).await;
+    result.unwrap();
+    assert_eq!(records[0]["outcome"], "already_compliant");
+    assert_eq!(iam.detaches(), 1);
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_says_what_it_would_detach() {
+    let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+    let config = Config {
+        dry_run: true,
+        ..Config::default()
+    };
+    let (_, records) = run(&iam, &config, sample("cloudtrail-attach-admin.json")).await;
+    assert_eq!(iam.detaches(), 0);
+    assert_eq!(records[0]["outcome"], "dry_run");
+    assert_eq!(
+        records[0]["changes"],
+        json!([{"type": "detach_role_policy", "policy_arn": ADMIN}])
+    );
+}
+
+#[tokio::test]
+async fn an_exempt_role_is_never_changed() {
+    let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+    iam.roles.lock().unwrap()[0]
+        .info
+        .tags
+        .push(("auto-remediation:exempt".into(), "true".into()));
+    let (_, records) = run(
+        &iam,
+        &Config::default(),
+        sample("cloudtrail-attach-admin.json"),
+    )
+    .await;
+    assert_eq!(iam.detaches(), 0);
+    assert_eq!(records[0]["outcome"], "skipped");
+}
+
+#[tokio::test]
+async fn a_role_deleted_before_the_event_is_skipped() {
+    let iam = FakeIam::default();
+    let (result, records) = run(
+        &iam,
+        &Config::default(),
+        sample("cloudtrail-attach-admin.json"),
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(records[0]["outcome"], "skipped");
+    assert!(records[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no longer exists"));
+}
+
+#[tokio::test]
+async fn an_unmodifiable_role_fails_with_its_code() {
+    let mut iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
+    iam.detach_error = Some(AwsError::new(
+        "DetachRolePolicy",
+        "UnmodifiableEntity",
+        "cannot",
+        Some(400),
+    ));
+    let (result, records) = run(
+        &iam,
+        &Config::default(),
+        sample("cloudtrail-attach-admin.json"),
+    )
+    .await;
+    assert!(result.is_err());
+    assert_eq!(records[0]["outcome"], "failed");
+    assert_eq!(records[0]["error_code"], "UnmodifiableEntity");
+    assert_eq!(iam.attached(ROLE), [ADMIN]);
+}
