@@ -1,0 +1,321 @@
+//! A Lambda Runtime API on loopback, for running a function's real binary the
+//! way Lambda does: the binary long-polls `next`, handles the event, and posts
+//! a response or an error. Test support only; std only, so that it adds no
+//! dependency to the build.
+//!
+//! It implements the four calls the runtime makes (`GET .../invocation/next`,
+//! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error`,
+//! `POST .../init/error`) over HTTP/1.1 with keep-alive, one thread per
+//! connection. It must not be used outside tests.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the function answered for one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// A response body (the handler's return value).
+    Response(String),
+    /// An error body (`errorType`, `errorMessage`).
+    Error(String),
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<(String, String)>,
+    answers: Vec<(String, Answer)>,
+    init_error: Option<String>,
+}
+
+/// The server and the binary it runs.
+pub struct RuntimeApi {
+    state: Arc<(Mutex<State>, Condvar)>,
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+}
+
+impl RuntimeApi {
+    /// Starts the server on a free loopback port and the binary against it,
+    /// with `env` added to a minimal Lambda environment.
+    pub fn start(binary: &Path, function: &str, env: &[(&str, &str)]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state: Arc<(Mutex<State>, Condvar)> = Arc::default();
+        let s = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let s = s.clone();
+                std::thread::spawn(move || serve(conn, &s));
+            }
+        });
+        let mut cmd = Command::new(binary);
+        cmd.env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function}"),
+            )
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the function binary starts");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stdout.take().unwrap();
+        let out = stdout.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                out.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        RuntimeApi {
+            state,
+            child,
+            stdout,
+        }
+    }
+
+    /// Delivers one event and waits for its answer (at most `timeout`).
+    pub fn invoke(&mut self, request_id: &str, event: &str, timeout: Duration) -> Option<Answer> {
+        let (lock, cvar) = &*self.state;
+        lock.lock()
+            .unwrap()
+            .queue
+            .push_back((request_id.to_owned(), event.to_owned()));
+        cvar.notify_all();
+        let deadline = Instant::now() + timeout;
+        let mut st = lock.lock().unwrap();
+        loop {
+            if let Some((_, a)) = st.answers.iter().find(|(id, _)| id == request_id) {
+                return Some(a.clone());
+            }
+            if st.init_error.is_some()
+                || Instant::now() >= deadline
+                || self.child.try_wait().ok().flatten().is_some()
+            {
+                return None;
+            }
+            st = cvar.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
+        }
+    }
+
+    /// The init error the binary reported, if any.
+    pub fn init_error(&self) -> Option<String> {
+        self.state.0.lock().unwrap().init_error.clone()
+    }
+
+    /// Whether the binary is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
+    }
+
+    /// Everything the binary wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
+    let mut writer = conn.try_clone().unwrap();
+    let mut reader = BufReader::new(conn);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (lock, cvar) = state;
+        let reply = if method == "GET" && path.ends_with("/invocation/next") {
+            let mut st = lock.lock().unwrap();
+            let (id, event) = loop {
+                if let Some(next) = st.queue.pop_front() {
+                    break next;
+                }
+                st = cvar.wait(st).unwrap();
+            };
+            drop(st);
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 60_000;
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:local\r\nContent-Length: {}\r\n\r\n{event}",
+                event.len()
+            )
+        } else if method == "POST" {
+            let segments: Vec<&str> = path.split('/').collect();
+            let mut st = lock.lock().unwrap();
+            match segments.as_slice() {
+                [.., "invocation", id, "response"] => {
+                    st.answers.push(((*id).to_owned(), Answer::Response(body)))
+                }
+                [.., "invocation", id, "error"] => {
+                    st.answers.push(((*id).to_owned(), Answer::Error(body)))
+                }
+                [.., "init", "error"] => st.init_error = Some(body),
+                _ => {}
+            }
+            cvar.notify_all();
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else {
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned()
+        };
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// What one sample produced when run through the binary.
+pub struct SampleRun {
+    /// The sample's file name.
+    pub file: String,
+    /// The function's answer, `None` if it never answered.
+    pub answer: Option<Answer>,
+    /// The audit records written for this invocation.
+    pub records: Vec<serde_json::Value>,
+}
+
+/// Runs every sample of `events/<function>/` through the function's binary,
+/// one invocation each, with AWS pointed at a closed loopback port: every
+/// AWS call fails, so nothing can be changed and nothing may claim it was.
+pub fn run_every_sample(binary: &Path, function: &str) -> (Vec<SampleRun>, bool) {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    let mut api = RuntimeApi::start(
+        binary,
+        function,
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_MAX_ATTEMPTS", "1"),
+            // Placeholders so the SDK signs requests; they grant nothing anywhere.
+            ("AWS_ACCESS_KEY_ID", "local-test-placeholder"),
+            ("AWS_SECRET_ACCESS_KEY", "local-test-placeholder"),
+        ],
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events")
+        .join(function);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut runs = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let request_id = format!("req-{i}");
+        let event = std::fs::read_to_string(path).unwrap();
+        let answer = api.invoke(&request_id, &event, Duration::from_secs(60));
+        // Records are written before the answer is posted; give the pipe a moment.
+        std::thread::sleep(Duration::from_millis(20));
+        let records = api
+            .stdout()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| {
+                v["record_type"] == "remediation_audit" && v["request_id"] == request_id.as_str()
+            })
+            .collect();
+        runs.push(SampleRun {
+            file: path.file_name().unwrap().to_string_lossy().into_owned(),
+            answer,
+            records,
+        });
+    }
+    assert!(
+        api.init_error().is_none(),
+        "init failed: {:?}",
+        api.init_error()
+    );
+    let alive = api.alive();
+    (runs, alive)
+}
+
+/// The checks every function's binary must pass on its samples.
+pub fn assert_every_sample_handled(runs: &[SampleRun], alive: bool) {
+    assert!(alive, "the binary exited (a panic or a crash)");
+    for run in runs {
+        let file = &run.file;
+        let answer = run
+            .answer
+            .as_ref()
+            .unwrap_or_else(|| panic!("{file}: no answer from the binary"));
+        assert!(!run.records.is_empty(), "{file}: no audit record");
+        let failed = run.records.iter().any(|r| r["outcome"] == "failed");
+        for r in &run.records {
+            assert_ne!(
+                r["outcome"], "remediated",
+                "{file}: AWS was unreachable, nothing can have been remediated"
+            );
+        }
+        match answer {
+            Answer::Response(body) => assert!(
+                !failed,
+                "{file}: a failed record but a success response: {body}"
+            ),
+            Answer::Error(body) => {
+                assert!(failed, "{file}: an error without a failed record: {body}")
+            }
+        }
+        if file.starts_with("malformed") {
+            assert!(
+                matches!(answer, Answer::Error(b) if b.contains("Finding.Malformed")),
+                "{file}: {answer:?}"
+            );
+        }
+    }
+}
