@@ -118,7 +118,8 @@ pub struct Target {
 }
 
 impl Target {
-    /// The resource's ARN, as well as the event lets us know it.
+    /// The resource's ARN, as well as the event lets us know it; a role known
+    /// only by its id is named by the bare id (an ARN cannot be formed from it).
     pub fn arn(&self) -> String {
         let account = self.account.as_deref().unwrap_or("");
         match &self.resource {
@@ -129,9 +130,7 @@ impl Target {
                 account,
             ),
             Resource::Role(RoleRef::Name(n)) => n.arn(&self.partition, account),
-            Resource::Role(RoleRef::Id(id)) => {
-                format!("arn:{}:iam::{account}:role/{id}", self.partition)
-            }
+            Resource::Role(RoleRef::Id(id)) => id.to_string(), // no ARN is known until the id is resolved
         }
     }
 }
