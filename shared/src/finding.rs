@@ -245,7 +245,11 @@ impl Normalizer<'_> {
         }));
     }
 
+    /// The detail as `T`; an absent detail (JSON null) is a missing field.
     fn detail<T: serde::de::DeserializeOwned>(&self) -> Result<T, FindingError> {
+        if self.env.detail.is_null() {
+            return Err(missing("detail"));
+        }
         event::deserialize_at("detail", self.env.detail.clone())
     }
 
@@ -263,9 +267,6 @@ impl Normalizer<'_> {
     }
 
     fn config(&mut self) -> Result<(), FindingError> {
-        if self.env.detail.is_null() {
-            return Err(missing_detail());
-        }
         let d: event::ConfigComplianceChange = self.detail()?;
         self.name = Some(d.config_rule_name.clone());
         let rule = d.config_rule_name.as_str();
@@ -331,9 +332,6 @@ impl Normalizer<'_> {
     }
 
     fn guardduty(&mut self) -> Result<(), FindingError> {
-        if self.env.detail.is_null() {
-            return Err(missing_detail());
-        }
         let d: event::GuardDutyFinding = self.detail()?;
         self.name = Some(d.finding_type.clone());
         let partition = match &d.partition {
@@ -434,9 +432,6 @@ impl Normalizer<'_> {
     }
 
     fn security_hub(&mut self) -> Result<(), FindingError> {
-        if self.env.detail.is_null() {
-            return Err(missing_detail());
-        }
         let d: event::SecurityHubImported = self.detail()?;
         let wanted = match self.remediation {
             Remediation::S3BlockPublicAccess => "AwsS3Bucket",
@@ -529,9 +524,6 @@ impl Normalizer<'_> {
     }
 
     fn cloudtrail(&mut self) -> Result<(), FindingError> {
-        if self.env.detail.is_null() {
-            return Err(missing_detail());
-        }
         let d: event::CloudTrailCall = self.detail()?;
         self.name = Some(d.event_name.clone());
         let (service, calls): (&str, &[&str]) = match self.remediation {
@@ -663,10 +655,6 @@ fn missing(path: &str) -> FindingError {
         path: path.into(),
         message: "missing field".into(),
     }
-}
-
-fn missing_detail() -> FindingError {
-    missing("detail")
 }
 
 /// Why an ASFF finding is not acted on, if it is not.

@@ -46,8 +46,10 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
             Ok(c) => c,
             Err(e) => return Report::read_failed(&e, "the bucket"),
         };
-        let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
-        let exempt = if current.unwrap_or_default().missing().is_empty() {
+        let flags = current.unwrap_or_default();
+        let before = State::BucketPublicAccessBlock(flags);
+        // The tags matter only when something would change: skip the call otherwise.
+        let exempt = if flags.missing().is_empty() {
             false
         } else {
             match self.port.tags(bucket).await {
