@@ -5,7 +5,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../../tests/support/runtime_api.rs"]
+#[path = "../../../tests/src/runtime_api.rs"]
 mod runtime_api;
 
 #[test]
@@ -13,6 +13,8 @@ fn the_binary_handles_every_sample_without_a_panic() {
     let (runs, alive) = runtime_api::run_every_sample(
         std::path::Path::new(env!("CARGO_BIN_EXE_s3-block-public-access")),
         "s3-block-public-access",
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../events/s3-block-public-access"),
     );
     runtime_api::assert_every_sample_handled(&runs, alive);
     // Samples the function acts on fail here (AWS is unreachable); the others are skipped successfully.

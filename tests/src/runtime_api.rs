@@ -1,12 +1,15 @@
 //! A Lambda Runtime API on loopback, for running a function's real binary the
 //! way Lambda does: the binary long-polls `next`, handles the event, and posts
-//! a response or an error. Test support only; std only, so that it adds no
-//! dependency to the build.
+//! a response or an error. Test support only: std and serde_json, so that it
+//! adds no dependency to the build.
 //!
 //! It implements the four calls the runtime makes (`GET .../invocation/next`,
 //! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error`,
 //! `POST .../init/error`) over HTTP/1.1 with keep-alive, one thread per
-//! connection. It must not be used outside tests.
+//! connection, and collects the binary's stdout (audit records) and stderr
+//! (logs). The functions' own tests include this file by path; the
+//! integration crate exports it. It must not be used outside tests, and it
+//! never talks to anything but loopback.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -39,6 +42,7 @@ pub struct RuntimeApi {
     state: Arc<(Mutex<State>, Condvar)>,
     child: Child,
     stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
 }
 
 impl RuntimeApi {
@@ -69,29 +73,20 @@ impl RuntimeApi {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("the function binary starts");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stdout.take().unwrap();
-        let out = stdout.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                out.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
         RuntimeApi {
             state,
             child,
             stdout,
+            stderr,
         }
     }
 
@@ -133,6 +128,54 @@ impl RuntimeApi {
     pub fn stdout(&self) -> String {
         self.stdout.lock().unwrap().clone()
     }
+
+    /// Everything the binary wrote to stderr so far (its logs).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The audit records written so far for `request_id`.
+    pub fn records(&self, request_id: &str) -> Vec<serde_json::Value> {
+        self.stdout()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["record_type"] == "remediation_audit" && v["request_id"] == request_id)
+            .collect()
+    }
+
+    /// The audit records of an invocation that has answered. They are written
+    /// before the answer is posted, so they are in the pipe already; this waits
+    /// until the reader thread has them all (the count stops changing).
+    pub fn settled_records(&self, request_id: &str) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen = self.records(request_id);
+        loop {
+            std::thread::sleep(Duration::from_millis(25));
+            let now = self.records(request_id);
+            if (!now.is_empty() && now.len() == seen.len()) || Instant::now() >= deadline {
+                return now;
+            }
+            seen = now;
+        }
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, into a shared string.
+fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let out = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    text
 }
 
 impl Drop for RuntimeApi {
@@ -226,10 +269,14 @@ pub struct SampleRun {
     pub records: Vec<serde_json::Value>,
 }
 
-/// Runs every sample of `events/<function>/` through the function's binary,
-/// one invocation each, with AWS pointed at a closed loopback port: every
-/// AWS call fails, so nothing can be changed and nothing may claim it was.
-pub fn run_every_sample(binary: &Path, function: &str) -> (Vec<SampleRun>, bool) {
+/// Runs every sample of `events_dir` through the function's binary, one
+/// invocation each, with AWS pointed at a closed loopback port: every AWS
+/// call fails, so nothing can be changed and nothing may claim it was.
+pub fn run_every_sample(
+    binary: &Path,
+    function: &str,
+    events_dir: &Path,
+) -> (Vec<SampleRun>, bool) {
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -247,10 +294,7 @@ pub fn run_every_sample(binary: &Path, function: &str) -> (Vec<SampleRun>, bool)
             ("AWS_SECRET_ACCESS_KEY", "local-test-placeholder"),
         ],
     );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events")
-        .join(function);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(events_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -260,16 +304,7 @@ pub fn run_every_sample(binary: &Path, function: &str) -> (Vec<SampleRun>, bool)
         let request_id = format!("req-{i}");
         let event = std::fs::read_to_string(path).unwrap();
         let answer = api.invoke(&request_id, &event, Duration::from_secs(60));
-        // Records are written before the answer is posted; give the pipe a moment.
-        std::thread::sleep(Duration::from_millis(20));
-        let records = api
-            .stdout()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| {
-                v["record_type"] == "remediation_audit" && v["request_id"] == request_id.as_str()
-            })
-            .collect();
+        let records = api.settled_records(&request_id);
         runs.push(SampleRun {
             file: path.file_name().unwrap().to_string_lossy().into_owned(),
             answer,

@@ -1,0 +1,236 @@
+//! The three functions as Lambda runs them: each built binary started as a
+//! bootstrap behind the loopback Runtime API, with AWS pointed at the
+//! emulator, and fed the `events/` samples rewritten for seeded resources.
+//!
+//! It owns where the binaries and samples are and which ids the samples use.
+//! It must not judge outcomes: tests and the demo do.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::emulator::{Emulator, PLACEHOLDER_KEY};
+use crate::runtime_api::{Answer, RuntimeApi};
+
+/// The ids the samples in `events/` name; [`Function::sample`] replaces them.
+pub mod sample_ids {
+    /// The bucket.
+    pub const BUCKET: &str = "example-public-bucket";
+    /// The first security group.
+    pub const GROUP: &str = "sg-0123456789abcdef0";
+    /// The second security group (GuardDuty and Security Hub samples name two).
+    pub const GROUP_2: &str = "sg-0fedcba9876543210";
+    /// The role name.
+    pub const ROLE: &str = "example-lambda-role";
+    /// The role's unique id, as Config events name it.
+    pub const ROLE_ID: &str = "AROAEXAMPLEROLEID0001";
+}
+
+/// One of the three functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `s3-block-public-access`.
+    S3BlockPublicAccess,
+    /// `sg-revoke-open-ssh`.
+    SgRevokeOpenSsh,
+    /// `iam-detach-admin-policy`.
+    IamDetachAdminPolicy,
+}
+
+impl Function {
+    /// All three.
+    pub const ALL: [Function; 3] = [
+        Function::S3BlockPublicAccess,
+        Function::SgRevokeOpenSsh,
+        Function::IamDetachAdminPolicy,
+    ];
+
+    /// The package, binary and `events/` folder name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::S3BlockPublicAccess => "s3-block-public-access",
+            Function::SgRevokeOpenSsh => "sg-revoke-open-ssh",
+            Function::IamDetachAdminPolicy => "iam-detach-admin-policy",
+        }
+    }
+
+    /// The built binary. Cargo puts it next to this crate's own test and demo
+    /// executables; `cargo test --workspace` (as `make test` and `make demo`
+    /// run it) builds all of them in one go.
+    pub fn binary(self) -> PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let mut dir = exe.parent().unwrap();
+        if dir.ends_with("deps") {
+            dir = dir.parent().unwrap();
+        }
+        let path = dir.join(self.name());
+        let built = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} is not built: run `cargo test --workspace` (as `make test` does)",
+                    path.display()
+                )
+            });
+        // `cargo test -p integration-tests` or `--test emulator` alone does not
+        // rebuild the functions: refuse a binary older than its sources rather
+        // than test yesterday's code.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let package = root.join("functions").join(self.name());
+        for source in [package.join("src"), root.join("shared/src")] {
+            if let Some((file, changed)) = newest(&source) {
+                assert!(
+                    changed <= built,
+                    "{} is older than {}: rebuild with `cargo test --workspace` (as `make test` does)",
+                    path.display(),
+                    file.display()
+                );
+            }
+        }
+        path
+    }
+
+    /// The function's samples folder.
+    pub fn events_dir(self) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../events")
+            .join(self.name())
+    }
+
+    /// The file names of every sample of this function, sorted.
+    pub fn samples(self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.events_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The sample `file`, with each sample id of `ids` (see [`sample_ids`])
+    /// replaced by the seeded resource's.
+    pub fn sample(self, file: &str, ids: &[(&str, &str)]) -> String {
+        let path = self.events_dir().join(file);
+        let mut text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (from, to) in ids {
+            text = text.replace(from, to);
+        }
+        text
+    }
+}
+
+/// The most recently modified file at or under `path`, with its time.
+fn newest(path: &Path) -> Option<(PathBuf, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return Some((path.to_owned(), meta.modified().ok()?));
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| newest(&e.ok()?.path()))
+        .max_by_key(|(_, t)| *t)
+}
+
+/// A running function: its binary behind the Runtime API, against the emulator.
+pub struct Deployment {
+    function: Function,
+    api: RuntimeApi,
+    invocations: usize,
+}
+
+impl Deployment {
+    /// Starts the function with `settings` (`DRY_RUN`, `EXEMPT_TAG_KEY`) in
+    /// its environment, and AWS pointed at the emulator.
+    pub fn start(emulator: &Emulator, function: Function, settings: &[(&str, &str)]) -> Self {
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL", emulator.url()),
+            ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY),
+            ("AWS_SECRET_ACCESS_KEY", PLACEHOLDER_KEY),
+        ];
+        env.extend_from_slice(settings);
+        Deployment {
+            function,
+            api: RuntimeApi::start(&function.binary(), function.name(), &env),
+            invocations: 0,
+        }
+    }
+
+    /// Delivers one event and returns the function's answer and the audit
+    /// records of this invocation. Panics, with the function's logs, if it
+    /// does not answer within a minute.
+    pub fn invoke(&mut self, event: &str) -> Invocation {
+        self.invocations += 1;
+        let request_id = format!("{}-{}", self.function.name(), self.invocations);
+        let answer = self
+            .api
+            .invoke(&request_id, event, Duration::from_secs(60))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} did not answer {request_id} (init error: {:?}); its logs:\n{}",
+                    self.function.name(),
+                    self.api.init_error(),
+                    self.api.stderr()
+                )
+            });
+        let records = self.api.settled_records(&request_id);
+        Invocation {
+            function: self.function,
+            request_id,
+            answer,
+            records,
+        }
+    }
+
+    /// The function's logs so far.
+    pub fn logs(&self) -> String {
+        self.api.stderr()
+    }
+}
+
+/// What one invocation produced.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The function that ran.
+    pub function: Function,
+    /// The request id the Runtime API gave it.
+    pub request_id: String,
+    /// The response or error it posted.
+    pub answer: Answer,
+    /// Its audit records, in the order written.
+    pub records: Vec<Value>,
+}
+
+impl Invocation {
+    /// Whether the function answered with a response rather than an error.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.answer, Answer::Response(_))
+    }
+
+    /// The outcome of each record, in order.
+    pub fn outcomes(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The one record of an invocation that examined one resource; checks the
+    /// fields every record must carry.
+    pub fn record(&self) -> &Value {
+        assert_eq!(
+            self.records.len(),
+            1,
+            "expected one audit record, got {:#?} (answer {:?})",
+            self.records,
+            self.answer
+        );
+        let r = &self.records[0];
+        assert_eq!(r["schema_version"], 1);
+        assert_eq!(r["function"], self.function.name());
+        assert_eq!(r["request_id"], self.request_id.as_str());
+        r
+    }
+}

@@ -1,0 +1,83 @@
+//! End-to-end tests: each function's real binary, as a Lambda bootstrap behind
+//! a Runtime API on loopback, against AWS state seeded in the local emulator
+//! (moto in server mode, started by `scripts/with-emulator`). Every test seeds
+//! its own resources under unique names, runs the `events/` samples rewritten
+//! for them, and asserts the exact resulting state and the audit records.
+//!
+//! - [`s3`]: Block Public Access: every trigger, partial settings, dry run,
+//!   exemption, a deleted bucket, negative samples, re-delivery.
+//! - [`sg`]: world-open SSH: the rule table (IPv4, IPv6, ranges, `-1`, udp,
+//!   group references, prefix lists, several CIDRs in one permission, egress),
+//!   every trigger, dry run, exemption, a deleted group, negative samples.
+//! - [`iam`]: AdministratorAccess on service roles: each trust-policy shape,
+//!   service-linked and SSO paths, every trigger (Config by role id), dry run,
+//!   exemption, a deleted role, negative samples.
+//!
+//! Emulator gaps (service-linked roles refusing changes, default-VPC revoke
+//! semantics, account-id host prefixes) are covered by each function's
+//! aws-smithy-mocks tests in `functions/*/tests/adapter.rs` instead.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod iam;
+mod s3;
+mod sg;
+
+use integration_tests::{Function, Invocation};
+
+/// The audit outcome of every record, with the answer: the shape most
+/// assertions start from.
+fn summary(inv: &Invocation) -> (bool, Vec<String>) {
+    (inv.succeeded(), inv.outcomes())
+}
+
+/// Checks an invocation that examined one resource and skipped it, saying `because`.
+fn assert_skipped(inv: &Invocation, because: &str) {
+    assert_eq!(
+        summary(inv),
+        (true, vec!["skipped".into()]),
+        "{:#?}",
+        inv.records
+    );
+    let reason = inv.record()["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(because),
+        "reason {reason:?} does not say {because:?}"
+    );
+}
+
+/// The samples of `function` that are not in `positives`: out-of-scope and
+/// malformed events, which must change nothing.
+fn negatives(function: Function, positives: &[&str]) -> Vec<String> {
+    let all = function.samples();
+    for p in positives {
+        assert!(all.iter().any(|s| s == p), "no sample {p}");
+    }
+    all.into_iter()
+        .filter(|s| !positives.contains(&s.as_str()))
+        .collect()
+}
+
+/// Checks the answer to a sample that must change nothing: success with only
+/// `skipped` records, or, for a malformed sample, a `Finding.Malformed` error
+/// with one `failed` record.
+fn assert_untouched_answer(file: &str, inv: &Invocation) {
+    if file.starts_with("malformed") {
+        assert!(
+            matches!(&inv.answer, integration_tests::Answer::Error(b) if b.contains("Finding.Malformed")),
+            "{file}: {:?}",
+            inv.answer
+        );
+        assert_eq!(inv.outcomes(), ["failed"], "{file}");
+        assert_eq!(inv.records[0]["error_code"], "Finding.Malformed", "{file}");
+    } else {
+        assert!(inv.succeeded(), "{file}: {:?}", inv.answer);
+        assert!(!inv.records.is_empty(), "{file}: no audit record");
+        assert!(
+            inv.outcomes().iter().all(|o| o == "skipped"),
+            "{file}: {:#?}",
+            inv.records
+        );
+    }
+}

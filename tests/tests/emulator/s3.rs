@@ -1,0 +1,213 @@
+//! `s3-block-public-access` against buckets in the emulator: after a run, the
+//! bucket's four settings are exactly as the rule says, and the record says so.
+
+use integration_tests::emulator::{unique, Flags};
+use integration_tests::function::sample_ids::BUCKET;
+use integration_tests::{Deployment, Emulator, Function};
+use serde_json::json;
+
+use crate::{assert_skipped, assert_untouched_answer, negatives, summary};
+
+const F: Function = Function::S3BlockPublicAccess;
+const ALL_ON: Flags = [true; 4];
+
+/// The samples that name the bucket for this function, one per trigger.
+const POSITIVES: [&str; 7] = [
+    "config-bucket-noncompliant.json",
+    "guardduty-block-public-access-disabled.json",
+    "guardduty-anonymous-access-granted.json",
+    "guardduty-public-access-granted.json",
+    "securityhub-s3-8-failed.json",
+    "cloudtrail-delete-public-access-block.json",
+    "cloudtrail-put-public-access-block.json",
+];
+
+async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
+    let name = unique("public-bucket");
+    emu.create_bucket(&name).await;
+    if let Some(flags) = start {
+        emu.put_flags(&name, flags).await;
+    }
+    name
+}
+
+#[tokio::test]
+async fn every_trigger_turns_all_four_settings_on_and_redelivery_is_already_compliant() {
+    let emu = Emulator::from_env();
+    let mut function = Deployment::start(&emu, F, &[]);
+    for file in POSITIVES {
+        let name = bucket(&emu, None).await;
+        let event = F.sample(file, &[(BUCKET, &name)]);
+
+        let first = function.invoke(&event);
+        assert_eq!(summary(&first), (true, vec!["remediated".into()]), "{file}");
+        assert_eq!(emu.flags(&name).await, Some(ALL_ON), "{file}");
+        let r = first.record();
+        assert_eq!(r["resource"], format!("arn:aws:s3:::{name}"), "{file}");
+        assert_eq!(r["before"]["block_public_acls"], false, "{file}");
+        assert_eq!(r["after"]["restrict_public_buckets"], true, "{file}");
+        assert_eq!(
+            r["changes"][0]["settings"],
+            json!([
+                "BlockPublicAcls",
+                "IgnorePublicAcls",
+                "BlockPublicPolicy",
+                "RestrictPublicBuckets"
+            ]),
+            "{file}"
+        );
+        assert_eq!(r["trigger"]["source"], event_source(&event), "{file}");
+
+        let again = function.invoke(&event);
+        assert_eq!(
+            summary(&again),
+            (true, vec!["already_compliant".into()]),
+            "{file}"
+        );
+        assert_eq!(again.record()["changes"], json!([]), "{file}");
+        assert_eq!(emu.flags(&name).await, Some(ALL_ON), "{file}");
+    }
+}
+
+fn event_source(event: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(event).unwrap()["source"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn partial_settings_are_completed_and_only_the_missing_ones_are_named() {
+    let emu = Emulator::from_env();
+    let mut function = Deployment::start(&emu, F, &[]);
+    for start in [
+        [true, false, true, false],
+        [false, true, true, true],
+        [true, true, true, false],
+    ] {
+        let name = bucket(&emu, Some(start)).await;
+        let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &name)]));
+        assert_eq!(
+            summary(&inv),
+            (true, vec!["remediated".into()]),
+            "{start:?}"
+        );
+        assert_eq!(emu.flags(&name).await, Some(ALL_ON), "{start:?}");
+        let names = [
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        ];
+        let missing: Vec<&str> = names
+            .iter()
+            .zip(start)
+            .filter(|(_, on)| !on)
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            inv.record()["changes"][0]["settings"],
+            json!(missing),
+            "{start:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bucket_with_all_four_on_is_already_compliant_and_untouched() {
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, Some(ALL_ON)).await;
+    let mut function = Deployment::start(&emu, F, &[]);
+    let inv = function.invoke(&F.sample(POSITIVES[4], &[(BUCKET, &name)]));
+    assert_eq!(summary(&inv), (true, vec!["already_compliant".into()]));
+    assert_eq!(emu.flags(&name).await, Some(ALL_ON));
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_records_what_it_would_change() {
+    let emu = Emulator::from_env();
+    let none = bucket(&emu, None).await;
+    let partial = bucket(&emu, Some([true, true, false, false])).await;
+    let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "true")]);
+
+    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &none)]));
+    assert_eq!(summary(&inv), (true, vec!["dry_run".into()]));
+    assert_eq!(
+        emu.flags(&none).await,
+        None,
+        "dry run created a configuration"
+    );
+    assert_eq!(inv.record()["dry_run"], true);
+    assert_eq!(
+        inv.record()["changes"][0]["settings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let inv = function.invoke(&F.sample(POSITIVES[5], &[(BUCKET, &partial)]));
+    assert_eq!(summary(&inv), (true, vec!["dry_run".into()]));
+    assert_eq!(emu.flags(&partial).await, Some([true, true, false, false]));
+    assert_eq!(
+        inv.record()["changes"][0]["settings"],
+        json!(["BlockPublicPolicy", "RestrictPublicBuckets"])
+    );
+}
+
+#[tokio::test]
+async fn an_exempt_bucket_is_skipped_and_keeps_its_settings() {
+    let emu = Emulator::from_env();
+    let default_tag = bucket(&emu, None).await;
+    emu.tag_bucket(&default_tag, "auto-remediation:exempt", "TRUE")
+        .await;
+    let custom_tag = bucket(&emu, Some([true, false, false, false])).await;
+    emu.tag_bucket(&custom_tag, "security:keep-public", "true")
+        .await;
+    let tag_false = bucket(&emu, None).await;
+    emu.tag_bucket(&tag_false, "auto-remediation:exempt", "false")
+        .await;
+
+    let mut function = Deployment::start(&emu, F, &[]);
+    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &default_tag)]));
+    assert_skipped(&inv, "exemption tag");
+    assert_eq!(emu.flags(&default_tag).await, None);
+
+    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &tag_false)]));
+    assert_eq!(
+        summary(&inv),
+        (true, vec!["remediated".into()]),
+        "a tag set to false exempts nothing"
+    );
+    assert_eq!(emu.flags(&tag_false).await, Some(ALL_ON));
+
+    let mut custom = Deployment::start(&emu, F, &[("EXEMPT_TAG_KEY", "security:keep-public")]);
+    let inv = custom.invoke(&F.sample(POSITIVES[1], &[(BUCKET, &custom_tag)]));
+    assert_eq!(summary(&inv), (true, vec!["skipped".into()]));
+    assert_eq!(
+        emu.flags(&custom_tag).await,
+        Some([true, false, false, false])
+    );
+}
+
+#[tokio::test]
+async fn a_bucket_deleted_before_its_event_arrives_is_skipped() {
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    emu.delete_bucket(&name).await;
+    let mut function = Deployment::start(&emu, F, &[]);
+    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &name)]));
+    assert_skipped(&inv, "no longer exists");
+}
+
+#[tokio::test]
+async fn negative_samples_about_a_public_bucket_change_nothing() {
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    let mut function = Deployment::start(&emu, F, &[]);
+    for file in negatives(F, &POSITIVES) {
+        let inv = function.invoke(&F.sample(&file, &[(BUCKET, &name)]));
+        assert_untouched_answer(&file, &inv);
+        assert_eq!(emu.flags(&name).await, None, "{file} changed the bucket");
+    }
+}
