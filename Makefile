@@ -10,17 +10,29 @@ PYTHON ?= python3
 VENV := .venv
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: test fmt lint tests demo venv
+FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy
 
-## make test: the whole suite: formatting, clippy with warnings denied, then
-## unit, adapter, binary and end-to-end tests with the emulator running.
-test: fmt lint tests
+.PHONY: test fmt lint template-checks tests demo venv package
+
+## make test: the whole suite: formatting, clippy with warnings denied, the
+## template's checks, then unit, adapter, binary, template and end-to-end tests
+## with the emulator running.
+test: fmt lint template-checks tests
 
 fmt:
 	$(CARGO) fmt --all -- --check
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+# The SAM template: SAM's own validation with cfn-lint, cfn-lint alone, the
+# checkov security scan (suppressions sit in the template with their reasons),
+# and the EventBridge patterns against every sample event. All offline.
+template-checks: venv
+	SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(VENV)/bin/python -m unittest tests/template/event_patterns.py
 
 # One `cargo test --workspace`: it builds every binary the end-to-end tests
 # run, with one feature set, so the AWS SDKs compile once.
@@ -39,4 +51,19 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: scripts/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	touch $@
+
+## make package: the three arm64 release bootstraps, built by cargo-lambda and
+## zipped for Lambda (target/lambda/<function>/bootstrap.zip), with their sizes.
+## Not part of `make test`: a cold release build with LTO takes long on a small machine.
+package: $(VENV)/.package-installed
+	rustup target add aarch64-unknown-linux-gnu
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --locked \
+		--output-format zip $(addprefix --package ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do \
+		printf '%-26s %8d bytes zipped\n' $$f $$(stat -c %s $(TARGET_DIR)/lambda/$$f/bootstrap.zip); \
+	done
+
+$(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-package.txt
 	touch $@

@@ -10,6 +10,7 @@
 //! - [`audit`]: the audit record schema and its sinks.
 //! - [`config`]: dry run and the exemption tag, from the environment.
 //! - [`error`]: malformed input, normalised AWS errors, the handler's error.
+//! - [`permission`]: the IAM permissions each function declares next to its SDK calls.
 //!
 //! Nothing in this crate calls AWS: the functions' adapters do.
 
@@ -19,6 +20,7 @@ pub mod error;
 pub mod event;
 pub mod finding;
 pub mod handler;
+pub mod permission;
 pub mod resource;
 
 pub use audit::{
@@ -28,3 +30,4 @@ pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use finding::{Remediation, Resource, RoleRef, Target};
 pub use handler::{handle, Remediator, Report, Summary};
+pub use permission::Permission;

@@ -9,7 +9,23 @@
 use std::future::Future;
 
 use aws_sdk_config::types::ResourceType;
-use remediation_shared::{AwsError, AwsErrorKind};
+use remediation_shared::{AwsError, AwsErrorKind, Permission};
+
+/// The IAM permissions this adapter's calls need, one per SDK operation:
+/// `ListDiscoveredResources` and `ListRoles` (a role id to its name; neither
+/// supports resource-level permissions), `GetRole`, `ListAttachedRolePolicies`,
+/// and `DetachRolePolicy`, for AdministratorAccess only (`iam:PolicyARN`).
+/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+pub const PERMISSIONS: &[Permission] = &[
+    Permission::on("config:ListDiscoveredResources", "*"),
+    Permission::on("iam:ListRoles", "*"),
+    Permission::on("iam:GetRole", ROLES),
+    Permission::on("iam:ListAttachedRolePolicies", ROLES),
+    Permission::on("iam:DetachRolePolicy", ROLES).when("iam:PolicyARN"),
+];
+
+/// The account's roles.
+const ROLES: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*";
 
 /// What the function knows of a role after reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,19 @@ use std::future::Future;
 
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
-use remediation_shared::{AwsError, PublicAccessFlags};
+use remediation_shared::{AwsError, Permission, PublicAccessFlags};
+
+/// The IAM permissions this adapter's calls need, one per SDK operation:
+/// `GetPublicAccessBlock`, `GetBucketTagging`, `PutPublicAccessBlock`.
+/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+pub const PERMISSIONS: &[Permission] = &[
+    Permission::on("s3:GetBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:GetBucketTagging", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:PutBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
+];
+
+/// Every bucket; the `s3:ResourceAccount` condition keeps it to the function's own account.
+const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
 
 /// What the function needs from S3.
 pub trait BucketPublicAccess: Send + Sync {

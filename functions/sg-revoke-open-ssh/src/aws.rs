@@ -10,9 +10,23 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
 use aws_sdk_ec2::Client;
-use remediation_shared::AwsError;
+use remediation_shared::{AwsError, Permission};
 
 use crate::plan::{Rule, Source};
+
+/// The IAM permissions this adapter's calls need, one per SDK operation:
+/// `DescribeSecurityGroupRules`, `DescribeSecurityGroups` (tags),
+/// `RevokeSecurityGroupIngress`. `template.yaml` grants exactly these
+/// (checked by `tests/tests/template.rs`). EC2's describe actions support no
+/// resource-level permissions; the region condition narrows them instead.
+pub const PERMISSIONS: &[Permission] = &[
+    Permission::on("ec2:DescribeSecurityGroupRules", "*").when("aws:RequestedRegion"),
+    Permission::on("ec2:DescribeSecurityGroups", "*").when("aws:RequestedRegion"),
+    Permission::on(
+        "ec2:RevokeSecurityGroupIngress",
+        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*",
+    ),
+];
 
 /// What the function needs from EC2.
 pub trait SecurityGroupRules: Send + Sync {

@@ -1,0 +1,165 @@
+"""Every sample in events/ that a function acts on matches that function's
+EventBridge rules in template.yaml and no other function's; every other sample
+matches no rule at all.
+
+The pattern semantics (arrays, $or, wildcard, suffix, exists) are LocalStack's
+port of AWS Event Ruler, the engine behind EventBridge, not code of ours. The
+template is read with cfn-lint's decoder, so short-form tags (!Ref, !If, ...)
+are understood. Run by `make template-checks` (part of `make test`) with the
+project's virtualenv; it reads files only and talks to no network.
+"""
+
+import json
+import pathlib
+import unittest
+
+from cfnlint.decode import cfn_yaml
+from localstack.services.events.event_rule_engine import (
+    EventPatternCompiler,
+    EventRuleEngine,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# The samples each function acts on (it reads at least one target from them).
+# Keep in step with the expectations of shared/tests/events.rs.
+ACTED_ON = {
+    "s3-block-public-access": {
+        "config-bucket-noncompliant.json",
+        "guardduty-block-public-access-disabled.json",
+        "guardduty-anonymous-access-granted.json",
+        "guardduty-public-access-granted.json",
+        "securityhub-s3-8-failed.json",
+        "cloudtrail-delete-public-access-block.json",
+        "cloudtrail-put-public-access-block.json",
+    },
+    "sg-revoke-open-ssh": {
+        "config-restricted-ssh-noncompliant.json",
+        "config-vpc-sg-port-restriction-check.json",
+        "guardduty-port-probe-ssh.json",
+        "guardduty-ssh-brute-force-target.json",
+        "securityhub-ec2-13-failed.json",
+        "cloudtrail-authorize-ingress.json",
+        "cloudtrail-modify-rules.json",
+    },
+    "iam-detach-admin-policy": {
+        "config-blacklisted-role-id.json",
+        "securityhub-iam-role-failed.json",
+        "cloudtrail-attach-admin.json",
+    },
+}
+
+# Samples kept in one function's folder that another function acts on.
+CROSS = {
+    "s3-block-public-access/config-other-resource-type.json": "sg-revoke-open-ssh",
+}
+
+# Each function's triggers: every one has a rule, with retries and a dead-letter queue.
+TRIGGERS = {
+    "s3-block-public-access": {"Config", "GuardDuty", "SecurityHub", "CloudTrail"},
+    "sg-revoke-open-ssh": {"Config", "GuardDuty", "SecurityHub", "CloudTrail"},
+    "iam-detach-admin-policy": {"Config", "SecurityHub", "CloudTrail"},
+}
+
+
+def load_rules():
+    """{function name: {event name: properties}} from template.yaml."""
+    template = cfn_yaml.load(str(ROOT / "template.yaml"))
+    rules = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        name = resource["Metadata"]["BuildProperties"]["Binary"]
+        rules[name] = {
+            event: spec["Properties"]
+            for event, spec in resource["Properties"].get("Events", {}).items()
+            if spec["Type"] == "EventBridgeRule"
+        }
+    return rules
+
+
+def samples():
+    """(relative path, parsed JSON or None when not JSON) of every sample."""
+    for path in sorted((ROOT / "events").glob("*/*.json")):
+        text = path.read_text()
+        try:
+            event = json.loads(text)
+        except ValueError:
+            event = None
+        yield f"{path.parent.name}/{path.name}", event
+
+
+def expected_functions(sample):
+    folder, file = sample.split("/")
+    wanted = set()
+    if file in ACTED_ON.get(folder, set()):
+        wanted.add(folder)
+    if sample in CROSS:
+        wanted.add(CROSS[sample])
+    return wanted
+
+
+class EventPatterns(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.rules = load_rules()
+        compiler = EventPatternCompiler()
+        cls.compiled = {
+            function: {
+                event: compiler.compile_event_pattern(props["Pattern"])
+                for event, props in events.items()
+            }
+            for function, events in cls.rules.items()
+        }
+        cls.engine = EventRuleEngine()
+
+    def matching(self, event):
+        """{function: [events whose pattern matches]} for one sample."""
+        found = {}
+        if not isinstance(event, dict):
+            return found
+        for function, patterns in self.compiled.items():
+            hits = [
+                name
+                for name, pattern in patterns.items()
+                if self.engine.evaluate_pattern_on_event(pattern, event)
+            ]
+            if hits:
+                found[function] = hits
+        return found
+
+    def test_the_template_has_the_three_functions(self):
+        self.assertEqual(set(self.rules), set(TRIGGERS))
+
+    def test_every_trigger_has_a_rule_with_retries_and_a_dead_letter_queue(self):
+        for function, triggers in TRIGGERS.items():
+            self.assertEqual(set(self.rules[function]), triggers, function)
+            for event, props in self.rules[function].items():
+                where = f"{function}/{event}"
+                self.assertIn("MaximumRetryAttempts", props.get("RetryPolicy", {}), where)
+                self.assertIn("Arn", props.get("DeadLetterConfig", {}), where)
+                self.assertIn("State", props, where)
+
+    def test_each_sample_reaches_exactly_the_functions_that_act_on_it(self):
+        seen = 0
+        for sample, event in samples():
+            with self.subTest(sample=sample):
+                got = self.matching(event)
+                self.assertEqual(set(got), expected_functions(sample), f"{sample}: {got}")
+                for function, hits in got.items():
+                    self.assertEqual(len(hits), 1, f"{sample} matches several rules of {function}: {hits}")
+            seen += 1
+        self.assertGreaterEqual(seen, 37)
+
+    def test_every_trigger_rule_is_exercised_by_a_sample(self):
+        used = set()
+        for _, event in samples():
+            for function, hits in self.matching(event).items():
+                used.update((function, hit) for hit in hits)
+        for function, triggers in TRIGGERS.items():
+            for trigger in triggers:
+                self.assertIn((function, trigger), used, f"no sample reaches {function}/{trigger}")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,265 @@
+//! `template.yaml` grants each function exactly the permissions its adapter
+//! declares (`PERMISSIONS` in `functions/<name>/src/aws.rs`), on the resources
+//! it declares and with the conditions it declares, plus writing its own log
+//! group and sending to the failed-invocation queue; never a wildcard action.
+//!
+//! The template is read as YAML with CloudFormation's short-form tags kept as
+//! tags (`!Sub`, `!GetAtt`, `!Ref`, `!If`). No AWS, no emulator.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+
+use remediation_shared::Permission;
+use serde_norway::Value;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A scalar as the template writes it: a plain string, `!Sub "..."` as its
+/// string, `!GetAtt X.Arn` as `GetAtt:X.Arn`, `!Ref X` as `Ref:X`.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Tagged(t) => {
+            let tag = t.tag.to_string();
+            match (tag.trim_start_matches('!'), &t.value) {
+                ("Sub", Value::String(s)) => s.clone(),
+                ("GetAtt", Value::String(s)) => format!("GetAtt:{s}"),
+                ("Ref", Value::String(s)) => format!("Ref:{s}"),
+                (other, value) => panic!("unexpected !{other} {value:?}"),
+            }
+        }
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+/// A string or a list of them.
+fn texts(v: &Value) -> Vec<String> {
+    match v {
+        Value::Sequence(items) => items.iter().map(text).collect(),
+        one => vec![text(one)],
+    }
+}
+
+/// One statement of a role's inline policies.
+#[derive(Debug)]
+struct Statement {
+    effect: String,
+    actions: Vec<String>,
+    resources: Vec<String>,
+    condition_keys: BTreeSet<String>,
+}
+
+fn statements(role: &Value) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for policy in role["Properties"]["Policies"].as_sequence().unwrap() {
+        for st in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+            for forbidden in ["NotAction", "NotResource", "NotPrincipal"] {
+                assert!(st.get(forbidden).is_none(), "{forbidden} in {st:?}");
+            }
+            let condition_keys = st
+                .get("Condition")
+                .and_then(Value::as_mapping)
+                .map(|ops| {
+                    ops.values()
+                        .flat_map(|keys| keys.as_mapping().unwrap().keys().map(text))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Statement {
+                effect: text(&st["Effect"]),
+                actions: texts(&st["Action"]),
+                resources: texts(&st["Resource"]),
+                condition_keys,
+            });
+        }
+    }
+    out
+}
+
+/// (logical id of the function, its role's logical id, the binary name).
+fn functions(t: &Value) -> Vec<(String, String, String)> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(id, r)| {
+            let role = text(&r["Properties"]["Role"]);
+            let role = role
+                .strip_prefix("GetAtt:")
+                .and_then(|r| r.strip_suffix(".Arn"))
+                .unwrap_or_else(|| panic!("the role of {id:?} is not !GetAtt <Role>.Arn"))
+                .to_owned();
+            let binary = text(&r["Metadata"]["BuildProperties"]["Binary"]);
+            (text(id), role, binary)
+        })
+        .collect()
+}
+
+fn declared(binary: &str) -> &'static [Permission] {
+    match binary {
+        "s3-block-public-access" => s3_block_public_access::aws::PERMISSIONS,
+        "sg-revoke-open-ssh" => sg_revoke_open_ssh::aws::PERMISSIONS,
+        "iam-detach-admin-policy" => iam_detach_admin_policy::aws::PERMISSIONS,
+        other => panic!("unknown function {other}"),
+    }
+}
+
+/// What every function may do besides remediating: write its own log group,
+/// and report a failed invocation to the shared queue.
+fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
+    let log_group = function_logical_id.replace("Function", "LogGroup");
+    [
+        ("logs:CreateLogStream", format!("GetAtt:{log_group}.Arn")),
+        ("logs:PutLogEvents", format!("GetAtt:{log_group}.Arn")),
+        (
+            "sqs:SendMessage",
+            "GetAtt:FailedInvocationQueue.Arn".to_owned(),
+        ),
+    ]
+    .into_iter()
+    .map(|(a, r)| (a.to_owned(), r))
+    .collect()
+}
+
+#[test]
+fn the_template_declares_the_three_functions_each_with_its_own_role() {
+    let t = template();
+    let fns = functions(&t);
+    let binaries: BTreeSet<&str> = fns.iter().map(|(_, _, b)| b.as_str()).collect();
+    assert_eq!(
+        binaries,
+        BTreeSet::from([
+            "iam-detach-admin-policy",
+            "s3-block-public-access",
+            "sg-revoke-open-ssh"
+        ])
+    );
+    let roles: BTreeSet<&str> = fns.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(roles.len(), 3, "a role shared between functions: {fns:?}");
+    for (_, role, _) in &fns {
+        let r = &t["Resources"][role.as_str()];
+        assert_eq!(r["Type"], "AWS::IAM::Role", "{role}");
+        assert!(
+            r["Properties"].get("ManagedPolicyArns").is_none(),
+            "{role}: managed policies grant more than declared"
+        );
+        let trust = &r["Properties"]["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(trust.as_sequence().unwrap().len(), 1, "{role}");
+        assert_eq!(
+            trust[0]["Principal"]["Service"], "lambda.amazonaws.com",
+            "{role}"
+        );
+    }
+}
+
+#[test]
+fn each_role_grants_exactly_the_declared_permissions_and_no_wildcard_action() {
+    let t = template();
+    for (function, role, binary) in functions(&t) {
+        let statements = statements(&t["Resources"][role.as_str()]);
+        let mut granted = BTreeSet::new();
+        for st in statements.iter().filter(|s| s.effect == "Allow") {
+            for action in &st.actions {
+                assert!(!action.contains('*'), "{binary}: wildcard action {action}");
+                for resource in &st.resources {
+                    granted.insert((action.clone(), resource.clone()));
+                }
+            }
+        }
+        for st in statements.iter().filter(|s| s.effect != "Allow") {
+            assert_eq!(st.effect, "Deny", "{binary}: {st:?}");
+        }
+        let declared: BTreeSet<(String, String)> = declared(&binary)
+            .iter()
+            .map(|p| (p.action.to_owned(), p.resource.to_owned()))
+            .collect();
+        let expected: BTreeSet<_> = declared.union(&operating(&function)).cloned().collect();
+        assert_eq!(
+            granted, expected,
+            "{binary}: granted (left) differs from declared (right)"
+        );
+
+        for p in declared_with_conditions(&binary) {
+            let st = statements
+                .iter()
+                .find(|s| s.effect == "Allow" && s.actions.iter().any(|a| a == p.action))
+                .unwrap();
+            assert!(
+                st.condition_keys.contains(p.condition_key.unwrap()),
+                "{binary}: {} must be narrowed by {:?}, statement has {:?}",
+                p.action,
+                p.condition_key,
+                st.condition_keys
+            );
+        }
+    }
+}
+
+fn declared_with_conditions(binary: &str) -> impl Iterator<Item = &'static Permission> {
+    declared(binary)
+        .iter()
+        .filter(|p| p.condition_key.is_some())
+}
+
+#[test]
+fn a_grant_on_every_resource_is_declared_as_such() {
+    // "*" is allowed only where the adapter says the action has no resource-level permissions.
+    let t = template();
+    for (_, role, binary) in functions(&t) {
+        for st in statements(&t["Resources"][role.as_str()]) {
+            if st.effect != "Allow" || !st.resources.iter().any(|r| r == "*") {
+                continue;
+            }
+            for action in &st.actions {
+                assert!(
+                    declared(&binary)
+                        .iter()
+                        .any(|p| p.action == action && p.resource == "*"),
+                    "{binary}: {action} on * is not declared"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn detach_is_limited_to_administrator_access_and_denied_on_service_linked_and_sso_roles() {
+    let t = template();
+    let role = &t["Resources"]["IamDetachAdminPolicyRole"];
+    let statements = statements(role);
+    let detach: Vec<&Statement> = statements
+        .iter()
+        .filter(|s| s.actions.iter().any(|a| a == "iam:DetachRolePolicy"))
+        .collect();
+    let allow = detach.iter().find(|s| s.effect == "Allow").unwrap();
+    assert_eq!(
+        allow.actions,
+        ["iam:DetachRolePolicy"],
+        "detach shares its statement"
+    );
+    // The condition's value is the AdministratorAccess ARN of the stack's partition.
+    let policy = role["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["PolicyDocument"]["Statement"].as_sequence().unwrap())
+        .find(|s| s["Effect"] == "Allow" && texts(&s["Action"]) == ["iam:DetachRolePolicy"])
+        .unwrap();
+    assert_eq!(
+        text(&policy["Condition"]["ArnEquals"]["iam:PolicyARN"]),
+        "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"
+    );
+    let denied: BTreeSet<&str> = detach
+        .iter()
+        .filter(|s| s.effect == "Deny")
+        .flat_map(|s| s.resources.iter().map(String::as_str))
+        .collect();
+    assert!(denied.contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"));
+    assert!(denied.contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-reserved/*"));
+}
