@@ -199,6 +199,9 @@ fn all_samples() -> Vec<String> {
     let mut files = Vec::new();
     for dir in std::fs::read_dir(events_dir()).expect("events/ exists") {
         let dir = dir.expect("readable").path();
+        if !dir.is_dir() {
+            continue; // acted-on.json, the manifest
+        }
         for f in std::fs::read_dir(&dir).expect("readable") {
             let f = f.expect("readable").path();
             if f.extension().is_some_and(|e| e == "json") {
@@ -327,4 +330,36 @@ fn envelope_fields_become_the_trigger() {
         "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0"
     );
     assert!(t.finding_id.is_some());
+}
+
+/// `events/acted-on.json` lists, per function, the samples it acts on; the
+/// end-to-end tests and the template's pattern test rely on it. It must say
+/// exactly what the normaliser reads.
+#[test]
+fn the_acted_on_manifest_lists_exactly_the_samples_with_targets() {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join("acted-on.json")).expect("readable manifest"),
+    )
+    .expect("the manifest is JSON");
+    for remediation in [
+        Remediation::S3BlockPublicAccess,
+        Remediation::SgRevokeOpenSsh,
+        Remediation::IamDetachAdminPolicy,
+    ] {
+        let listed: Vec<String> = manifest[remediation.function_name()]
+            .as_array()
+            .unwrap_or_else(|| panic!("no list for {}", remediation.function_name()))
+            .iter()
+            .map(|f| f.as_str().expect("a file name").to_owned())
+            .collect();
+        let with_targets: Vec<String> = all_samples()
+            .into_iter()
+            .filter(|f| {
+                describe(remediation, load(f))
+                    .iter()
+                    .any(|d| d != "skip" && d != "malformed")
+            })
+            .collect();
+        assert_eq!(listed, with_targets, "{}", remediation.function_name());
+    }
 }

@@ -109,6 +109,39 @@ impl Function {
         names
     }
 
+    /// The samples of this function's folder that it acts on, as listed in
+    /// `events/acted-on.json`.
+    pub fn acted_on(self) -> Vec<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/acted-on.json");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let prefix = format!("{}/", self.name());
+        let files: Vec<String> = manifest[self.name()]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f.as_str().unwrap().strip_prefix(&prefix))
+            .map(str::to_owned)
+            .collect();
+        let samples = self.samples();
+        for f in &files {
+            assert!(
+                samples.contains(f),
+                "events/acted-on.json names {f}, which does not exist"
+            );
+        }
+        files
+    }
+
+    /// The samples of this function's folder that it must not act on.
+    pub fn not_acted_on(self) -> Vec<String> {
+        let acted_on = self.acted_on();
+        self.samples()
+            .into_iter()
+            .filter(|s| !acted_on.contains(s))
+            .collect()
+    }
+
     /// The sample `file`, with each sample id of `ids` (see [`sample_ids`])
     /// replaced by the seeded resource's.
     pub fn sample(self, file: &str, ids: &[(&str, &str)]) -> String {

@@ -21,37 +21,12 @@ from localstack.services.events.event_rule_engine import (
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# The samples each function acts on (it reads at least one target from them).
-# Keep in step with the expectations of shared/tests/events.rs.
+# The samples each function acts on (events/acted-on.json, checked against the
+# normaliser by shared/tests/events.rs).
 ACTED_ON = {
-    "s3-block-public-access": {
-        "config-bucket-noncompliant.json",
-        "guardduty-block-public-access-disabled.json",
-        "guardduty-anonymous-access-granted.json",
-        "guardduty-public-access-granted.json",
-        "securityhub-s3-8-failed.json",
-        "cloudtrail-delete-public-access-block.json",
-        "cloudtrail-put-public-access-block.json",
-    },
-    "sg-revoke-open-ssh": {
-        "config-restricted-ssh-noncompliant.json",
-        "config-vpc-sg-port-restriction-check.json",
-        "guardduty-port-probe-ssh.json",
-        "guardduty-ssh-brute-force-target.json",
-        "securityhub-ec2-13-failed.json",
-        "cloudtrail-authorize-ingress.json",
-        "cloudtrail-modify-rules.json",
-    },
-    "iam-detach-admin-policy": {
-        "config-blacklisted-role-id.json",
-        "securityhub-iam-role-failed.json",
-        "cloudtrail-attach-admin.json",
-    },
-}
-
-# Samples kept in one function's folder that another function acts on.
-CROSS = {
-    "s3-block-public-access/config-other-resource-type.json": "sg-revoke-open-ssh",
+    function: set(files)
+    for function, files in json.loads((ROOT / "events" / "acted-on.json").read_text()).items()
+    if not function.startswith("_")
 }
 
 # Each function's triggers: every one has a rule, with retries and a dead-letter queue.
@@ -90,13 +65,7 @@ def samples():
 
 
 def expected_functions(sample):
-    folder, file = sample.split("/")
-    wanted = set()
-    if file in ACTED_ON.get(folder, set()):
-        wanted.add(folder)
-    if sample in CROSS:
-        wanted.add(CROSS[sample])
-    return wanted
+    return {function for function, files in ACTED_ON.items() if sample in files}
 
 
 class EventPatterns(unittest.TestCase):

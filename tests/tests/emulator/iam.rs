@@ -11,17 +11,15 @@ use integration_tests::function::sample_ids::{ROLE, ROLE_ID};
 use integration_tests::{Deployment, Emulator, Function};
 use serde_json::{json, Value};
 
-use crate::{assert_skipped, assert_untouched_answer, negatives, summary};
+use crate::{assert_skipped, assert_untouched_answer, summary};
 
 const F: Function = Function::IamDetachAdminPolicy;
 
-/// The samples that name the role for this function, one per trigger.
-/// (GuardDuty has no finding for an administrator policy on a role.)
-const POSITIVES: [&str; 3] = [
-    "config-blacklisted-role-id.json",
-    "securityhub-iam-role-failed.json",
-    "cloudtrail-attach-admin.json",
-];
+/// One sample per trigger, for the tests that need only one; the loops run
+/// every sample of `events/acted-on.json`.
+const CONFIG: &str = "config-blacklisted-role-id.json";
+const SECURITY_HUB: &str = "securityhub-iam-role-failed.json";
+const CLOUDTRAIL: &str = "cloudtrail-attach-admin.json";
 
 async fn role(emu: &Emulator, path: &str, trust: &Value) -> SeededRole {
     emu.create_role(
@@ -61,9 +59,9 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 async fn every_trigger_detaches_only_administrator_access_and_redelivery_is_already_compliant() {
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in POSITIVES {
+    for file in F.acted_on() {
         let seeded = lambda_role(&emu).await;
-        let event = sample(file, &seeded);
+        let event = sample(&file, &seeded);
 
         let first = function.invoke(&event);
         assert_eq!(
@@ -111,7 +109,7 @@ async fn a_config_event_naming_the_role_by_its_id_reaches_the_right_role() {
     let target = role(&emu, "/", &service_trust(&["ec2.amazonaws.com"])).await;
     let bystander = role(&emu, "/", &service_trust(&["ec2.amazonaws.com"])).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&sample(POSITIVES[0], &target));
+    let inv = function.invoke(&sample(CONFIG, &target));
     assert_eq!(
         summary(&inv),
         (true, vec!["remediated".into()]),
@@ -156,7 +154,7 @@ async fn pure_service_roles_of_every_trust_shape_lose_administrator_access() {
     let mut function = Deployment::start(&emu, F, &[]);
     for (shape, path, trust) in shapes {
         let seeded = role(&emu, path, &trust).await;
-        let inv = function.invoke(&sample(POSITIVES[1], &seeded));
+        let inv = function.invoke(&sample(SECURITY_HUB, &seeded));
         assert_eq!(summary(&inv), (true, vec!["remediated".into()]), "{shape}");
         assert_eq!(
             emu.attached(&seeded.name).await,
@@ -219,8 +217,8 @@ async fn roles_that_are_not_pure_service_roles_keep_every_policy() {
     let mut function = Deployment::start(&emu, F, &[]);
     for (case, path, trust, reason) in cases {
         let seeded = role(&emu, path, &trust).await;
-        for file in POSITIVES {
-            let inv = function.invoke(&sample(file, &seeded));
+        for file in F.acted_on() {
+            let inv = function.invoke(&sample(&file, &seeded));
             assert_eq!(
                 summary(&inv),
                 (true, vec!["skipped".into()]),
@@ -246,7 +244,7 @@ async fn dry_run_detaches_nothing_and_records_what_it_would_detach() {
     let emu = Emulator::from_env();
     let seeded = lambda_role(&emu).await;
     let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "yes")]);
-    let inv = function.invoke(&sample(POSITIVES[2], &seeded));
+    let inv = function.invoke(&sample(CLOUDTRAIL, &seeded));
     assert_eq!(summary(&inv), (true, vec!["dry_run".into()]));
     assert_eq!(
         inv.record()["changes"],
@@ -262,7 +260,7 @@ async fn an_exempt_role_is_skipped_and_keeps_its_policies() {
     emu.tag_role(&seeded.name, "auto-remediation:exempt", "true")
         .await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&sample(POSITIVES[0], &seeded));
+    let inv = function.invoke(&sample(CONFIG, &seeded));
     assert_skipped(&inv, "exemption tag");
     assert_eq!(emu.attached(&seeded.name).await, seeded_policies());
 }
@@ -273,8 +271,8 @@ async fn a_role_deleted_before_its_event_arrives_is_skipped_by_name_and_by_id() 
     let seeded = lambda_role(&emu).await;
     emu.delete_role(&seeded.name).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in POSITIVES {
-        let inv = function.invoke(&sample(file, &seeded));
+    for file in F.acted_on() {
+        let inv = function.invoke(&sample(&file, &seeded));
         assert_eq!(
             summary(&inv),
             (true, vec!["skipped".into()]),
@@ -289,7 +287,7 @@ async fn negative_samples_about_a_service_role_change_nothing() {
     let emu = Emulator::from_env();
     let seeded = lambda_role(&emu).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in negatives(F, &POSITIVES) {
+    for file in F.not_acted_on() {
         let inv = function.invoke(&sample(&file, &seeded));
         assert_untouched_answer(&file, &inv);
         assert_eq!(

@@ -24,7 +24,7 @@ mod iam;
 mod s3;
 mod sg;
 
-use integration_tests::{Function, Invocation};
+use integration_tests::Invocation;
 
 /// The audit outcome of every record, with the answer: the shape most
 /// assertions start from.
@@ -45,18 +45,6 @@ fn assert_skipped(inv: &Invocation, because: &str) {
         reason.contains(because),
         "reason {reason:?} does not say {because:?}"
     );
-}
-
-/// The samples of `function` that are not in `positives`: out-of-scope and
-/// malformed events, which must change nothing.
-fn negatives(function: Function, positives: &[&str]) -> Vec<String> {
-    let all = function.samples();
-    for p in positives {
-        assert!(all.iter().any(|s| s == p), "no sample {p}");
-    }
-    all.into_iter()
-        .filter(|s| !positives.contains(&s.as_str()))
-        .collect()
 }
 
 /// Checks the answer to a sample that must change nothing: success with only

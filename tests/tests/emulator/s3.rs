@@ -6,21 +6,17 @@ use integration_tests::function::sample_ids::BUCKET;
 use integration_tests::{Deployment, Emulator, Function};
 use serde_json::json;
 
-use crate::{assert_skipped, assert_untouched_answer, negatives, summary};
+use crate::{assert_skipped, assert_untouched_answer, summary};
 
 const F: Function = Function::S3BlockPublicAccess;
 const ALL_ON: Flags = [true; 4];
 
-/// The samples that name the bucket for this function, one per trigger.
-const POSITIVES: [&str; 7] = [
-    "config-bucket-noncompliant.json",
-    "guardduty-block-public-access-disabled.json",
-    "guardduty-anonymous-access-granted.json",
-    "guardduty-public-access-granted.json",
-    "securityhub-s3-8-failed.json",
-    "cloudtrail-delete-public-access-block.json",
-    "cloudtrail-put-public-access-block.json",
-];
+/// One sample per trigger, for the tests that need only one; the loops run
+/// every sample of `events/acted-on.json`.
+const CONFIG: &str = "config-bucket-noncompliant.json";
+const GUARDDUTY: &str = "guardduty-block-public-access-disabled.json";
+const SECURITY_HUB: &str = "securityhub-s3-8-failed.json";
+const CLOUDTRAIL: &str = "cloudtrail-delete-public-access-block.json";
 
 async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
     let name = unique("public-bucket");
@@ -35,9 +31,9 @@ async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
 async fn every_trigger_turns_all_four_settings_on_and_redelivery_is_already_compliant() {
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in POSITIVES {
+    for file in F.acted_on() {
         let name = bucket(&emu, None).await;
-        let event = F.sample(file, &[(BUCKET, &name)]);
+        let event = F.sample(&file, &[(BUCKET, &name)]);
 
         let first = function.invoke(&event);
         assert_eq!(summary(&first), (true, vec!["remediated".into()]), "{file}");
@@ -86,7 +82,7 @@ async fn partial_settings_are_completed_and_only_the_missing_ones_are_named() {
         [true, true, true, false],
     ] {
         let name = bucket(&emu, Some(start)).await;
-        let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &name)]));
+        let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
         assert_eq!(
             summary(&inv),
             (true, vec!["remediated".into()]),
@@ -118,7 +114,7 @@ async fn a_bucket_with_all_four_on_is_already_compliant_and_untouched() {
     let emu = Emulator::from_env();
     let name = bucket(&emu, Some(ALL_ON)).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[4], &[(BUCKET, &name)]));
+    let inv = function.invoke(&F.sample(SECURITY_HUB, &[(BUCKET, &name)]));
     assert_eq!(summary(&inv), (true, vec!["already_compliant".into()]));
     assert_eq!(emu.flags(&name).await, Some(ALL_ON));
 }
@@ -130,7 +126,7 @@ async fn dry_run_writes_nothing_and_records_what_it_would_change() {
     let partial = bucket(&emu, Some([true, true, false, false])).await;
     let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "true")]);
 
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &none)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &none)]));
     assert_eq!(summary(&inv), (true, vec!["dry_run".into()]));
     assert_eq!(
         emu.flags(&none).await,
@@ -146,7 +142,7 @@ async fn dry_run_writes_nothing_and_records_what_it_would_change() {
         4
     );
 
-    let inv = function.invoke(&F.sample(POSITIVES[5], &[(BUCKET, &partial)]));
+    let inv = function.invoke(&F.sample(CLOUDTRAIL, &[(BUCKET, &partial)]));
     assert_eq!(summary(&inv), (true, vec!["dry_run".into()]));
     assert_eq!(emu.flags(&partial).await, Some([true, true, false, false]));
     assert_eq!(
@@ -169,11 +165,11 @@ async fn an_exempt_bucket_is_skipped_and_keeps_its_settings() {
         .await;
 
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &default_tag)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &default_tag)]));
     assert_skipped(&inv, "exemption tag");
     assert_eq!(emu.flags(&default_tag).await, None);
 
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &tag_false)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &tag_false)]));
     assert_eq!(
         summary(&inv),
         (true, vec!["remediated".into()]),
@@ -182,7 +178,7 @@ async fn an_exempt_bucket_is_skipped_and_keeps_its_settings() {
     assert_eq!(emu.flags(&tag_false).await, Some(ALL_ON));
 
     let mut custom = Deployment::start(&emu, F, &[("EXEMPT_TAG_KEY", "security:keep-public")]);
-    let inv = custom.invoke(&F.sample(POSITIVES[1], &[(BUCKET, &custom_tag)]));
+    let inv = custom.invoke(&F.sample(GUARDDUTY, &[(BUCKET, &custom_tag)]));
     assert_eq!(summary(&inv), (true, vec!["skipped".into()]));
     assert_eq!(
         emu.flags(&custom_tag).await,
@@ -196,7 +192,7 @@ async fn a_bucket_deleted_before_its_event_arrives_is_skipped() {
     let name = bucket(&emu, None).await;
     emu.delete_bucket(&name).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(BUCKET, &name)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
     assert_skipped(&inv, "no longer exists");
 }
 
@@ -205,7 +201,7 @@ async fn negative_samples_about_a_public_bucket_change_nothing() {
     let emu = Emulator::from_env();
     let name = bucket(&emu, None).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in negatives(F, &POSITIVES) {
+    for file in F.not_acted_on() {
         let inv = function.invoke(&F.sample(&file, &[(BUCKET, &name)]));
         assert_untouched_answer(&file, &inv);
         assert_eq!(emu.flags(&name).await, None, "{file} changed the bucket");

@@ -9,20 +9,16 @@ use integration_tests::function::sample_ids::{GROUP, GROUP_2};
 use integration_tests::{Deployment, Emulator, Function, GroupRule, Source};
 use serde_json::Value;
 
-use crate::{assert_skipped, assert_untouched_answer, negatives, summary};
+use crate::{assert_skipped, assert_untouched_answer, summary};
 
 const F: Function = Function::SgRevokeOpenSsh;
 
-/// The samples that name groups for this function, one or more per trigger.
-const POSITIVES: [&str; 7] = [
-    "config-restricted-ssh-noncompliant.json",
-    "config-vpc-sg-port-restriction-check.json",
-    "guardduty-port-probe-ssh.json",
-    "guardduty-ssh-brute-force-target.json",
-    "securityhub-ec2-13-failed.json",
-    "cloudtrail-authorize-ingress.json",
-    "cloudtrail-modify-rules.json",
-];
+/// One sample per trigger, for the tests that need only one; the loops run
+/// every sample of `events/acted-on.json`.
+const CONFIG: &str = "config-restricted-ssh-noncompliant.json";
+const GUARDDUTY: &str = "guardduty-ssh-brute-force-target.json";
+const SECURITY_HUB: &str = "securityhub-ec2-13-failed.json";
+const CLOUDTRAIL: &str = "cloudtrail-authorize-ingress.json";
 
 /// The rules every trigger test opens: SSH from the whole IPv4 and IPv6 internet.
 fn world_ssh() -> Vec<GroupRule> {
@@ -139,7 +135,7 @@ async fn exactly_the_world_open_ssh_rules_are_revoked_and_every_other_rule_is_ke
     let expected = without(&before, &open);
 
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(GROUP, &id)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(GROUP, &id)]));
 
     assert_eq!(
         summary(&inv),
@@ -178,10 +174,10 @@ async fn every_trigger_revokes_world_open_ssh_and_redelivery_is_already_complian
     let vpc = emu.create_vpc().await;
     let mut function = Deployment::start(&emu, F, &[]);
     let seeded = [world_ssh(), vec![office_ssh()]].concat();
-    for file in POSITIVES {
+    for file in F.acted_on() {
         let (g1, rules1) = group(&emu, &vpc, &seeded).await;
         let (g2, rules2) = group(&emu, &vpc, &seeded).await;
-        let event = F.sample(file, &[(GROUP, &g1), (GROUP_2, &g2)]);
+        let event = F.sample(&file, &[(GROUP, &g1), (GROUP_2, &g2)]);
         let names_second = event.contains(&g2);
 
         let first = function.invoke(&event);
@@ -241,7 +237,7 @@ async fn dry_run_revokes_nothing_and_lists_what_it_would_revoke() {
     let vpc = emu.create_vpc().await;
     let (id, before) = group(&emu, &vpc, &[world_ssh(), vec![office_ssh()]].concat()).await;
     let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "1")]);
-    let inv = function.invoke(&F.sample(POSITIVES[4], &[(GROUP, &id), (GROUP_2, &id)]));
+    let inv = function.invoke(&F.sample(SECURITY_HUB, &[(GROUP, &id), (GROUP_2, &id)]));
     assert!(inv.succeeded(), "{:?}", inv.answer);
     let dry: Vec<&Value> = inv
         .records
@@ -266,7 +262,7 @@ async fn an_exempt_group_is_skipped_and_keeps_its_rules() {
     let (id, before) = group(&emu, &vpc, &world_ssh()).await;
     emu.tag_group(&id, "auto-remediation:exempt", "true").await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[5], &[(GROUP, &id)]));
+    let inv = function.invoke(&F.sample(CLOUDTRAIL, &[(GROUP, &id)]));
     assert_skipped(&inv, "exemption tag");
     assert_eq!(emu.rules(&id).await, before);
 }
@@ -278,7 +274,7 @@ async fn a_group_deleted_before_its_event_arrives_is_skipped() {
     let (id, _) = group(&emu, &vpc, &world_ssh()).await;
     emu.delete_group(&id).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[0], &[(GROUP, &id)]));
+    let inv = function.invoke(&F.sample(CONFIG, &[(GROUP, &id)]));
     assert_skipped(&inv, "no longer exists");
 }
 
@@ -293,7 +289,7 @@ async fn a_compliant_group_is_already_compliant_and_untouched() {
     )
     .await;
     let mut function = Deployment::start(&emu, F, &[]);
-    let inv = function.invoke(&F.sample(POSITIVES[3], &[(GROUP, &id)]));
+    let inv = function.invoke(&F.sample(GUARDDUTY, &[(GROUP, &id)]));
     assert_eq!(summary(&inv), (true, vec!["already_compliant".into()]));
     assert_eq!(emu.rules(&id).await, before);
 }
@@ -305,7 +301,7 @@ async fn negative_samples_about_an_open_group_change_nothing() {
     let (g1, rules1) = group(&emu, &vpc, &world_ssh()).await;
     let (g2, rules2) = group(&emu, &vpc, &world_ssh()).await;
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in negatives(F, &POSITIVES) {
+    for file in F.not_acted_on() {
         let inv = function.invoke(&F.sample(&file, &[(GROUP, &g1), (GROUP_2, &g2)]));
         assert_untouched_answer(&file, &inv);
         assert_eq!(emu.rules(&g1).await, rules1, "{file} changed a group");
