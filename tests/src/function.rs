@@ -217,9 +217,15 @@ impl Deployment {
         }
     }
 
-    /// The function's logs so far.
+    /// The function's logs so far (stderr).
     pub fn logs(&self) -> String {
         self.api.stderr()
+    }
+
+    /// Everything the function wrote to stdout so far: audit records, and
+    /// whatever else the runtime writes there.
+    pub fn output(&self) -> String {
+        self.api.stdout()
     }
 }
 

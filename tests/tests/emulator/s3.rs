@@ -207,3 +207,25 @@ async fn negative_samples_about_a_public_bucket_change_nothing() {
         assert_eq!(emu.flags(&name).await, None, "{file} changed the bucket");
     }
 }
+
+#[tokio::test]
+async fn with_lambdas_json_log_format_every_line_written_is_json() {
+    // template.yaml sets LogFormat JSON; Lambda passes it as AWS_LAMBDA_LOG_FORMAT.
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    let mut function = Deployment::start(&emu, F, &[("AWS_LAMBDA_LOG_FORMAT", "JSON")]);
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
+    assert_eq!(summary(&inv), (true, vec!["remediated".into()]));
+    let output = format!("{}{}", function.output(), function.logs());
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.len() > 1,
+        "expected logs besides the record: {output}"
+    );
+    for line in lines {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object()),
+            "not a JSON object: {line}"
+        );
+    }
+}
