@@ -248,3 +248,72 @@ async fn unmodifiable_entity_and_access_denied_are_errors() {
         assert_eq!((err.code.as_str(), err.kind), (code, kind));
     }
 }
+
+#[path = "../../../tests/support/operations.rs"]
+mod operations;
+
+#[tokio::test]
+async fn the_operations_called_are_exactly_the_declared_permissions() {
+    let (iam_ops, config_ops) = (
+        operations::Operations::default(),
+        operations::Operations::default(),
+    );
+    // Config does not know the id, so the adapter also lists the roles.
+    let discovered = mock!(aws_sdk_config::Client::list_discovered_resources)
+        .then_output(|| ListDiscoveredResourcesOutput::builder().build());
+    let list = mock!(aws_sdk_iam::Client::list_roles).then_output(|| {
+        ListRolesOutput::builder()
+            .roles(role("app", "AROAEXAMPLEROLEID0001"))
+            .build()
+            .unwrap()
+    });
+    let get = mock!(aws_sdk_iam::Client::get_role).then_output(|| {
+        let mut r = role("app", "AROAEXAMPLEROLEID0001");
+        r.assume_role_policy_document = Some("{}".into());
+        GetRoleOutput::builder().role(r).build()
+    });
+    let attached = mock!(aws_sdk_iam::Client::list_attached_role_policies)
+        .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
+    let detach = mock!(aws_sdk_iam::Client::detach_role_policy)
+        .then_output(|| DetachRolePolicyOutput::builder().build());
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        &[&list, &get, &attached, &detach],
+        |c| c.interceptor(iam_ops.clone())
+    );
+    let config = mock_client!(aws_sdk_config, RuleMode::MatchAny, &[&discovered], |c| c
+        .interceptor(config_ops.clone()));
+    let adapter = IamAdapter::new(iam, config);
+    assert_eq!(
+        adapter
+            .role_name_for_id("AROAEXAMPLEROLEID0001")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("app")
+    );
+    adapter.role("app").await.unwrap();
+    adapter.attached_policies("app").await.unwrap();
+    adapter
+        .detach("app", "arn:aws:iam::aws:policy/AdministratorAccess")
+        .await
+        .unwrap();
+
+    let called: std::collections::BTreeSet<String> = iam_ops
+        .names()
+        .into_iter()
+        .map(|op| format!("iam:{op}"))
+        .chain(
+            config_ops
+                .names()
+                .into_iter()
+                .map(|op| format!("config:{op}")),
+        )
+        .collect();
+    let declared = iam_detach_admin_policy::aws::PERMISSIONS
+        .iter()
+        .map(|p| p.action.to_owned())
+        .collect();
+    assert_eq!(called, declared);
+}

@@ -196,3 +196,43 @@ async fn access_denied_is_not_retried() {
     );
     assert_eq!(rule.num_calls(), 1);
 }
+
+#[path = "../../../tests/support/operations.rs"]
+mod operations;
+
+#[tokio::test]
+async fn the_operations_called_are_exactly_the_declared_permissions() {
+    let ops = operations::Operations::default();
+    let get = mock!(Client::get_public_access_block)
+        .then_output(|| GetPublicAccessBlockOutput::builder().build());
+    let tags = mock!(Client::get_bucket_tagging).then_error(|| {
+        GetBucketTaggingError::generic(ErrorMetadata::builder().code("NoSuchTagSet").build())
+    });
+    let put = mock!(Client::put_public_access_block)
+        .then_output(|| PutPublicAccessBlockOutput::builder().build());
+    let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[&get, &tags, &put], |c| c
+        .interceptor(ops.clone()));
+    let adapter = S3Adapter::new(client);
+    adapter.public_access_block("b").await.unwrap();
+    adapter.tags("b").await.unwrap();
+    adapter
+        .put_public_access_block("b", PublicAccessFlags::ALL)
+        .await
+        .unwrap();
+
+    // IAM names two of S3's operations differently from the API.
+    let called: std::collections::BTreeSet<String> = ops
+        .names()
+        .into_iter()
+        .map(|op| match op.as_str() {
+            "GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".to_owned(),
+            "PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".to_owned(),
+            other => format!("s3:{other}"),
+        })
+        .collect();
+    let declared = s3_block_public_access::aws::PERMISSIONS
+        .iter()
+        .map(|p| p.action.to_owned())
+        .collect();
+    assert_eq!(called, declared);
+}

@@ -231,3 +231,52 @@ async fn unauthorized_operation_is_access_denied() {
     assert_eq!(err.kind, AwsErrorKind::AccessDenied);
     assert_eq!(rule.num_calls(), 1);
 }
+
+#[path = "../../../tests/support/operations.rs"]
+mod operations;
+
+#[tokio::test]
+async fn the_operations_called_are_exactly_the_declared_permissions() {
+    let ops = operations::Operations::default();
+    let groups = mock!(Client::describe_security_groups).then_output(|| {
+        DescribeSecurityGroupsOutput::builder()
+            .security_groups(SecurityGroup::builder().group_id("sg-12345678").build())
+            .build()
+    });
+    let rules = mock!(Client::describe_security_group_rules)
+        .then_output(|| DescribeSecurityGroupRulesOutput::builder().build());
+    let revoke = mock!(Client::revoke_security_group_ingress).then_output(|| {
+        RevokeSecurityGroupIngressOutput::builder()
+            .r#return(true)
+            .revoked_security_group_rules(
+                RevokedSecurityGroupRule::builder()
+                    .security_group_rule_id("sgr-1")
+                    .build(),
+            )
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_ec2,
+        RuleMode::MatchAny,
+        &[&groups, &rules, &revoke],
+        |c| c.interceptor(ops.clone())
+    );
+    let adapter = Ec2Adapter::new(client);
+    adapter.group_tags("sg-12345678").await.unwrap();
+    adapter.rules("sg-12345678").await.unwrap();
+    adapter
+        .revoke("sg-12345678", &["sgr-1".into()])
+        .await
+        .unwrap();
+
+    let called: std::collections::BTreeSet<String> = ops
+        .names()
+        .into_iter()
+        .map(|op| format!("ec2:{op}"))
+        .collect();
+    let declared = sg_revoke_open_ssh::aws::PERMISSIONS
+        .iter()
+        .map(|p| p.action.to_owned())
+        .collect();
+    assert_eq!(called, declared);
+}
