@@ -2,8 +2,9 @@
 # CI runs `.ci/run`, which runs `make test` and nothing else.
 #
 # Everything either command needs beyond the Rust toolchain and Python 3 is
-# installed inside the repository: the Python tools (the moto AWS emulator)
-# into .venv, pinned in scripts/requirements.txt; crates by cargo.
+# installed inside the repository: the Python tools (the moto AWS emulator,
+# the SAM CLI, cfn-lint, checkov, the EventBridge pattern engine) into .venv,
+# pinned in scripts/requirements.txt; crates by cargo.
 
 CARGO ?= cargo
 PYTHON ?= python3

@@ -39,13 +39,6 @@ pub enum Function {
 }
 
 impl Function {
-    /// All three.
-    pub const ALL: [Function; 3] = [
-        Function::S3BlockPublicAccess,
-        Function::SgRevokeOpenSsh,
-        Function::IamDetachAdminPolicy,
-    ];
-
     /// The package, binary and `events/` folder name.
     pub fn name(self) -> &'static str {
         match self {
@@ -76,7 +69,7 @@ impl Function {
         // `cargo test -p integration-tests` or `--test emulator` alone does not
         // rebuild the functions: refuse a binary older than its sources rather
         // than test yesterday's code.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = repo_root();
         let package = root.join("functions").join(self.name());
         for source in [package.join("src"), root.join("shared/src")] {
             if let Some((file, changed)) = newest(&source) {
@@ -93,9 +86,7 @@ impl Function {
 
     /// The function's samples folder.
     pub fn events_dir(self) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../events")
-            .join(self.name())
+        repo_root().join("events").join(self.name())
     }
 
     /// The file names of every sample of this function, sorted.
@@ -112,7 +103,7 @@ impl Function {
     /// The samples of this function's folder that it acts on, as listed in
     /// `events/acted-on.json`.
     pub fn acted_on(self) -> Vec<String> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/acted-on.json");
+        let path = repo_root().join("events/acted-on.json");
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let prefix = format!("{}/", self.name());
@@ -153,6 +144,11 @@ impl Function {
         }
         text
     }
+}
+
+/// The repository's root (this crate lives in `tests/`).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The most recently modified file at or under `path`, with its time.
