@@ -9,11 +9,12 @@
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
+PEER_VENV := .venv-peer
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy
 
-.PHONY: test fmt lint template-checks tests demo venv package
+.PHONY: test fmt lint template-checks tests demo venv package bench
 
 ## make test: the whole suite: formatting, clippy with warnings denied, the
 ## template's checks, then unit, adapter, binary, template and end-to-end tests
@@ -67,4 +68,21 @@ package: $(VENV)/.package-installed
 
 $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-package.txt
+	touch $@
+
+## make bench: our three functions (release builds behind the loopback Runtime
+## API) side by side with Cloud Custodian (its own virtualenv, .venv-peer)
+## against the same local emulator; prints a markdown table and writes it to
+## bench/results.md. Run `make package` first for the package-size row.
+bench: venv $(PEER_VENV)/.installed
+	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
+	$(CARGO) test --workspace --locked --no-run
+	BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
+	BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
+	BENCH_PEER_SITE_PACKAGES=$$($(PEER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+		scripts/with-emulator $(TARGET_DIR)/debug/remediation-bench
+
+$(PEER_VENV)/.installed: bench/requirements-peer.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-peer.txt
 	touch $@

@@ -174,6 +174,16 @@ impl Deployment {
     /// Starts the function with `settings` (`DRY_RUN`, `EXEMPT_TAG_KEY`) in
     /// its environment, and AWS pointed at the emulator.
     pub fn start(emulator: &Emulator, function: Function, settings: &[(&str, &str)]) -> Self {
+        Self::start_binary(emulator, function, &function.binary(), settings)
+    }
+
+    /// The same with another build of the function's binary (the benchmark's release build).
+    pub fn start_binary(
+        emulator: &Emulator,
+        function: Function,
+        binary: &Path,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let mut env = vec![
             ("AWS_ENDPOINT_URL", emulator.url()),
             ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY),
@@ -182,7 +192,7 @@ impl Deployment {
         env.extend_from_slice(settings);
         Deployment {
             function,
-            api: RuntimeApi::start(&function.binary(), function.name(), &env),
+            api: RuntimeApi::start(binary, function.name(), &env),
             invocations: 0,
         }
     }
@@ -204,13 +214,20 @@ impl Deployment {
                     self.api.stderr()
                 )
             });
+        let answered_at = std::time::Instant::now();
         let records = self.api.settled_records(&request_id);
         Invocation {
             function: self.function,
             request_id,
             answer,
+            answered_at,
             records,
         }
+    }
+
+    /// The Runtime API the function runs behind (timings, memory).
+    pub fn runtime_api(&self) -> &RuntimeApi {
+        &self.api
     }
 
     /// The function's logs so far (stderr).
@@ -234,6 +251,8 @@ pub struct Invocation {
     pub request_id: String,
     /// The response or error it posted.
     pub answer: Answer,
+    /// When the answer arrived.
+    pub answered_at: std::time::Instant,
     /// Its audit records, in the order written.
     pub records: Vec<Value>,
 }

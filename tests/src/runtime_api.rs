@@ -35,12 +35,14 @@ struct State {
     queue: VecDeque<(String, String)>,
     answers: Vec<(String, Answer)>,
     init_error: Option<String>,
+    first_poll: Option<Instant>,
 }
 
 /// The server and the binary it runs.
 pub struct RuntimeApi {
     state: Arc<(Mutex<State>, Condvar)>,
     child: Child,
+    started: Instant,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -77,6 +79,7 @@ impl RuntimeApi {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        let started = Instant::now();
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
@@ -85,6 +88,7 @@ impl RuntimeApi {
         RuntimeApi {
             state,
             child,
+            started,
             stdout,
             stderr,
         }
@@ -112,6 +116,26 @@ impl RuntimeApi {
             }
             st = cvar.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
         }
+    }
+
+    /// When the binary was started (just before the exec).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// When the binary first asked for an event: the end of its init, the
+    /// point where Lambda would consider it ready.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.state.0.lock().unwrap().first_poll
+    }
+
+    /// The binary's peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
     /// The init error the binary reported, if any.
@@ -219,6 +243,7 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
         let (lock, cvar) = state;
         let reply = if method == "GET" && path.ends_with("/invocation/next") {
             let mut st = lock.lock().unwrap();
+            st.first_poll.get_or_insert_with(Instant::now);
             let (id, event) = loop {
                 if let Some(next) = st.queue.pop_front() {
                     break next;
