@@ -181,7 +181,8 @@ fn operation(entry: &serde_json::Value) -> String {
     }
     let body = entry["body"].as_str().unwrap_or_default();
     let body = if entry["body_encoded"] == true {
-        base64_decode(body)
+        let bytes = aws_smithy_types::base64::decode(body).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
     } else {
         body.to_owned()
     };
@@ -195,27 +196,6 @@ fn operation(entry: &serde_json::Value) -> String {
         .map(|(_, q)| q.split(['&', '=']).next().unwrap_or_default().to_owned())
         .unwrap_or_default();
     format!("S3 {method} ?{sub}")
-}
-
-/// Standard base64, enough for moto's recorded bodies.
-fn base64_decode(s: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let Some(v) = ALPHABET.iter().position(|a| *a == c) else {
-            continue;
-        };
-        bits = (bits << 6) | v as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Figures of one system for one function.
