@@ -13,6 +13,7 @@ PEER_VENV := .venv-peer
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy
+RUNS ?= 3
 
 .PHONY: test fmt lint template-checks tests demo venv package bench
 
@@ -74,10 +75,11 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 ## API) side by side with Cloud Custodian (its own virtualenv, .venv-peer)
 ## against the same local emulator; prints a markdown table and writes it to
 ## bench/results.md. Run `make package` first for the package-size row.
+## RUNS=n repeats the cold, warm and memory measurements (default 3).
 bench: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
 	$(CARGO) test --workspace --locked --no-run
-	BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
+	BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
 	BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
 	BENCH_PEER_SITE_PACKAGES=$$($(PEER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
 		scripts/with-emulator $(TARGET_DIR)/debug/remediation-bench

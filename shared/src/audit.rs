@@ -192,6 +192,40 @@ impl TriggerRecord {
     }
 }
 
+/// The longest reason a record holds, in characters: reasons quote values
+/// from the event, which may be of any size.
+pub const MAX_REASON_CHARS: usize = 1024;
+/// The longest resource a record holds: the longest ARN IAM accepts.
+pub const MAX_ARN_CHARS: usize = 2048;
+/// The longest account, region, trigger field or finding id a record holds.
+pub const MAX_ID_CHARS: usize = 256;
+
+/// `s`, cut to `max` characters with a marker saying how much was cut, so
+/// that no input, however large, makes a record large.
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some((end, _)) => {
+            let cut = s[end..].chars().count();
+            format!("{}... ({cut} more characters)", &s[..end])
+        }
+    }
+}
+
+impl TriggerRecord {
+    /// The same trigger with every field clipped to [`MAX_ID_CHARS`].
+    pub fn clipped(self) -> Self {
+        let c = |s: String| clip(&s, MAX_ID_CHARS);
+        TriggerRecord {
+            source: c(self.source),
+            detail_type: c(self.detail_type),
+            event_id: c(self.event_id),
+            finding_id: self.finding_id.map(c),
+            name: self.name.map(c),
+        }
+    }
+}
+
 /// Current time as RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
     use aws_smithy_types::date_time::{DateTime, Format};
@@ -250,6 +284,16 @@ impl AuditSink for RecordingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_keeps_short_text_and_cuts_long_text_on_a_character_boundary() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcd", 3), "abc... (1 more characters)");
+        assert_eq!(
+            clip("\u{e9}\u{e9}\u{e9}", 2),
+            "\u{e9}\u{e9}... (1 more characters)"
+        );
+    }
 
     #[test]
     fn missing_flags_are_named_as_in_the_s3_api() {

@@ -16,6 +16,53 @@ use crate::error::FindingError;
 /// detail-type says which shape to read it as.
 pub type Envelope = aws_lambda_events::event::eventbridge::EventBridgeEvent<Value>;
 
+/// An invocation's payload as the Lambda runtime hands it over: JSON, or why
+/// it is not JSON.
+///
+/// Deserialising a `Payload` never fails. The runtime deserialises the body
+/// before the handler runs; with a plain `Value`, a body that is not JSON
+/// (truncated, too deeply nested) would be rejected there, before any audit
+/// record could be written. With `Payload`, it reaches the handler, which
+/// records it as malformed like any other bad input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A JSON document.
+    Json(Value),
+    /// Not JSON: the parser's message.
+    NotJson(String),
+}
+
+impl Payload {
+    /// Reads raw bytes the way the Lambda runtime does (trailing bytes after
+    /// a complete document are refused here, though the runtime ignores them).
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match Payload::deserialize(&mut de) {
+            Ok(Payload::Json(value)) => match de.end() {
+                Ok(()) => Payload::Json(value),
+                Err(e) => Payload::NotJson(e.to_string()),
+            },
+            Ok(not_json) => not_json,
+            Err(e) => Payload::NotJson(e.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer) {
+            Ok(value) => Payload::Json(value),
+            Err(e) => Payload::NotJson(e.to_string()),
+        })
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Self {
+        Payload::Json(value)
+    }
+}
+
 /// Parses raw bytes into an envelope (for callers that start from bytes).
 pub fn parse_bytes(bytes: &[u8]) -> Result<Envelope, FindingError> {
     let value: Value =
@@ -53,6 +100,12 @@ pub fn deserialize_at<T: serde::de::DeserializeOwned>(
             message: e.into_inner().to_string(),
         }
     })
+}
+
+/// A field that, when present, must be a string (null included: absent is
+/// the only way to say "none").
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -286,7 +339,10 @@ pub struct CloudTrailCall {
     pub aws_region: Option<String>,
     /// The account that owns the resource.
     pub recipient_account_id: Option<String>,
-    /// Present when the call failed.
+    /// Present when the call failed. Present but null is an error rather than
+    /// "no error": an event that may describe a failed call is not acted on
+    /// as if the call had succeeded.
+    #[serde(default, deserialize_with = "present_string")]
     pub error_code: Option<String>,
     /// The request, when the service logs it.
     pub request_parameters: Option<RequestParameters>,

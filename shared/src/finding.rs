@@ -609,6 +609,10 @@ impl Normalizer<'_> {
                             .to_owned(),
                         g,
                     )]
+                } else if d.event_name == "ModifySecurityGroupRules" {
+                    return Err(missing(
+                        "detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId",
+                    ));
                 } else {
                     return Err(missing("detail.requestParameters.groupId"));
                 };

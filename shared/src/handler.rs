@@ -18,11 +18,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::{
-    now_rfc3339, AuditRecord, AuditSink, Change, Outcome, State, TriggerRecord, RECORD_TYPE,
-    SCHEMA_VERSION,
+    clip, now_rfc3339, AuditRecord, AuditSink, Change, Outcome, State, TriggerRecord,
+    MAX_ARN_CHARS, MAX_ID_CHARS, MAX_REASON_CHARS, RECORD_TYPE, SCHEMA_VERSION,
 };
 use crate::config::Config;
-use crate::error::{AwsError, AwsErrorKind, HandlerError};
+use crate::error::{AwsError, AwsErrorKind, FindingError, HandlerError};
+use crate::event::Payload;
 use crate::finding::{self, Item, Remediation, Target, Trigger};
 use crate::resource::Arn;
 
@@ -201,16 +202,22 @@ impl Home {
 /// Handles one invocation: writes one audit record per item to `sink` and
 /// returns the summary, or an error when the event is malformed or any
 /// resource failed.
-pub async fn handle<R: Remediator, S: AuditSink + ?Sized>(
+pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     remediator: &R,
     config: &Config,
     sink: &S,
-    event: LambdaEvent<Value>,
+    event: LambdaEvent<P>,
 ) -> Result<Summary, HandlerError> {
     let remediation = R::REMEDIATION;
     let home = Home::from_function_arn(&event.context.invoked_function_arn);
     let request_id = event.context.request_id.clone();
-    let raw_trigger = trigger_of_raw(&event.payload);
+    let (raw_trigger, normalized) = match event.payload.into() {
+        Payload::Json(value) => (
+            trigger_of_raw(&value),
+            finding::normalize(value, remediation),
+        ),
+        Payload::NotJson(message) => (Trigger::default(), Err(FindingError::NotJson(message))),
+    };
     let record = |trigger: TriggerRecord,
                   account: Option<String>,
                   region: Option<String>,
@@ -222,13 +229,13 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized>(
             timestamp: now_rfc3339(),
             function: remediation.function_name().to_owned(),
             request_id: request_id.clone(),
-            trigger,
-            account,
-            region,
-            resource,
+            trigger: trigger.clipped(),
+            account: account.map(|a| clip(&a, MAX_ID_CHARS)),
+            region: region.map(|r| clip(&r, MAX_ID_CHARS)),
+            resource: resource.map(|r| clip(&r, MAX_ARN_CHARS)),
             action: remediation.action(),
             outcome: report.outcome,
-            reason: report.reason.clone(),
+            reason: clip(&report.reason, MAX_REASON_CHARS),
             before: report.before.clone(),
             after: report.after.clone(),
             changes: report.changes.clone(),
@@ -237,7 +244,7 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized>(
         });
     };
 
-    let finding = match finding::normalize(event.payload, remediation) {
+    let finding = match normalized {
         Ok(f) => f,
         Err(err) => {
             let mut report = Report::new(Outcome::Failed, format!("malformed event: {err}"));
@@ -285,6 +292,13 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized>(
                     report,
                 )
             }
+        };
+        // Reasons and resources quote the event: clipped once, for the log,
+        // the record and the summary alike.
+        let resource = resource.map(|r| clip(&r, MAX_ARN_CHARS));
+        let report = Report {
+            reason: clip(&report.reason, MAX_REASON_CHARS),
+            ..report
         };
         tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
         record(trigger, account, region, resource.clone(), &report);

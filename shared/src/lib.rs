@@ -11,6 +11,7 @@
 //! - [`config`]: dry run and the exemption tag, from the environment.
 //! - [`error`]: malformed input, normalised AWS errors, the handler's error.
 //! - [`permission`]: the IAM permissions each function declares next to its SDK calls.
+//! - [`sdk`]: the SDK configuration the functions start from (HTTPS client, trust roots).
 //!
 //! Nothing in this crate calls AWS: the functions' adapters do.
 
@@ -22,12 +23,14 @@ pub mod finding;
 pub mod handler;
 pub mod permission;
 pub mod resource;
+pub mod sdk;
 
 pub use audit::{
     AuditSink, Change, Outcome, PublicAccessFlags, RecordingSink, RuleRecord, State, StdoutSink,
 };
 pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
+pub use event::Payload;
 pub use finding::{Remediation, Resource, RoleRef, Target};
 pub use handler::{handle, Remediator, Report, Summary};
 pub use permission::Permission;

@@ -295,7 +295,7 @@ pub struct SampleRun {
 }
 
 /// Runs every sample of `events_dir` through the function's binary, one
-/// invocation each, with AWS pointed at a closed loopback port: every AWS
+/// invocation each, then each sample cut in half (not JSON), with AWS pointed at a closed loopback port: every AWS
 /// call fails, so nothing can be changed and nothing may claim it was.
 pub fn run_every_sample(
     binary: &Path,
@@ -324,14 +324,23 @@ pub fn run_every_sample(
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let mut runs = Vec::new();
-    for (i, path) in files.iter().enumerate() {
-        let request_id = format!("req-{i}");
+    // Each sample as it is, then cut in half: a body that is not JSON must
+    // reach the handler too, and be answered and recorded as malformed.
+    let mut bodies = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let event = std::fs::read_to_string(path).unwrap();
+        let half: String = event.chars().take(event.chars().count() / 2).collect();
+        bodies.push((name.clone(), event));
+        bodies.push((format!("malformed-truncated-{name}"), half));
+    }
+    let mut runs = Vec::new();
+    for (i, (file, event)) in bodies.into_iter().enumerate() {
+        let request_id = format!("req-{i}");
         let answer = api.invoke(&request_id, &event, Duration::from_secs(60));
         let records = api.settled_records(&request_id);
         runs.push(SampleRun {
-            file: path.file_name().unwrap().to_string_lossy().into_owned(),
+            file,
             answer,
             records,
         });

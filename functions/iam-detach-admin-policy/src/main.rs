@@ -10,23 +10,21 @@
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, StdoutSink};
+use remediation_shared::{handle, Config, Payload, StdoutSink};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = remediation_shared::sdk::load().await;
     let adapter = IamAdapter::new(
         aws_sdk_iam::Client::new(&sdk),
         aws_sdk_config::Client::new(&sdk),
     );
     let remediator = DetachAdminPolicy::new(adapter);
     let (config, remediator) = (&config, &remediator);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<serde_json::Value>| async move {
-            handle(remediator, config, &StdoutSink, event).await
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
+        handle(remediator, config, &StdoutSink, event).await
+    }))
     .await
 }

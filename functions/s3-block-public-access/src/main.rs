@@ -4,7 +4,7 @@
 //! the configuration, builds the S3 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, StdoutSink};
+use remediation_shared::{handle, Config, Payload, StdoutSink};
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
@@ -12,7 +12,7 @@ use s3_block_public_access::BlockPublicAccess;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = remediation_shared::sdk::load().await;
     // A custom endpoint (a local emulator) cannot serve virtual-hosted bucket names.
     let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
         || std::env::var_os("AWS_ENDPOINT_URL").is_some();
@@ -21,10 +21,8 @@ async fn main() -> Result<(), Error> {
         .build();
     let remediator = BlockPublicAccess::new(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
     let (config, remediator) = (&config, &remediator);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<serde_json::Value>| async move {
-            handle(remediator, config, &StdoutSink, event).await
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
+        handle(remediator, config, &StdoutSink, event).await
+    }))
     .await
 }

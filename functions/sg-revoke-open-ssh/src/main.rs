@@ -4,7 +4,7 @@
 //! the configuration, builds the EC2 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, StdoutSink};
+use remediation_shared::{handle, Config, Payload, StdoutSink};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
@@ -12,13 +12,11 @@ use sg_revoke_open_ssh::RevokeOpenSsh;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = remediation_shared::sdk::load().await;
     let remediator = RevokeOpenSsh::new(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
     let (config, remediator) = (&config, &remediator);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<serde_json::Value>| async move {
-            handle(remediator, config, &StdoutSink, event).await
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
+        handle(remediator, config, &StdoutSink, event).await
+    }))
     .await
 }

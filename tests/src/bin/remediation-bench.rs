@@ -488,18 +488,54 @@ fn row(table: &mut String, metric: &str, ours: f64, theirs: f64, unit: &str) {
     .unwrap();
 }
 
+/// A row over repeated runs: the median of each system's per-run figure, and
+/// the ratio as the median of the per-run ratios with their range. The
+/// machines are shared and noisy; a ratio from one run, where both systems saw
+/// the same noise, means more than either absolute figure.
+fn runs_row(
+    table: &mut String,
+    metric: &str,
+    runs: &[(Figures, Figures)],
+    figure: impl Fn(&Figures) -> f64,
+    unit: &str,
+) {
+    let ours: Vec<f64> = runs.iter().map(|(a, _)| figure(a)).collect();
+    let theirs: Vec<f64> = runs.iter().map(|(_, b)| figure(b)).collect();
+    let ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(a, b)| b / a).collect();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+            (lo.min(*r), hi.max(*r))
+        });
+    writeln!(
+        table,
+        "| {metric} | {:.1} {unit} | {:.1} {unit} | {:.1}x ({lo:.1} to {hi:.1}) |",
+        median(&ours),
+        median(&theirs),
+        median(&ratios),
+    )
+    .unwrap();
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let emu = Emulator::from_env();
     let release = PathBuf::from(std::env::var("BENCH_RELEASE_DIR").expect("BENCH_RELEASE_DIR"));
     let python = PathBuf::from(std::env::var("BENCH_PEER_PYTHON").expect("BENCH_PEER_PYTHON"));
     let peer_site = std::env::var("BENCH_PEER_SITE_PACKAGES").ok();
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|r| *r > 0)
+        .unwrap_or(3);
     let vpc = emu.create_vpc().await;
     let mut table = String::new();
     writeln!(
         table,
-        "Cold runs: {COLD_RUNS} per system; warm: {WARM_EVENTS} events, each on a freshly misconfigured resource. \
-         Times are medians unless marked. Ratio: peer / ours.\n"
+        "{runs} runs; in each, {COLD_RUNS} cold starts per system and {WARM_EVENTS} warm events, each on a \
+         freshly misconfigured resource. Times are medians within a run unless marked, then the median \
+         over runs. Ratio: peer / ours, the median of the per-run ratios (range over runs in brackets). \
+         The burst runs once.\n"
     )
     .unwrap();
     let peer_package: Option<u64> = peer_site.and_then(|site| {
@@ -515,50 +551,56 @@ async fn main() {
         Function::SgRevokeOpenSsh,
         Function::IamDetachAdminPolicy,
     ] {
-        eprintln!("bench: {} ...", f.name());
-        let a = ours(&emu, f, &release, &vpc).await;
-        let b = theirs(&emu, f, &python, &vpc).await;
+        let mut all = Vec::new();
+        for run in 1..=runs {
+            eprintln!("bench: {} run {run}/{runs} ...", f.name());
+            let a = ours(&emu, f, &release, &vpc).await;
+            let b = theirs(&emu, f, &python, &vpc).await;
+            all.push((a, b));
+        }
         writeln!(table, "### {}\n", f.name()).unwrap();
         writeln!(
             table,
             "| metric | ours | Cloud Custodian | ratio |\n|---|---|---|---|"
         )
         .unwrap();
-        row(
-            &mut table,
+        let t = &mut table;
+        runs_row(
+            t,
             "cold: exec to ready",
-            median(&a.ready_ms),
-            median(&b.ready_ms),
+            &all,
+            |x| median(&x.ready_ms),
             "ms",
         );
-        row(
-            &mut table,
+        runs_row(
+            t,
             "cold: exec to first remediation done",
-            median(&a.done_ms),
-            median(&b.done_ms),
+            &all,
+            |x| median(&x.done_ms),
             "ms",
         );
-        row(
-            &mut table,
+        runs_row(
+            t,
             "warm latency, median",
-            median(&a.warm_ms),
-            median(&b.warm_ms),
+            &all,
+            |x| median(&x.warm_ms),
             "ms",
         );
-        row(
-            &mut table,
+        runs_row(
+            t,
             "warm latency, p99",
-            percentile(&a.warm_ms, 99.0),
-            percentile(&b.warm_ms, 99.0),
+            &all,
+            |x| percentile(&x.warm_ms, 99.0),
             "ms",
         );
-        row(
-            &mut table,
+        runs_row(
+            t,
             "peak resident memory",
-            a.peak_rss_kib as f64 / 1024.0,
-            b.peak_rss_kib as f64 / 1024.0,
+            &all,
+            |x| x.peak_rss_kib as f64 / 1024.0,
             "MiB",
         );
+        let (a, b) = (&all[0].0, &all[0].1);
         match (a.package_bytes, peer_package) {
             (Some(x), Some(y)) => row(
                 &mut table,
@@ -578,16 +620,34 @@ async fn main() {
         );
         writeln!(
             table,
-            "| API calls made | {} | {} | |",
+            "| API calls made | {}{} | {}{} | |",
             a.calls.join(", "),
-            b.calls.join(", ")
+            if all.iter().all(|(x, _)| x.calls == a.calls) {
+                ""
+            } else {
+                " (other runs differ)"
+            },
+            b.calls.join(", "),
+            if all.iter().all(|(_, y)| y.calls == b.calls) {
+                ""
+            } else {
+                " (other runs differ)"
+            },
         )
         .unwrap();
         writeln!(
             table,
             "| resources right afterwards | {} | {} | |",
-            verdict_summary(&a.verdicts),
-            verdict_summary(&b.verdicts)
+            verdict_summary(
+                &all.iter()
+                    .flat_map(|(a, _)| a.verdicts.clone())
+                    .collect::<Vec<_>>()
+            ),
+            verdict_summary(
+                &all.iter()
+                    .flat_map(|(_, b)| b.verdicts.clone())
+                    .collect::<Vec<_>>()
+            )
         )
         .unwrap();
         let (x, y) = (

@@ -1,0 +1,148 @@
+//! The AWS SDK configuration every function starts from, built once at init.
+//!
+//! It owns one choice that matters for cold starts: where the TLS trust roots
+//! come from. The SDK's default HTTPS client loads the platform's roots when a
+//! service client is built, which on Linux means a `stat` and a read of every
+//! file in the certificate directory and the parsing of each certificate, in
+//! the init phase of every cold start. Measured with `make bench`, that was
+//! about two thirds of the time from exec to ready. Here the roots are the
+//! Mozilla set compiled into the binary (`webpki-root-certs`, which includes
+//! the Amazon roots that sign AWS endpoints), so init touches no file.
+//!
+//! It also owns the timeouts of every AWS call ([`timeouts`]).
+//!
+//! This module builds configuration only: no service client, no AWS call.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_http_client::Builder;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::base64;
+
+/// How long one attempt of an AWS call may take before it is retried.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long an AWS call may take in all, retries included. A call that hangs
+/// must end in a `failed` record well before Lambda stops the function (the
+/// template's timeout is 30 s): with no timeout, the SDK waits on a silent
+/// connection until Lambda kills the process, and no record is written.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long opening a connection may take (the SDK's default).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// Loads the SDK configuration from the environment (region, credentials,
+/// endpoint overrides), with [`https_client`] as the HTTP client and the
+/// timeouts above.
+pub async fn load() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(timeouts())
+        .load()
+        .await
+}
+
+/// The timeouts every AWS call runs under.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// The HTTPS client: rustls on aws-lc (the backend the SDKs already link),
+/// trusting the compiled-in Mozilla roots and nothing from the file system,
+/// built on the first request rather than at init (see [`OnFirstRequest`]).
+pub fn https_client() -> SharedHttpClient {
+    SharedHttpClient::new(OnFirstRequest(eager_https_client()))
+}
+
+/// An HTTP client that builds its connector (and parses its trust roots) when
+/// the first request needs it.
+///
+/// The SDK's own client builds a throwaway connector when a service client is
+/// built, "so that native certs load at client initialization time", and then
+/// a second one, for the connector settings in use, on the first request:
+/// the roots are parsed twice, once during init. This wrapper drops the first,
+/// so init parses nothing and the first request parses the roots once.
+#[derive(Debug)]
+struct OnFirstRequest(SharedHttpClient);
+
+impl HttpClient for OnFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
+fn eager_https_client() -> SharedHttpClient {
+    let context = TlsContext::builder()
+        .with_trust_store(trust_store())
+        .build();
+    let builder = Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    match context {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // Building a context from a trust store cannot fail today; if a later
+        // version makes it fail, fall back to the SDK's default roots rather
+        // than start without TLS.
+        Err(_) => builder.build_https(),
+    }
+}
+
+/// The compiled-in roots, in the only form the SDK accepts: one PEM bundle.
+fn trust_store() -> TrustStore {
+    TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem_bundle().into_bytes())
+}
+
+/// Every compiled-in root certificate, PEM-encoded, in order.
+fn pem_bundle() -> String {
+    let mut pem = String::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2048);
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        pem.push_str(&base64::encode(cert.as_ref()));
+        pem.push_str("\n-----END CERTIFICATE-----\n");
+    }
+    pem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    #[test]
+    fn the_bundle_decodes_to_exactly_the_compiled_in_roots() {
+        let decoded = CertificateDer::pem_slice_iter(pem_bundle().as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the bundle is valid PEM");
+        assert_eq!(decoded.as_slice(), webpki_root_certs::TLS_SERVER_ROOT_CERTS);
+    }
+
+    #[test]
+    fn the_roots_include_amazons_which_sign_aws_endpoints() {
+        let amazon = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter(|c| c.as_ref().windows(14).any(|w| w == b"Amazon Root CA"))
+            .count();
+        assert!(
+            amazon >= 4,
+            "Amazon Root CA 1 to 4 expected, found {amazon}"
+        );
+    }
+}

@@ -1,0 +1,553 @@
+//! Hostile and broken input, generated: arbitrary JSON, every sample in
+//! `events/` with a wrong type in each field, truncated payloads, oversized
+//! events, and ARNs of every partition and of no valid shape, through the
+//! invocation driver of each of the three functions.
+//!
+//! Every case must end the same way: no panic, no call to the remediator
+//! unless the event really names a valid target, at least one audit record,
+//! records of bounded size, and for input that cannot be read an error that
+//! names the problem (the field's path, or that it is not JSON) with exactly
+//! one `failed` record coded `Finding.Malformed`.
+//!
+//! The remediators here count their calls instead of calling AWS: a call is
+//! where an AWS call would start.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use lambda_runtime::{Context, LambdaEvent};
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+use remediation_shared::event::Payload;
+use remediation_shared::{
+    handle, Config, FindingError, HandlerError, Outcome, RecordingSink, Remediation, Remediator,
+    Report, Target,
+};
+use serde_json::{json, Value};
+
+/// The largest audit record any input may produce, serialised.
+const MAX_RECORD_BYTES: usize = 8 * 1024;
+
+macro_rules! counting {
+    ($name:ident, $remediation:expr) => {
+        #[derive(Default)]
+        struct $name {
+            calls: AtomicUsize,
+        }
+
+        impl Remediator for $name {
+            const REMEDIATION: Remediation = $remediation;
+
+            async fn remediate(&self, _target: &Target, _config: &Config) -> Report {
+                self.calls.fetch_add(1, Ordering::SeqCst);
+                Report::new(Outcome::Remediated, "fixed")
+            }
+        }
+    };
+}
+
+counting!(CountingS3, Remediation::S3BlockPublicAccess);
+counting!(CountingSg, Remediation::SgRevokeOpenSsh);
+counting!(CountingIam, Remediation::IamDetachAdminPolicy);
+
+/// What one function did with one payload.
+struct Run {
+    remediation: Remediation,
+    result: Result<usize, HandlerError>,
+    records: Vec<Value>,
+    calls: usize,
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    })
+}
+
+fn event(payload: Payload) -> LambdaEvent<Payload> {
+    let mut ctx = Context::default();
+    ctx.request_id = "req-hostile".into();
+    ctx.invoked_function_arn =
+        "arn:aws:lambda:us-east-1:123456789012:function:hostile-input".into();
+    LambdaEvent::new(payload, ctx)
+}
+
+async fn run_one<R: Remediator + Default>(payload: Payload, calls: impl Fn(&R) -> usize) -> Run {
+    let (remediator, sink) = (R::default(), RecordingSink::default());
+    let result = handle(&remediator, &Config::default(), &sink, event(payload))
+        .await
+        .map(|s| s.results.len());
+    Run {
+        remediation: R::REMEDIATION,
+        result,
+        records: sink.records(),
+        calls: calls(&remediator),
+    }
+}
+
+/// Runs the payload through all three functions' drivers.
+fn run_all(payload: &Payload) -> Vec<Run> {
+    runtime().block_on(async {
+        vec![
+            run_one::<CountingS3>(payload.clone(), |r| r.calls.load(Ordering::SeqCst)).await,
+            run_one::<CountingSg>(payload.clone(), |r| r.calls.load(Ordering::SeqCst)).await,
+            run_one::<CountingIam>(payload.clone(), |r| r.calls.load(Ordering::SeqCst)).await,
+        ]
+    })
+}
+
+/// The invariants every input must keep, whatever it is.
+fn check(run: &Run) -> Result<(), TestCaseError> {
+    let name = run.remediation.function_name();
+    prop_assert!(!run.records.is_empty(), "{name}: no audit record");
+    for r in &run.records {
+        let size = serde_json::to_string(r).unwrap().len();
+        prop_assert!(
+            size <= MAX_RECORD_BYTES,
+            "{name}: a record of {size} bytes: {}",
+            &r.to_string()[..300]
+        );
+        prop_assert_eq!(&r["function"], name);
+    }
+    match &run.result {
+        Ok(lines) => {
+            prop_assert_eq!(*lines, run.records.len(), "{}: one record per line", name);
+            let remediated = run
+                .records
+                .iter()
+                .filter(|r| r["outcome"] == "remediated")
+                .count();
+            prop_assert_eq!(run.calls, remediated, "{}: calls and records differ", name);
+        }
+        Err(HandlerError::Malformed(err)) => {
+            prop_assert_eq!(
+                run.calls,
+                0,
+                "{}: malformed input reached the remediator",
+                name
+            );
+            prop_assert_eq!(run.records.len(), 1);
+            let r = &run.records[0];
+            prop_assert_eq!(&r["outcome"], "failed");
+            prop_assert_eq!(&r["error_code"], "Finding.Malformed");
+            let message = err.to_string();
+            prop_assert!(
+                message.starts_with("field `")
+                    || message.starts_with("event is not a JSON object")
+                    || message.starts_with("event is not valid JSON"),
+                "{name}: an error that names nothing: {message}"
+            );
+            prop_assert!(r["reason"].as_str().unwrap().contains("malformed event"));
+        }
+        Err(other) => {
+            prop_assert!(
+                false,
+                "{name}: an error other than malformed input: {other}"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// Every sample in `events/`, by relative path.
+fn samples() -> &'static [(String, Value)] {
+    static SAMPLES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
+    SAMPLES.get_or_init(|| {
+        let mut out = Vec::new();
+        for dir in std::fs::read_dir(events_dir()).unwrap() {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    let rel = file
+                        .strip_prefix(events_dir())
+                        .unwrap()
+                        .display()
+                        .to_string();
+                    out.push((rel, serde_json::from_str(&text).unwrap()));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    })
+}
+
+/// Every path inside `v`, in the form errors name them (`detail.findings[0].Id`).
+fn paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push(p.clone());
+                paths(child, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let p = format!("{prefix}[{i}]");
+                out.push(p.clone());
+                paths(child, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The value at `path` (as produced by [`paths`]), mutably.
+fn at_path<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
+    let mut cur = v;
+    for seg in path.split('.') {
+        let (key, indexes) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !key.is_empty() {
+            cur = cur.get_mut(key).unwrap();
+        }
+        for idx in indexes
+            .split(['[', ']'])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<usize>().unwrap())
+        {
+            cur = cur.get_mut(idx).unwrap();
+        }
+    }
+    cur
+}
+
+fn json_type(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    }
+}
+
+/// One value of each JSON type.
+fn one_of_each_type() -> [Value; 6] {
+    [
+        Value::Null,
+        json!(true),
+        json!(22),
+        json!("sg-0123456789abcdef0"),
+        json!(["arn:aws:s3:::bucket"]),
+        json!({"name": "x"}),
+    ]
+}
+
+/// Whether the error's path and the mutated path are the same field, or one
+/// contains the other.
+fn related(error_path: &str, mutated: &str) -> bool {
+    let within = |a: &str, b: &str| {
+        a == b || a.starts_with(&format!("{b}.")) || a.starts_with(&format!("{b}["))
+    };
+    within(error_path, mutated) || within(mutated, error_path)
+}
+
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,40}".prop_map(Value::from),
+        prop::sample::select(vec![
+            "aws.config",
+            "aws.guardduty",
+            "aws.securityhub",
+            "aws.s3",
+            "AWS API Call via CloudTrail",
+            "Config Rules Compliance Change",
+            "GuardDuty Finding",
+            "Security Hub Findings - Imported",
+            "NON_COMPLIANT",
+            "arn:aws:s3:::bucket",
+            "sg-0123456789abcdef0",
+            "AWS::S3::Bucket",
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::from),
+            prop::collection::btree_map(
+                prop_oneof![
+                    ".{0,12}",
+                    prop::sample::select(vec![
+                        "source",
+                        "detail-type",
+                        "detail",
+                        "id",
+                        "account",
+                        "region",
+                        "resources",
+                        "findings",
+                        "Resources",
+                        "Id",
+                        "Type",
+                        "eventName",
+                        "requestParameters",
+                        "resourceId",
+                        "resourceType",
+                        "configRuleName",
+                        "newEvaluationResult",
+                        "complianceType",
+                        "type",
+                        "resource",
+                    ])
+                    .prop_map(String::from),
+                ],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// An envelope of a known source and detail-type around an arbitrary detail,
+/// so that generated input reaches each trigger's parser.
+fn arbitrary_envelope() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::select(vec![
+            ("aws.config", "Config Rules Compliance Change"),
+            ("aws.guardduty", "GuardDuty Finding"),
+            ("aws.securityhub", "Security Hub Findings - Imported"),
+            ("aws.s3", "AWS API Call via CloudTrail"),
+            ("aws.ec2", "AWS API Call via CloudTrail"),
+            ("aws.iam", "AWS API Call via CloudTrail"),
+        ]),
+        arbitrary_json(),
+    )
+        .prop_map(|((source, detail_type), detail)| {
+            json!({"version": "0", "id": "e-1", "source": source, "detail-type": detail_type,
+                   "account": "123456789012", "region": "us-east-1", "time": "2026-01-01T00:00:00Z",
+                   "resources": [], "detail": detail})
+        })
+}
+
+/// `n` cases, or `PROPTEST_CASES` when set (for longer runs by hand).
+fn cases(n: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(n),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    #[test]
+    fn arbitrary_json_is_read_or_rejected_with_a_record(value in arbitrary_json()) {
+        for run in run_all(&Payload::Json(value)) {
+            check(&run)?;
+        }
+    }
+
+    #[test]
+    fn arbitrary_details_under_each_trigger_are_read_or_rejected_with_a_record(
+        value in arbitrary_envelope()
+    ) {
+        for run in run_all(&Payload::Json(value)) {
+            check(&run)?;
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_in_any_field_of_any_sample_is_named_or_ignored(
+        sample in 0..samples().len(),
+        pick in any::<prop::sample::Index>(),
+        replacement in 0..5usize,
+    ) {
+        let (name, original) = &samples()[sample];
+        let mut all = Vec::new();
+        paths(original, "", &mut all);
+        prop_assume!(!all.is_empty());
+        let path = pick.get(&all).clone();
+        let mut value = original.clone();
+        let slot = at_path(&mut value, &path);
+        let others: Vec<Value> = one_of_each_type()
+            .into_iter()
+            .filter(|v| json_type(v) != json_type(slot))
+            .collect();
+        *slot = others[replacement % others.len()].clone();
+        let baseline = run_all(&Payload::Json(original.clone()));
+        for (run, before) in run_all(&Payload::Json(value)).iter().zip(&baseline) {
+            check(run)?;
+            let fname = run.remediation.function_name();
+            prop_assert!(
+                run.calls <= before.calls,
+                "{name} with `{path}` retyped: {fname} acted on more than the sample names"
+            );
+            // A sample that is malformed already stays so, for its own reason.
+            let was_readable = !matches!(before.result, Err(HandlerError::Malformed(_)));
+            if let (true, Err(HandlerError::Malformed(
+                FindingError::Field { path: at, .. } | FindingError::Value { path: at, .. },
+            ))) = (was_readable, &run.result)
+            {
+                prop_assert!(
+                    related(at, &path),
+                    "{name} with `{path}` retyped: {fname} blames `{at}`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_payloads_are_rejected_as_not_json_with_a_record(
+        sample in 0..samples().len(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let text = serde_json::to_string(&samples()[sample].1).unwrap();
+        let cut = cut.index(text.len());
+        let payload = Payload::from_slice(&text.as_bytes()[..cut]);
+        prop_assert!(matches!(payload, Payload::NotJson(_)), "a truncated payload read as JSON");
+        for run in run_all(&payload) {
+            check(&run)?;
+            prop_assert!(matches!(
+                run.result,
+                Err(HandlerError::Malformed(FindingError::NotJson(_)))
+            ));
+        }
+    }
+
+    #[test]
+    fn oversized_strings_anywhere_leave_bounded_records(
+        sample in 0..samples().len(),
+        pick in any::<prop::sample::Index>(),
+        size in 4_096usize..300_000,
+        fill in prop::sample::select(vec!['a', '0', ':', '/', '-', '\u{e9}']),
+    ) {
+        let (_, original) = &samples()[sample];
+        let mut all = Vec::new();
+        paths(original, "", &mut all);
+        let mut value = original.clone();
+        let strings: Vec<&String> = all.iter().filter(|p| at_path(&mut value.clone(), p).is_string()).collect();
+        prop_assume!(!strings.is_empty());
+        let path = pick.get(&strings).to_string();
+        *at_path(&mut value, &path) = Value::String(std::iter::repeat_n(fill, size).collect());
+        for run in run_all(&Payload::Json(value)) {
+            check(&run)?;
+        }
+    }
+
+    #[test]
+    fn arns_of_every_partition_and_of_no_valid_shape_are_read_exactly(
+        partition in prop::sample::select(vec![
+            "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
+            "aws-eusc", "", "AWS", "aws-mars", "aws ", "aws-cn-x",
+        ]),
+        service in prop::sample::select(vec!["s3", "ec2", "iam", "", "S3", "s3x"]),
+        region in prop::sample::select(vec!["", "us-east-1", "cn-north-1", "us-gov-west-1", "x"]),
+        account in prop::sample::select(vec!["", "123456789012", "12345678901", "aws", "abcdefghijkl"]),
+        resource in prop::sample::select(vec![
+            "my-bucket", "security-group/sg-0123456789abcdef0", "role/app-role",
+            "role/service-role/app-role", "", ":", "Bad_Bucket", "a", "sg-1", "role/",
+        ]),
+        shape in 0..4usize,
+    ) {
+        let arn = match shape {
+            0 => format!("arn:{partition}:{service}:{region}:{account}:{resource}"),
+            1 => format!("arn:{partition}:{service}:{region}:{account}"),
+            2 => format!("{partition}:{service}:::{resource}"),
+            _ => format!("arn:{partition}:{service}:{region}:{account}:{resource}:extra/{resource}"),
+        };
+        let finding = |ty: &str| json!({
+            "version": "0", "id": "e-arn", "detail-type": "Security Hub Findings - Imported",
+            "source": "aws.securityhub", "account": "123456789012", "region": "us-east-1",
+            "time": "2026-01-01T00:00:00Z", "resources": [],
+            "detail": {"findings": [{
+                "Id": "f-1", "AwsAccountId": "123456789012", "RecordState": "ACTIVE",
+                "Workflow": {"Status": "NEW"},
+                "Compliance": {"Status": "FAILED"},
+                "Resources": [{"Type": ty, "Id": arn, "Region": "us-east-1"}]
+            }]}
+        });
+        for ty in ["AwsS3Bucket", "AwsEc2SecurityGroup", "AwsIamRole"] {
+            for run in run_all(&Payload::Json(finding(ty))) {
+                check(&run)?;
+                for r in run.records.iter().filter(|r| r["outcome"] == "remediated") {
+                    // Acted on: the record's resource is a well-formed ARN of a known partition.
+                    let resource = r["resource"].as_str().unwrap();
+                    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+                    prop_assert_eq!(parts.len(), 6, "acted on {} from {}", resource, arn);
+                    prop_assert_eq!(parts[1], partition, "acted on {} from {}", resource, arn);
+                    prop_assert!(!["", "AWS", "aws-mars", "aws ", "aws-cn-x"].contains(&partition));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_event_naming_ten_thousand_buckets_gets_a_record_for_each() {
+    let findings: Vec<Value> = (0..10_000)
+        .map(|i| json!({"Id": format!("f-{i}"), "AwsAccountId": "123456789012", "RecordState": "ACTIVE",
+            "Compliance": {"Status": "FAILED", "SecurityControlId": "S3.8"},
+            "Resources": [{"Type": "AwsS3Bucket", "Id": format!("arn:aws:s3:::bucket-{i}"), "Region": "us-east-1"}]}))
+        .collect();
+    let value = json!({"version": "0", "id": "e-big", "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub", "account": "123456789012", "region": "us-east-1",
+        "time": "2026-01-01T00:00:00Z", "resources": [], "detail": {"findings": findings}});
+    let runs = run_all(&Payload::Json(value));
+    for run in &runs {
+        check(run).unwrap();
+    }
+    assert_eq!(runs[0].calls, 10_000);
+    assert_eq!(runs[0].records.len(), 10_000);
+    assert_eq!(runs[1].calls + runs[2].calls, 0);
+}
+
+#[test]
+fn deeply_nested_payloads_are_not_json_rather_than_a_stack_overflow() {
+    let deep = "[".repeat(100_000);
+    let payload = Payload::from_slice(deep.as_bytes());
+    let Payload::NotJson(message) = &payload else {
+        panic!("read as JSON")
+    };
+    assert!(message.contains("recursion limit"), "{message}");
+    for run in run_all(&payload) {
+        check(&run).unwrap();
+    }
+}
+
+#[test]
+fn the_checks_fail_on_a_run_without_a_record() {
+    // The invariants themselves can fail: a run that wrote nothing is caught.
+    let run = Run {
+        remediation: Remediation::S3BlockPublicAccess,
+        result: Ok(0),
+        records: Vec::new(),
+        calls: 0,
+    };
+    assert!(check(&run).is_err());
+}
