@@ -234,6 +234,45 @@ impl Emulator {
             .unwrap();
     }
 
+    /// The bucket's tags, sorted; empty when it has none.
+    pub async fn bucket_tags(&self, bucket: &str) -> Vec<(String, String)> {
+        use aws_sdk_s3::error::ProvideErrorMetadata;
+        match self.s3.get_bucket_tagging().bucket(bucket).send().await {
+            Ok(out) => {
+                let mut tags: Vec<(String, String)> = out
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect();
+                tags.sort();
+                tags
+            }
+            Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
+            Err(e) => panic!("GetBucketTagging {bucket}: {e:?}"),
+        }
+    }
+
+    /// Sets the bucket's policy.
+    pub async fn put_bucket_policy(&self, bucket: &str, policy: &serde_json::Value) {
+        self.s3
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// The bucket's policy as JSON, `None` when it has none.
+    pub async fn bucket_policy(&self, bucket: &str) -> Option<serde_json::Value> {
+        use aws_sdk_s3::error::ProvideErrorMetadata;
+        match self.s3.get_bucket_policy().bucket(bucket).send().await {
+            Ok(out) => Some(serde_json::from_str(out.policy().unwrap_or("null")).unwrap()),
+            Err(e) if e.code() == Some("NoSuchBucketPolicy") => None,
+            Err(e) => panic!("GetBucketPolicy {bucket}: {e:?}"),
+        }
+    }
+
     /// The bucket's Block Public Access settings; `None` when it has no configuration.
     pub async fn flags(&self, bucket: &str) -> Option<Flags> {
         use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -362,6 +401,63 @@ impl Emulator {
             .send()
             .await
             .unwrap();
+    }
+
+    /// Adds `rules`, merging those of the same direction, protocol and ports
+    /// into one permission with several sources, as a console user would.
+    pub async fn authorize_merged(&self, group: &str, rules: &[GroupRule]) {
+        let mut buckets: Vec<Vec<&GroupRule>> = Vec::new();
+        for rule in rules {
+            let same = |r: &&GroupRule| {
+                (r.egress, &r.protocol, r.from, r.to)
+                    == (rule.egress, &rule.protocol, rule.from, rule.to)
+            };
+            match buckets.iter_mut().find(|b| same(&b[0])) {
+                Some(b) => b.push(rule),
+                None => buckets.push(vec![rule]),
+            }
+        }
+        let merged: Vec<(bool, IpPermission)> = buckets
+            .iter()
+            .map(|b| {
+                let mut p = b[0].permission().clone();
+                for r in &b[1..] {
+                    let q = r.permission();
+                    p.ip_ranges
+                        .get_or_insert_with(Vec::new)
+                        .extend(q.ip_ranges().iter().cloned());
+                    p.ipv6_ranges
+                        .get_or_insert_with(Vec::new)
+                        .extend(q.ipv6_ranges().iter().cloned());
+                    p.user_id_group_pairs
+                        .get_or_insert_with(Vec::new)
+                        .extend(q.user_id_group_pairs().iter().cloned());
+                    p.prefix_list_ids
+                        .get_or_insert_with(Vec::new)
+                        .extend(q.prefix_list_ids().iter().cloned());
+                }
+                (b[0].egress, p)
+            })
+            .collect();
+        let (egress, ingress): (Vec<_>, Vec<_>) = merged.into_iter().partition(|(e, _)| *e);
+        if !ingress.is_empty() {
+            self.ec2
+                .authorize_security_group_ingress()
+                .group_id(group)
+                .set_ip_permissions(Some(ingress.into_iter().map(|(_, p)| p).collect()))
+                .send()
+                .await
+                .unwrap();
+        }
+        if !egress.is_empty() {
+            self.ec2
+                .authorize_security_group_egress()
+                .group_id(group)
+                .set_ip_permissions(Some(egress.into_iter().map(|(_, p)| p).collect()))
+                .send()
+                .await
+                .unwrap();
+        }
     }
 
     /// Tags the group with one tag.

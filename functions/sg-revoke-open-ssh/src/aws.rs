@@ -1,8 +1,8 @@
 //! The port over EC2 that the function needs, and its SDK adapter.
 //!
 //! The only file of this package that imports `aws_sdk_ec2`. Normalises errors
-//! once: `InvalidGroup.NotFound` and `InvalidSecurityGroupRuleId.NotFound` are
-//! not found. Revokes by rule id only: revoking by `IpPermissions` fails as a
+//! once: `InvalidGroup.NotFound`, `InvalidSecurityGroupRuleId.NotFound` and
+//! `InvalidPermission.NotFound` are not found. Revokes by rule id only: revoking by `IpPermissions` fails as a
 //! whole in non-default VPCs when one permission does not match exactly. It must
 //! not decide which rules to revoke.
 
@@ -69,7 +69,10 @@ fn normalise(err: AwsError) -> AwsError {
     match err.code.as_str() {
         "InvalidGroup.NotFound"
         | "InvalidSecurityGroupRuleId.NotFound"
-        | "InvalidSecurityGroupId.NotFound" => err.into_not_found(),
+        | "InvalidSecurityGroupId.NotFound"
+        // "The specified rule does not exist in this security group": what the
+        // emulator answers when concurrent deliveries race to revoke one rule.
+        | "InvalidPermission.NotFound" => err.into_not_found(),
         _ => err,
     }
 }

@@ -161,18 +161,19 @@ async fn revoke_sends_rule_ids_and_no_ip_permissions() {
 
 #[tokio::test]
 async fn a_rule_already_gone_is_not_found() {
-    let rule = mock!(Client::revoke_security_group_ingress).then_error(|| {
-        RevokeSecurityGroupIngressError::generic(
-            ErrorMetadata::builder()
-                .code("InvalidSecurityGroupRuleId.NotFound")
-                .build(),
-        )
-    });
-    let err = adapter(&[&rule])
-        .revoke("sg-12345678", &["sgr-1".into()])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, AwsErrorKind::NotFound);
+    for code in [
+        "InvalidSecurityGroupRuleId.NotFound",
+        "InvalidPermission.NotFound",
+    ] {
+        let rule = mock!(Client::revoke_security_group_ingress).then_error(move || {
+            RevokeSecurityGroupIngressError::generic(ErrorMetadata::builder().code(code).build())
+        });
+        let err = adapter(&[&rule])
+            .revoke("sg-12345678", &["sgr-1".into()])
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, AwsErrorKind::NotFound, "{code}");
+    }
 }
 
 #[tokio::test]

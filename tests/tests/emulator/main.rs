@@ -13,6 +13,10 @@
 //!   service-linked and SSO paths, every trigger (Config by role id), dry run,
 //!   exemption, a deleted role, negative samples.
 //!
+//! - [`duplicates`]: one finding delivered 50 times at once to 50 instances.
+//! - [`properties`]: never over-remediate, on generated security groups,
+//!   roles and buckets, each checked against the specification's rule.
+//!
 //! Emulator gaps (service-linked roles refusing changes, default-VPC revoke
 //! semantics, account-id host prefixes) are covered by each function's
 //! aws-smithy-mocks tests in `functions/*/tests/adapter.rs` instead.
@@ -20,7 +24,9 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod duplicates;
 mod iam;
+mod properties;
 mod s3;
 mod sg;
 
