@@ -81,8 +81,9 @@ impl Report {
         }
     }
 
-    /// The report for an error while reading a resource: a resource that no
-    /// longer exists is skipped (retrying cannot help), anything else fails.
+    /// The report for an error while reading a resource, or writing one that
+    /// may have been deleted since it was read: a resource that no longer
+    /// exists is skipped (retrying cannot help), anything else fails.
     pub fn read_failed(err: &AwsError, what: &str) -> Self {
         if err.kind == AwsErrorKind::NotFound {
             Report::new(

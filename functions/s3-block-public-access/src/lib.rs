@@ -83,7 +83,8 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
                     .put_public_access_block(bucket, PublicAccessFlags::ALL)
                     .await
                 {
-                    return Report::failed(&e).before(before);
+                    // A bucket deleted since it was read has nothing left to protect.
+                    return Report::read_failed(&e, "the bucket").before(before);
                 }
                 // Read back: the write is only a success if S3 now says all four are on.
                 match self.port.public_access_block(bucket).await {
@@ -111,9 +112,13 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
                         r
                     }
                     Err(e) => {
-                        let mut r = Report::failed(&e).before(before).changes(changes);
-                        r.reason =
-                            format!("the write succeeded but the read back failed: {}", r.reason);
+                        let mut r = Report::read_failed(&e, "the bucket")
+                            .before(before)
+                            .changes(changes);
+                        r.reason = format!(
+                            "the settings were written, but reading them back failed: {}",
+                            r.reason
+                        );
                         r
                     }
                 }

@@ -70,6 +70,7 @@ fn normalise(err: AwsError) -> AwsError {
         "InvalidGroup.NotFound"
         | "InvalidSecurityGroupRuleId.NotFound"
         | "InvalidSecurityGroupId.NotFound"
+        | "InvalidSecurityGroupID.NotFound"
         // "The specified rule does not exist in this security group": what the
         // emulator answers when concurrent deliveries race to revoke one rule.
         | "InvalidPermission.NotFound" => err.into_not_found(),
