@@ -15,18 +15,33 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy
 RUNS ?= 3
 
-.PHONY: test fmt lint template-checks tests demo venv package bench
+# Cargo tools the project installs for itself, pinned, into .tools/.
+TOOLS := .tools
+CARGO_DENY_VERSION := 0.20.2
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 300
+
+.PHONY: test fmt lint deny template-checks tests demo venv package bench fuzz
 
 ## make test: the whole suite: formatting, clippy with warnings denied, the
-## template's checks, then unit, adapter, binary, template and end-to-end tests
-## with the emulator running.
-test: fmt lint template-checks tests
+## dependencies' licences, bans and sources (cargo-deny), the template's
+## checks, then unit, property, fault, adapter, binary, template and
+## end-to-end tests with the emulator running.
+test: fmt lint deny template-checks tests
 
 fmt:
 	$(CARGO) fmt --all -- --check
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+# Licences, bans and sources of every dependency (deny.toml). Not advisories:
+# their database is fetched from GitHub, which this project does not rely on.
+deny: $(TOOLS)/bin/cargo-deny
+	$(TOOLS)/bin/cargo-deny --locked check licenses bans sources
+
+$(TOOLS)/bin/cargo-deny:
+	$(CARGO) install --locked --quiet --root $(TOOLS) --version $(CARGO_DENY_VERSION) cargo-deny
 
 # The SAM template: SAM's own validation with cfn-lint, cfn-lint alone, the
 # checkov security scan (suppressions sit in the template with their reasons),
@@ -88,3 +103,19 @@ $(PEER_VENV)/.installed: bench/requirements-peer.txt
 	$(PYTHON) -m venv $(PEER_VENV)
 	$(PEER_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-peer.txt
 	touch $@
+
+## make fuzz: the event parser and normaliser under libFuzzer for FUZZ_SECONDS
+## (default 300), seeded from every sample in events/; prints libFuzzer's final
+## figures (runs, new inputs, peak memory) and keeps its log in fuzz/last-run.log.
+## Not part of `make test`. Stable Rust, so no sanitizer: the code forbids
+## `unsafe`, and a panic or a broken invariant is the crash looked for.
+## A crashing input lands in fuzz/artifacts/events/ and the target fails.
+fuzz: $(TOOLS)/bin/cargo-fuzz
+	mkdir -p fuzz/corpus/events
+	for f in events/*/*.json; do cp "$$f" "fuzz/corpus/events/$$(basename $$(dirname $$f))-$$(basename $$f)"; done
+	cd fuzz && PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(CARGO) fuzz run --sanitizer none --debug-assertions events corpus/events \
+		-- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 > last-run.log 2>&1; \
+		status=$$?; grep -E '^Done|^stat::|ERROR|panicked|Test unit written' last-run.log; exit $$status
+
+$(TOOLS)/bin/cargo-fuzz:
+	$(CARGO) install --locked --quiet --root $(TOOLS) --version $(CARGO_FUZZ_VERSION) cargo-fuzz

@@ -23,6 +23,7 @@ pub mod finding;
 pub mod handler;
 pub mod permission;
 pub mod resource;
+#[cfg(feature = "sdk")]
 pub mod sdk;
 
 pub use audit::{

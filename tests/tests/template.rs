@@ -263,3 +263,19 @@ fn detach_is_limited_to_administrator_access_and_denied_on_service_linked_and_ss
     assert!(denied.contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"));
     assert!(denied.contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-reserved/*"));
 }
+
+#[test]
+fn a_hung_aws_call_ends_in_a_failed_record_well_before_lambda_stops_the_function() {
+    let t = template();
+    let timeout = t["Globals"]["Function"]["Timeout"]
+        .as_u64()
+        .expect("Globals.Function.Timeout in seconds");
+    let per_call = remediation_shared::sdk::OPERATION_TIMEOUT;
+    // One call that hangs to its limit, then the record: with time to spare
+    // for the calls before it and for writing the record and the answer.
+    assert!(
+        per_call.as_secs() * 2 <= timeout,
+        "an AWS call may take {per_call:?}, the function only {timeout} s"
+    );
+    assert!(remediation_shared::sdk::ATTEMPT_TIMEOUT < per_call);
+}

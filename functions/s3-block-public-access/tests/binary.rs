@@ -26,3 +26,55 @@ fn the_binary_handles_every_sample_without_a_panic() {
         .iter()
         .any(|x| x["error_code"] == "DispatchFailure")));
 }
+
+/// An AWS endpoint that accepts connections and never answers: the binary's
+/// own timeouts (`remediation_shared::sdk`) must end the call, and the
+/// invocation must end in a `failed` record with the timeout's code, long
+/// before Lambda would stop the function (and no record would be written).
+#[test]
+fn a_silent_aws_endpoint_ends_in_a_failed_record_not_a_lambda_timeout() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        // Hold every connection open, answer nothing.
+        let mut open = Vec::new();
+        for conn in silent.incoming().take(8) {
+            open.push(conn);
+        }
+    });
+    let mut api = runtime_api::RuntimeApi::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_s3-block-public-access")),
+        "s3-block-public-access",
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "local-test-placeholder"),
+            ("AWS_SECRET_ACCESS_KEY", "local-test-placeholder"),
+            ("DRY_RUN", "false"),
+        ],
+    );
+    let event = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../events/s3-block-public-access/config-bucket-noncompliant.json"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let answer = api.invoke("req-silent", &event, std::time::Duration::from_secs(30));
+    let took = started.elapsed();
+    let records = api.settled_records("req-silent");
+
+    let limit = remediation_shared::sdk::OPERATION_TIMEOUT;
+    assert!(
+        matches!(&answer, Some(runtime_api::Answer::Error(b)) if b.contains("TimeoutError")),
+        "{answer:?}\n{}",
+        api.stderr()
+    );
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["outcome"], "failed");
+    assert_eq!(records[0]["error_code"], "TimeoutError");
+    assert!(
+        took >= limit && took < limit + std::time::Duration::from_secs(5),
+        "answered after {took:?}; the operation timeout is {limit:?}"
+    );
+    drop(api);
+    drop(held);
+}
