@@ -229,3 +229,28 @@ async fn with_lambdas_json_log_format_every_line_written_is_json() {
         );
     }
 }
+
+#[tokio::test]
+async fn even_at_trace_level_no_log_line_or_record_holds_the_secret_key() {
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    // A secret of its own, so that a leak cannot hide behind the access key
+    // id, which signed requests name by design.
+    let secret = "secret-placeholder-that-must-never-be-written";
+    let mut function = Deployment::start(
+        &emu,
+        F,
+        &[
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+        ],
+    );
+    let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
+    assert_eq!(summary(&inv), (true, vec!["remediated".into()]));
+    let written = format!("{}{}", function.output(), function.logs());
+    assert!(
+        written.lines().count() > 20,
+        "trace logging is not on: {written}"
+    );
+    assert!(!written.contains(secret), "the secret key was written");
+}
