@@ -236,7 +236,7 @@ async fn even_at_trace_level_no_log_line_or_record_holds_the_secret_key() {
     let name = bucket(&emu, None).await;
     // A secret of its own, so that a leak cannot hide behind the access key
     // id, which signed requests name by design.
-    let secret = "secret-placeholder-that-must-never-be-written";
+    let secret = "secret-placeholder-that-must-never-be-written"; // pragma: allowlist secret
     let mut function = Deployment::start(
         &emu,
         F,
