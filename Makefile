@@ -99,11 +99,12 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 ## API) side by side with Cloud Custodian (its own virtualenv, .venv-peer)
 ## against the same local emulator; prints a markdown table and writes it to
 ## bench/results.md. Run `make package` first for the package-size row.
-## RUNS=n repeats the cold, warm and memory measurements (default 3).
+## RUNS=n repeats the cold, warm and memory measurements (default 3);
+## BENCH_ONLY=<function> runs one function and only prints its table.
 bench: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
 	$(CARGO) test --workspace --locked --no-run
-	BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
+	BENCH_ONLY=$(BENCH_ONLY) BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
 	BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
 	BENCH_PEER_SITE_PACKAGES=$$($(PEER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
 		scripts/with-emulator $(TARGET_DIR)/debug/remediation-bench

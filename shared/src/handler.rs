@@ -4,13 +4,15 @@
 //! Owns the order of work (normalise, scope-check, remediate each target,
 //! record) and the rules common to all functions: malformed input is an error
 //! with a record; out-of-scope input is a successful skip; a target in another
-//! account or region than the function is never touched; any `failed` outcome
-//! makes the invocation fail so Lambda retries it. It must not know how a
+//! account or region than the function is never touched; a target that could
+//! not finish before Lambda's deadline is not started, and recorded as failed;
+//! any `failed` outcome makes the invocation fail so Lambda retries it. It must not know how a
 //! resource is read or changed: that is each function's [`Remediator`].
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
@@ -92,6 +94,25 @@ impl Report {
             )
         } else {
             Report::failed(err)
+        }
+    }
+
+    /// A target not attempted because Lambda would stop the function before
+    /// it could finish: `failed`, so that the event is retried (the targets
+    /// already fixed are then `already_compliant`), and recorded now, while
+    /// there is still time to write the record.
+    pub fn deadline_near(left: Duration) -> Self {
+        Report {
+            error_code: Some("DeadlineNear".into()),
+            error_type: Some("Remediation.DeadlineNear"),
+            ..Report::new(
+                Outcome::Failed,
+                format!(
+                    "not attempted: {} ms left before the invocation's deadline, {} s needed",
+                    left.as_millis(),
+                    TIME_PER_TARGET.as_secs()
+                ),
+            )
         }
     }
 
@@ -212,6 +233,9 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     let remediation = R::REMEDIATION;
     let home = Home::from_function_arn(&event.context.invoked_function_arn);
     let request_id = event.context.request_id.clone();
+    // Lambda's deadline for this invocation (0: none known, as in local runs).
+    let deadline = (event.context.deadline > 0)
+        .then(|| UNIX_EPOCH + Duration::from_millis(event.context.deadline));
     let (raw_trigger, normalized) = match event.payload.into() {
         Payload::Json(value) => (
             trigger_of_raw(&value),
@@ -233,10 +257,12 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
             trigger: trigger.clipped(),
             account: account.map(|a| clip(&a, MAX_ID_CHARS)),
             region: region.map(|r| clip(&r, MAX_ID_CHARS)),
-            resource: resource.map(|r| clip(&r, MAX_ARN_CHARS)),
+            // Reason and resource arrive clipped (below): clipping twice would
+            // miscount what was cut.
+            resource,
             action: remediation.action(),
             outcome: report.outcome,
-            reason: clip(&report.reason, MAX_REASON_CHARS),
+            reason: report.reason.clone(),
             before: report.before.clone(),
             after: report.after.clone(),
             changes: report.changes.clone(),
@@ -248,7 +274,10 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     let finding = match normalized {
         Ok(f) => f,
         Err(err) => {
-            let mut report = Report::new(Outcome::Failed, format!("malformed event: {err}"));
+            let mut report = Report::new(
+                Outcome::Failed,
+                clip(&format!("malformed event: {err}"), MAX_REASON_CHARS),
+            );
             report.error_code = Some("Finding.Malformed".into());
             tracing::error!(error = %err, "malformed event");
             record(
@@ -283,7 +312,10 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
             Item::Target(target) => {
                 let report = match home.out_of_reach(target) {
                     Some(reason) => Report::new(Outcome::Skipped, reason),
-                    None => run_guarded(remediator, target, config).await,
+                    None => match too_close_to(deadline) {
+                        Some(left) => Report::deadline_near(left),
+                        None => run_guarded(remediator, target, config).await,
+                    },
                 };
                 (
                     TriggerRecord::new(&finding.trigger, target.finding_id.clone()),
@@ -327,6 +359,18 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
             first_reason: first.reason,
         }),
     }
+}
+
+/// The time one target may need: one AWS call that hangs to its operation
+/// timeout (10 s), the other calls, and the record.
+pub const TIME_PER_TARGET: Duration = Duration::from_secs(12);
+
+/// The time left before `deadline` when it is less than [`TIME_PER_TARGET`].
+fn too_close_to(deadline: Option<SystemTime>) -> Option<Duration> {
+    let left = deadline?
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    (left < TIME_PER_TARGET).then_some(left)
 }
 
 /// Runs one remediation, turning a panic into a `failed` report so that the

@@ -284,3 +284,39 @@ async fn dry_run_flag_is_in_every_record_and_the_summary() {
     assert!(summary.dry_run);
     assert_eq!(sink.records()[0]["dry_run"], true);
 }
+
+#[tokio::test]
+async fn targets_that_could_not_finish_before_the_deadline_are_recorded_failed_not_started() {
+    let now_ms = |d: std::time::Duration| {
+        (std::time::SystemTime::now() + d)
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
+    // GIVEN a deadline 5 s away, less than one target may need
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
+    event.context.deadline = now_ms(std::time::Duration::from_secs(5));
+    // WHEN the event is handled
+    let err = handle(&fake, &Config::default(), &sink, event)
+        .await
+        .unwrap_err();
+    // THEN nothing is started, every target has a failed record, and the invocation fails
+    assert!(fake.seen.lock().unwrap().is_empty());
+    let records = sink.records();
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        assert_eq!(r["outcome"], "failed");
+        assert_eq!(r["error_code"], "DeadlineNear");
+    }
+    assert!(err.to_string().contains("DeadlineNear"), "{err}");
+
+    // AND with a minute left, both are fixed
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
+    event.context.deadline = now_ms(std::time::Duration::from_secs(60));
+    handle(&fake, &Config::default(), &sink, event)
+        .await
+        .unwrap();
+    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+}

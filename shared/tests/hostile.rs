@@ -551,3 +551,31 @@ fn the_checks_fail_on_a_run_without_a_record() {
     };
     assert!(check(&run).is_err());
 }
+
+#[test]
+fn a_clipped_reason_says_exactly_how_much_was_cut() {
+    let mut value = samples()
+        .iter()
+        .find(|(name, _)| name.ends_with("s3-block-public-access/config-bucket-compliant.json"))
+        .unwrap()
+        .1
+        .clone();
+    let compliance = value["detail"]["newEvaluationResult"]["complianceType"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    value["detail"]["configRuleName"] = Value::String("r".repeat(5_000));
+    let runs = run_all(&Payload::Json(value));
+    let record = &runs[0].records[0];
+    let reason = record["reason"].as_str().unwrap();
+    let full = format!("Config reports {compliance} for {}", "r".repeat(5_000));
+    let cut = full.chars().count() - 1_024;
+    assert_eq!(
+        reason,
+        format!("{}... ({cut} more characters)", &full[..1_024])
+    );
+    assert_eq!(
+        record["trigger"]["name"],
+        format!("{}... (4744 more characters)", "r".repeat(256))
+    );
+}

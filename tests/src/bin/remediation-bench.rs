@@ -35,6 +35,8 @@ const CONCURRENCY: usize = 8;
 struct Burst {
     wall_s: f64,
     errors: usize,
+    /// Ours: each invocation that did not end `remediated`, with its outcomes and reasons.
+    others: Vec<String>,
     verdicts: Vec<String>,
 }
 
@@ -293,16 +295,26 @@ async fn burst_ours(emu: &Emulator, f: Function, release: &Path, vpc: &str) -> B
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let errors = std::sync::atomic::AtomicUsize::new(0);
+    let others = std::sync::Mutex::new(Vec::new());
     let start = std::time::Instant::now();
     std::thread::scope(|scope| {
         for d in instances.iter_mut() {
-            let (events, next, errors) = (&events, &next, &errors);
+            let (events, next, errors, others) = (&events, &next, &errors, &others);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(event) = events.get(i) else { break };
                 let inv = d.invoke(event);
-                if !inv.succeeded() || inv.outcomes() != ["remediated"] {
+                if !inv.succeeded() || inv.outcomes().iter().any(|o| o == "failed") {
                     errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                if inv.outcomes() != ["remediated"] {
+                    let what: Vec<String> = inv
+                        .records
+                        .iter()
+                        .map(|r| format!("{}: {}", r["outcome"], r["reason"]))
+                        .collect();
+                    eprintln!("bench: finding {i}: {}", what.join("; "));
+                    others.lock().unwrap().push(what.join("; "));
                 }
             });
         }
@@ -316,6 +328,7 @@ async fn burst_ours(emu: &Emulator, f: Function, release: &Path, vpc: &str) -> B
     Burst {
         wall_s,
         errors: errors.into_inner(),
+        others: others.into_inner().unwrap(),
         verdicts,
     }
 }
@@ -361,6 +374,7 @@ async fn burst_theirs(emu: &Emulator, f: Function, python: &Path, vpc: &str) -> 
     Burst {
         wall_s,
         errors,
+        others: Vec::new(),
         verdicts,
     }
 }
@@ -546,11 +560,16 @@ async fn main() {
             .ok()?;
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     });
+    // BENCH_ONLY=<function name>: that function alone, printed, not written to the results file.
+    let only = std::env::var("BENCH_ONLY").ok().filter(|o| !o.is_empty());
     for f in [
         Function::S3BlockPublicAccess,
         Function::SgRevokeOpenSsh,
         Function::IamDetachAdminPolicy,
     ] {
+        if only.as_deref().is_some_and(|o| o != f.name()) {
+            continue;
+        }
         let mut all = Vec::new();
         for run in 1..=runs {
             eprintln!("bench: {} run {run}/{runs} ...", f.name());
@@ -677,6 +696,17 @@ async fn main() {
             verdict_summary(&y.verdicts)
         )
         .unwrap();
+        if !x.others.is_empty() {
+            let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+            for o in &x.others {
+                *counts.entry(o.as_str()).or_default() += 1;
+            }
+            writeln!(table, "Ours, burst findings not ending `remediated`:\n").unwrap();
+            for (what, n) in counts {
+                writeln!(table, "- {n} x {what}").unwrap();
+            }
+            writeln!(table).unwrap();
+        }
     }
     writeln!(
         table,
@@ -689,5 +719,7 @@ async fn main() {
     )
     .unwrap();
     print!("{table}");
-    std::fs::write(bench_dir().join("results.md"), &table).unwrap();
+    if only.is_none() {
+        std::fs::write(bench_dir().join("results.md"), &table).unwrap();
+    }
 }
