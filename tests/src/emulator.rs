@@ -352,13 +352,18 @@ impl Emulator {
 
     /// Adds `rules` to the group, each with its own permission, ingress or egress as each says.
     pub async fn authorize(&self, group: &str, rules: &[GroupRule]) {
-        let (egress, ingress): (Vec<&GroupRule>, Vec<&GroupRule>) =
-            rules.iter().partition(|r| r.egress);
+        let permissions = rules.iter().map(|r| (r.egress, r.permission())).collect();
+        self.send_permissions(group, permissions).await;
+    }
+
+    /// Authorizes each `(egress, permission)`: ingress ones in one call, egress ones in another.
+    async fn send_permissions(&self, group: &str, permissions: Vec<(bool, IpPermission)>) {
+        let (egress, ingress): (Vec<_>, Vec<_>) = permissions.into_iter().partition(|(e, _)| *e);
         if !ingress.is_empty() {
             self.ec2
                 .authorize_security_group_ingress()
                 .group_id(group)
-                .set_ip_permissions(Some(ingress.iter().map(|r| r.permission()).collect()))
+                .set_ip_permissions(Some(ingress.into_iter().map(|(_, p)| p).collect()))
                 .send()
                 .await
                 .unwrap();
@@ -367,7 +372,7 @@ impl Emulator {
             self.ec2
                 .authorize_security_group_egress()
                 .group_id(group)
-                .set_ip_permissions(Some(egress.iter().map(|r| r.permission()).collect()))
+                .set_ip_permissions(Some(egress.into_iter().map(|(_, p)| p).collect()))
                 .send()
                 .await
                 .unwrap();
@@ -439,25 +444,7 @@ impl Emulator {
                 (b[0].egress, p)
             })
             .collect();
-        let (egress, ingress): (Vec<_>, Vec<_>) = merged.into_iter().partition(|(e, _)| *e);
-        if !ingress.is_empty() {
-            self.ec2
-                .authorize_security_group_ingress()
-                .group_id(group)
-                .set_ip_permissions(Some(ingress.into_iter().map(|(_, p)| p).collect()))
-                .send()
-                .await
-                .unwrap();
-        }
-        if !egress.is_empty() {
-            self.ec2
-                .authorize_security_group_egress()
-                .group_id(group)
-                .set_ip_permissions(Some(egress.into_iter().map(|(_, p)| p).collect()))
-                .send()
-                .await
-                .unwrap();
-        }
+        self.send_permissions(group, merged).await;
     }
 
     /// Tags the group with one tag.
