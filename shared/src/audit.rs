@@ -1,17 +1,17 @@
 //! The audit record: one JSON object on one line per resource examined, in one
-//! schema for all three functions, and the sinks that write it.
+//! schema for every function, and the sinks that write it.
 //!
-//! Owns the schema (field names, outcome and state vocabularies) that log
-//! queries rely on: change it only by bumping [`SCHEMA_VERSION`]. It must not
-//! decide outcomes; the driver and the functions do, and hand records here.
+//! Owns the schema (field names, the outcome vocabulary) that log queries rely
+//! on: change it only by bumping [`SCHEMA_VERSION`]. The `before`, `after` and
+//! `changes` payloads are each function's own serialisable types, carried here
+//! as JSON. It must not decide outcomes; the driver and the functions do, and
+//! hand records here.
 
 use std::io::Write;
 use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::finding::Trigger;
 
 /// The version of the audit schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -35,96 +35,6 @@ pub enum Outcome {
     Failed,
 }
 
-/// The Block Public Access settings of a bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PublicAccessFlags {
-    /// `BlockPublicAcls`.
-    pub block_public_acls: bool,
-    /// `IgnorePublicAcls`.
-    pub ignore_public_acls: bool,
-    /// `BlockPublicPolicy`.
-    pub block_public_policy: bool,
-    /// `RestrictPublicBuckets`.
-    pub restrict_public_buckets: bool,
-}
-
-impl PublicAccessFlags {
-    /// All four settings on.
-    pub const ALL: PublicAccessFlags = PublicAccessFlags {
-        block_public_acls: true,
-        ignore_public_acls: true,
-        block_public_policy: true,
-        restrict_public_buckets: true,
-    };
-
-    /// The names (as in the S3 API) of the settings that are off.
-    pub fn missing(&self) -> Vec<&'static str> {
-        [
-            ("BlockPublicAcls", self.block_public_acls),
-            ("IgnorePublicAcls", self.ignore_public_acls),
-            ("BlockPublicPolicy", self.block_public_policy),
-            ("RestrictPublicBuckets", self.restrict_public_buckets),
-        ]
-        .into_iter()
-        .filter(|(_, on)| !on)
-        .map(|(name, _)| name)
-        .collect()
-    }
-}
-
-/// An ingress rule as audit records describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleRecord {
-    /// The rule id (`sgr-...`).
-    pub rule_id: String,
-    /// `tcp`, `-1`, ...
-    pub protocol: String,
-    /// First port (-1: all).
-    pub from_port: i32,
-    /// Last port (-1: all).
-    pub to_port: i32,
-    /// The source CIDR (IPv4 or IPv6).
-    pub cidr: String,
-}
-
-/// The state of a resource, as far as its remediation is concerned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum State {
-    /// A bucket's Block Public Access settings (a missing configuration is all false).
-    BucketPublicAccessBlock(PublicAccessFlags),
-    /// A security group's ingress rules that open TCP 22 to the world.
-    SecurityGroupIngress {
-        /// Those rules; empty when compliant.
-        world_open_ssh_rules: Vec<RuleRecord>,
-    },
-    /// A role's path and attached managed policies.
-    RolePolicies {
-        /// The role's path.
-        path: String,
-        /// ARNs of the managed policies attached.
-        attached_policy_arns: Vec<String>,
-    },
-}
-
-/// One change made (or, on dry run, that would be made).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Change {
-    /// `PutPublicAccessBlock` with all four settings on; lists those that were off.
-    EnablePublicAccessBlock {
-        /// The settings turned on.
-        settings: Vec<&'static str>,
-    },
-    /// One ingress rule revoked by id.
-    RevokeIngressRule(RuleRecord),
-    /// One managed policy detached.
-    DetachRolePolicy {
-        /// Its ARN.
-        policy_arn: String,
-    },
-}
-
 /// One audit record. Field order and names are the stable schema.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
@@ -139,7 +49,7 @@ pub struct AuditRecord {
     /// The Lambda request id.
     pub request_id: String,
     /// What triggered the invocation.
-    pub trigger: TriggerRecord,
+    pub trigger: Trigger,
     /// The resource's account, when known.
     pub account: Option<String>,
     /// The resource's region, when known (null for IAM).
@@ -152,21 +62,22 @@ pub struct AuditRecord {
     pub outcome: Outcome,
     /// Why, in words.
     pub reason: String,
-    /// The state read before acting, if read.
-    pub before: Option<State>,
-    /// The state after: read back (S3), derived from the write's result, or equal to `before` when nothing was written.
-    pub after: Option<State>,
+    /// The state read before acting, if read: the function's own payload.
+    pub before: Option<Value>,
+    /// The state after: read back, derived from the write's result, or equal
+    /// to `before` when nothing was written.
+    pub after: Option<Value>,
     /// The changes made, or on dry run those that would have been made.
-    pub changes: Vec<Change>,
+    pub changes: Vec<Value>,
     /// Whether the function ran in dry-run mode.
     pub dry_run: bool,
     /// The error code on `failed` (an AWS code, or `Finding.Malformed`, `Handler.Panic`).
     pub error_code: Option<String>,
 }
 
-/// `trigger` of an audit record.
-#[derive(Debug, Clone, Serialize)]
-pub struct TriggerRecord {
+/// What triggered an invocation: `trigger` of an audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Trigger {
     /// The envelope's `source`.
     pub source: String,
     /// The envelope's `detail-type`.
@@ -179,15 +90,12 @@ pub struct TriggerRecord {
     pub name: Option<String>,
 }
 
-impl TriggerRecord {
-    /// The trigger part of a record for a finding of `trigger`.
-    pub fn new(trigger: &Trigger, finding_id: Option<String>) -> Self {
-        TriggerRecord {
-            source: trigger.source.clone(),
-            detail_type: trigger.detail_type.clone(),
-            event_id: trigger.event_id.clone(),
+impl Trigger {
+    /// The same trigger, for the part of the event that `finding_id` names.
+    pub fn for_finding(&self, finding_id: Option<String>) -> Self {
+        Trigger {
             finding_id,
-            name: trigger.name.clone(),
+            ..self.clone()
         }
     }
 }
@@ -212,11 +120,11 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
-impl TriggerRecord {
+impl Trigger {
     /// The same trigger with every field clipped to [`MAX_ID_CHARS`].
     pub fn clipped(self) -> Self {
         let c = |s: String| clip(&s, MAX_ID_CHARS);
-        TriggerRecord {
+        Trigger {
             source: c(self.source),
             detail_type: c(self.detail_type),
             event_id: c(self.event_id),
@@ -296,42 +204,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_flags_are_named_as_in_the_s3_api() {
-        let flags = PublicAccessFlags {
-            block_public_acls: true,
-            ignore_public_acls: false,
-            block_public_policy: true,
-            restrict_public_buckets: false,
-        };
-        assert_eq!(
-            flags.missing(),
-            vec!["IgnorePublicAcls", "RestrictPublicBuckets"]
-        );
-        assert!(PublicAccessFlags::ALL.missing().is_empty());
-    }
-
-    #[test]
     fn timestamps_are_rfc3339_utc() {
         let t = now_rfc3339();
         assert!(
             t.starts_with("20") && t.ends_with('Z') && t.contains('T'),
             "{t}"
-        );
-    }
-
-    #[test]
-    fn states_and_changes_serialise_with_a_type_tag() {
-        let s =
-            serde_json::to_value(State::BucketPublicAccessBlock(PublicAccessFlags::ALL)).unwrap();
-        assert_eq!(s["type"], "bucket_public_access_block");
-        assert_eq!(s["restrict_public_buckets"], true);
-        let c = serde_json::to_value(Change::DetachRolePolicy {
-            policy_arn: "a".into(),
-        })
-        .unwrap();
-        assert_eq!(
-            c,
-            serde_json::json!({"type": "detach_role_policy", "policy_arn": "a"})
         );
     }
 }

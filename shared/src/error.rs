@@ -5,10 +5,18 @@
 //! denied, other). It must not decide what an error means for one operation
 //! ("not found" on a delete is success): each function's adapter does that.
 
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use lambda_runtime::Diagnostic;
+
+use crate::audit::clip;
+
+/// The longest value an error quotes from the event, in characters.
+pub const MAX_VALUE_CHARS: usize = 200;
+/// The longest transport message an error keeps, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 300;
 
 /// An incoming event that cannot be turned into a finding.
 ///
@@ -38,7 +46,7 @@ pub enum FindingError {
     Value {
         /// Dotted path of the field, from the envelope's root.
         path: String,
-        /// The value received (truncated to 200 characters).
+        /// The value received (clipped to [`MAX_VALUE_CHARS`]).
         value: String,
         /// What a valid value looks like.
         expected: &'static str,
@@ -50,7 +58,7 @@ impl FindingError {
     pub fn value(path: impl Into<String>, value: &str, expected: &'static str) -> Self {
         FindingError::Value {
             path: path.into(),
-            value: value.chars().take(200).collect(),
+            value: clip(value, MAX_VALUE_CHARS),
             expected,
         }
     }
@@ -86,18 +94,8 @@ pub struct AwsError {
     pub message: String,
 }
 
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-];
-
+/// Error codes that mean the caller's credentials, not the call, are at fault
+/// (the SDK has no list of these: it never retries them).
 const ACCESS_DENIED_CODES: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
@@ -111,13 +109,15 @@ const ACCESS_DENIED_CODES: &[&str] = &[
 ];
 
 impl AwsError {
-    /// Builds an error from its parts; `kind` is derived from the code and status.
+    /// Builds an error from its parts; `kind` is derived from the code and
+    /// status, with the SDK's own lists of throttling and transient codes (the
+    /// ones its retry classifiers retry on).
     pub fn new(operation: &'static str, code: &str, message: &str, status: Option<u16>) -> Self {
-        let kind = if THROTTLING_CODES.contains(&code) || status == Some(429) {
+        let kind = if THROTTLING_ERRORS.contains(&code) || status == Some(429) {
             AwsErrorKind::Throttled
         } else if ACCESS_DENIED_CODES.contains(&code) || status == Some(403) {
             AwsErrorKind::AccessDenied
-        } else if status.is_some_and(|s| s >= 500) {
+        } else if TRANSIENT_ERRORS.contains(&code) || status.is_some_and(|s| s >= 500) {
             AwsErrorKind::Transient
         } else {
             AwsErrorKind::Other
@@ -148,7 +148,7 @@ impl AwsError {
                 operation,
                 kind: AwsErrorKind::Transient,
                 code: "DispatchFailure".into(),
-                message: format!("{f:?}").chars().take(300).collect(),
+                message: clip(&format!("{f:?}"), MAX_MESSAGE_CHARS),
             },
             SdkError::ConstructionFailure(_) => AwsError {
                 operation,
@@ -233,6 +233,7 @@ mod tests {
         for (code, status) in [
             ("Throttling", Some(400)),
             ("RequestLimitExceeded", Some(503)),
+            ("EC2ThrottledException", Some(400)),
             ("Whatever", Some(429)),
         ] {
             assert_eq!(

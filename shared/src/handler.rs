@@ -1,18 +1,20 @@
-//! The invocation driver shared by the three functions: event in, one audit
-//! record per resource out, a JSON summary or an error back to Lambda.
+//! The invocation driver shared by every function: event in, one audit record
+//! per resource out, a JSON summary or an error back to Lambda.
 //!
-//! Owns the order of work (normalise, scope-check, remediate each target,
-//! record) and the rules common to all functions: malformed input is an error
-//! with a record; out-of-scope input is a successful skip; a target in another
-//! account or region than the function is never touched; a target that could
-//! not finish before Lambda's deadline is not started, and recorded as failed;
-//! any `failed` outcome makes the invocation fail so Lambda retries it. It must not know how a
-//! resource is read or changed: that is each function's [`Remediator`].
+//! Owns the order of work (normalise, scope-check, examine each target, dry
+//! run or apply, record) and the rules common to all functions: malformed
+//! input is an error with a record; out-of-scope input is a successful skip; a
+//! target in another account or region than the function is never touched; dry
+//! run is decided here, once, for every function; a target that could not
+//! finish before Lambda's deadline is not started, and recorded as failed; any
+//! `failed` outcome makes the invocation fail so Lambda retries it. It must not
+//! know how a resource is read or changed: that is each function's
+//! [`Remediator`], and which events it answers is its [`Scope`].
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
@@ -20,135 +22,43 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::{
-    clip, now_rfc3339, AuditRecord, AuditSink, Change, Outcome, State, TriggerRecord,
-    MAX_ARN_CHARS, MAX_ID_CHARS, MAX_REASON_CHARS, RECORD_TYPE, SCHEMA_VERSION,
+    clip, now_rfc3339, AuditRecord, AuditSink, Outcome, Trigger, MAX_ARN_CHARS, MAX_ID_CHARS,
+    MAX_REASON_CHARS, RECORD_TYPE, SCHEMA_VERSION,
 };
 use crate::config::Config;
-use crate::error::{AwsError, AwsErrorKind, FindingError, HandlerError};
+use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
-use crate::finding::{self, Item, Remediation, Target, Trigger};
+use crate::finding::{self, Item, Target};
+use crate::report::{Examined, Report};
 use crate::resource::Arn;
+use crate::scope::Scope;
 
-/// What a function did with one target; the driver turns it into an audit record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// The resource's ARN when the function learned a better one than the event's.
-    pub resource: Option<String>,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Why.
-    pub reason: String,
-    /// State read before acting.
-    pub before: Option<State>,
-    /// State after.
-    pub after: Option<State>,
-    /// Changes made, or that would be made on dry run.
-    pub changes: Vec<Change>,
-    /// On failure: the error code.
-    pub error_code: Option<String>,
-    /// On failure: the stable Lambda error type.
-    pub error_type: Option<&'static str>,
-}
-
-impl Report {
-    /// A report with no state and no changes.
-    pub fn new(outcome: Outcome, reason: impl Into<String>) -> Self {
-        Report {
-            resource: None,
-            outcome,
-            reason: reason.into(),
-            before: None,
-            after: None,
-            changes: Vec::new(),
-            error_code: None,
-            error_type: None,
-        }
-    }
-
-    /// A failure caused by an AWS call.
-    pub fn failed(err: &AwsError) -> Self {
-        let reason = match err.kind {
-            AwsErrorKind::AccessDenied => format!(
-                "access denied: the function's role may not call {}: {err}",
-                err.operation
-            ),
-            AwsErrorKind::Throttled => format!("throttled after retries: {err}"),
-            AwsErrorKind::Transient => format!("AWS unavailable after retries: {err}"),
-            AwsErrorKind::NotFound | AwsErrorKind::Other => err.to_string(),
-        };
-        Report {
-            error_code: Some(err.code.clone()),
-            error_type: Some(err.error_type()),
-            ..Report::new(Outcome::Failed, reason)
-        }
-    }
-
-    /// The report for an error while reading a resource, or writing one that
-    /// may have been deleted since it was read: a resource that no longer
-    /// exists is skipped (retrying cannot help), anything else fails.
-    pub fn read_failed(err: &AwsError, what: &str) -> Self {
-        if err.kind == AwsErrorKind::NotFound {
-            Report::new(
-                Outcome::Skipped,
-                format!("{what} no longer exists ({})", err.code),
-            )
-        } else {
-            Report::failed(err)
-        }
-    }
-
-    /// A target not attempted because Lambda would stop the function before
-    /// it could finish: `failed`, so that the event is retried (the targets
-    /// already fixed are then `already_compliant`), and recorded now, while
-    /// there is still time to write the record.
-    pub fn deadline_near(left: Duration) -> Self {
-        Report {
-            error_code: Some("DeadlineNear".into()),
-            error_type: Some("Remediation.DeadlineNear"),
-            ..Report::new(
-                Outcome::Failed,
-                format!(
-                    "not attempted: {} ms left before the invocation's deadline, {} s needed",
-                    left.as_millis(),
-                    TIME_PER_TARGET.as_secs()
-                ),
-            )
-        }
-    }
-
-    /// Sets the resource ARN.
-    pub fn resource(mut self, arn: impl Into<String>) -> Self {
-        self.resource = Some(arn.into());
-        self
-    }
-
-    /// Sets the state before.
-    pub fn before(mut self, state: State) -> Self {
-        self.before = Some(state);
-        self
-    }
-
-    /// Sets the state after.
-    pub fn after(mut self, state: State) -> Self {
-        self.after = Some(state);
-        self
-    }
-
-    /// Sets the changes.
-    pub fn changes(mut self, changes: Vec<Change>) -> Self {
-        self.changes = changes;
-        self
-    }
-}
+/// A target of the function whose remediator is `R`.
+pub type TargetOf<R> = Target<<<R as Remediator>::Scope as Scope>::Resource>;
 
 /// One function's way of examining and fixing a target.
 pub trait Remediator: Sync {
-    /// Which remediation this is: decides the triggers accepted.
-    const REMEDIATION: Remediation;
+    /// Which events it answers and what it acts on.
+    type Scope: Scope;
+    /// What its apply step needs, decided by examining the target.
+    type Work: Send;
 
-    /// Examines `target` and fixes it if needed (unless `config.dry_run`).
-    /// Never panics on purpose; if it does, the driver records a failure.
-    fn remediate(&self, target: &Target, config: &Config) -> impl Future<Output = Report> + Send;
+    /// Reads the target's live state and decides: settled (nothing to write)
+    /// or a proposal. Never writes. Never panics on purpose; if it does, the
+    /// driver records a failure.
+    fn examine(
+        &self,
+        target: &TargetOf<Self>,
+        config: &Config,
+    ) -> impl Future<Output = Examined<Self::Work>> + Send;
+
+    /// Makes the proposed write and settles its result into a report. Called
+    /// only when not in dry run.
+    fn apply(
+        &self,
+        target: &TargetOf<Self>,
+        proposal: crate::report::Proposal<Self::Work>,
+    ) -> impl Future<Output = Report> + Send;
 }
 
 /// The JSON summary returned to the caller.
@@ -206,7 +116,7 @@ impl Home {
     }
 
     /// Why `target` is out of this function's reach, if it is.
-    fn out_of_reach(&self, target: &Target) -> Option<String> {
+    fn out_of_reach<R>(&self, target: &Target<R>) -> Option<String> {
         if let (Some(own), Some(theirs)) = (&self.account, &target.account) {
             if own != theirs {
                 return Some(format!("resource is in account {theirs}; this function acts only in its own account {own}"));
@@ -230,20 +140,19 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     sink: &S,
     event: LambdaEvent<P>,
 ) -> Result<Summary, HandlerError> {
-    let remediation = R::REMEDIATION;
+    let function = <R::Scope as Scope>::FUNCTION;
     let home = Home::from_function_arn(&event.context.invoked_function_arn);
     let request_id = event.context.request_id.clone();
     // Lambda's deadline for this invocation (0: none known, as in local runs).
-    let deadline = (event.context.deadline > 0)
-        .then(|| UNIX_EPOCH + Duration::from_millis(event.context.deadline));
+    let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
     let (raw_trigger, normalized) = match event.payload.into() {
         Payload::Json(value) => (
             trigger_of_raw(&value),
-            finding::normalize(value, remediation),
+            finding::normalize::<R::Scope>(value),
         ),
         Payload::NotJson(message) => (Trigger::default(), Err(FindingError::NotJson(message))),
     };
-    let record = |trigger: TriggerRecord,
+    let record = |trigger: Trigger,
                   account: Option<String>,
                   region: Option<String>,
                   resource: Option<String>,
@@ -252,7 +161,7 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: now_rfc3339(),
-            function: remediation.function_name().to_owned(),
+            function: function.to_owned(),
             request_id: request_id.clone(),
             trigger: trigger.clipped(),
             account: account.map(|a| clip(&a, MAX_ID_CHARS)),
@@ -260,7 +169,7 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
             // Reason and resource arrive clipped (below): clipping twice would
             // miscount what was cut.
             resource,
-            action: remediation.action(),
+            action: <R::Scope as Scope>::ACTION,
             outcome: report.outcome,
             reason: report.reason.clone(),
             before: report.before.clone(),
@@ -274,25 +183,19 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     let finding = match normalized {
         Ok(f) => f,
         Err(err) => {
-            let mut report = Report::new(
-                Outcome::Failed,
+            let report = Report::failure(
+                "Finding.Malformed",
+                "Finding.Malformed",
                 clip(&format!("malformed event: {err}"), MAX_REASON_CHARS),
             );
-            report.error_code = Some("Finding.Malformed".into());
             tracing::error!(error = %err, "malformed event");
-            record(
-                TriggerRecord::new(&raw_trigger, None),
-                None,
-                None,
-                None,
-                &report,
-            );
+            record(raw_trigger, None, None, None, &report);
             return Err(HandlerError::Malformed(err));
         }
     };
 
     let mut summary = Summary {
-        function: remediation.function_name(),
+        function,
         event_id: finding.trigger.event_id.clone(),
         dry_run: config.dry_run,
         counts: BTreeMap::new(),
@@ -303,7 +206,7 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     for item in &finding.items {
         let (trigger, account, region, resource, report) = match item {
             Item::Skip(skip) => (
-                TriggerRecord::new(&finding.trigger, skip.finding_id.clone()),
+                finding.trigger.for_finding(skip.finding_id.clone()),
                 finding.account.clone(),
                 finding.region.clone(),
                 skip.resource.clone(),
@@ -313,12 +216,12 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
                 let report = match home.out_of_reach(target) {
                     Some(reason) => Report::new(Outcome::Skipped, reason),
                     None => match too_close_to(deadline) {
-                        Some(left) => Report::deadline_near(left),
+                        Some(left) => Report::deadline_near(left, TIME_PER_TARGET),
                         None => run_guarded(remediator, target, config).await,
                     },
                 };
                 (
-                    TriggerRecord::new(&finding.trigger, target.finding_id.clone()),
+                    finding.trigger.for_finding(target.finding_id.clone()),
                     target.account.clone(),
                     target.region.clone(),
                     Some(report.resource.clone().unwrap_or_else(|| target.arn())),
@@ -373,13 +276,28 @@ fn too_close_to(deadline: Option<SystemTime>) -> Option<Duration> {
     (left < TIME_PER_TARGET).then_some(left)
 }
 
-/// Runs one remediation, turning a panic into a `failed` report so that the
-/// record is still written and the other targets still run.
-async fn run_guarded<R: Remediator>(remediator: &R, target: &Target, config: &Config) -> Report {
-    match AssertUnwindSafe(remediator.remediate(target, config))
-        .catch_unwind()
-        .await
-    {
+/// Examines one target and, unless in dry run, applies what it proposes,
+/// turning a panic into a `failed` report so that the record is still written
+/// and the other targets still run.
+async fn run_guarded<R: Remediator>(
+    remediator: &R,
+    target: &TargetOf<R>,
+    config: &Config,
+) -> Report {
+    let work = async {
+        match remediator.examine(target, config).await {
+            Examined::Settled(report) => report,
+            Examined::Change(proposal) if config.dry_run => proposal.dry_run(),
+            Examined::Change(proposal) => {
+                let resource = proposal.resource.clone();
+                remediator
+                    .apply(target, proposal)
+                    .await
+                    .or_resource(resource)
+            }
+        }
+    };
+    match AssertUnwindSafe(work).catch_unwind().await {
         Ok(report) => report,
         Err(panic) => {
             let what = panic
@@ -387,29 +305,26 @@ async fn run_guarded<R: Remediator>(remediator: &R, target: &Target, config: &Co
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            let mut report = Report::new(Outcome::Failed, format!("internal error: {what}"));
-            report.error_code = Some("Handler.Panic".into());
-            report.error_type = Some("Handler.Panic");
-            report
+            Report::panicked(&what)
         }
     }
 }
 
 /// Whatever trigger fields a malformed event still has, for its record.
 fn trigger_of_raw(value: &Value) -> Trigger {
+    // Clipped with the record's other trigger fields, once.
     let field = |k: &str| {
         value
             .get(k)
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect()
+            .to_owned()
     };
     Trigger {
         source: field("source"),
         detail_type: field("detail-type"),
         event_id: field("id"),
+        finding_id: None,
         name: None,
     }
 }

@@ -1,12 +1,16 @@
-//! The common crate of the remediation functions: it turns incoming EventBridge
-//! events into validated findings, drives each invocation, and writes the one
-//! audit log that all three functions share.
+//! The framework of the remediation functions: it turns incoming EventBridge
+//! events into validated findings through each function's [`Scope`], drives
+//! each invocation (dry run decided once, for every function), and writes the
+//! one audit log that every function shares. It names no function: each
+//! function's folder holds its own rules.
 //!
 //! # Layout
 //! - [`event`]: raw AWS shapes of the envelope and each trigger's detail (parse, low level).
-//! - [`finding`]: validated findings for one remediation: targets and skips (parse, high level).
+//! - [`scope`]: the [`Scope`] trait each function implements: what it answers.
+//! - [`finding`]: validated findings for one function: targets and skips (parse, high level).
 //! - [`resource`]: validated identifiers (bucket, group, role, partition, ARN).
 //! - [`handler`]: the invocation driver and the [`Remediator`] trait each function implements.
+//! - [`report`]: what a function says about a target: a settled report or a proposal.
 //! - [`audit`]: the audit record schema and its sinks.
 //! - [`config`]: dry run and the exemption tag, from the environment.
 //! - [`error`]: malformed input, normalised AWS errors, the handler's error.
@@ -22,16 +26,19 @@ pub mod event;
 pub mod finding;
 pub mod handler;
 pub mod permission;
+pub mod report;
 pub mod resource;
+pub mod scope;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 
-pub use audit::{
-    AuditSink, Change, Outcome, PublicAccessFlags, RecordingSink, RuleRecord, State, StdoutSink,
-};
+pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};
 pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
-pub use finding::{Remediation, Resource, RoleRef, Target};
-pub use handler::{handle, Remediator, Report, Summary};
+pub use finding::{Finding, Item, Skip, Target};
+pub use handler::{handle, Remediator, Summary, TargetOf};
 pub use permission::Permission;
+pub use report::{Examined, Proposal, Report};
+pub use resource::Resource;
+pub use scope::{Reading, Scope};

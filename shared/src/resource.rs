@@ -1,14 +1,36 @@
 //! Validated identifiers of the resources the functions act on, and ARN parsing.
 //!
 //! Owns the syntax rules (what a bucket name, a security group id, a role name
-//! or role id, a partition may look like). It must not decide whether a resource
-//! is in scope of a function: that is `finding`'s job.
+//! or role id, a partition may look like) and the [`Resource`] trait through
+//! which the driver names any function's resource in its records. It must not
+//! decide whether a resource is in scope of a function: each function's scope does.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::error::FindingError;
+
+/// A kind of resource a function acts on, as the driver sees it: something
+/// that can be compared (one record per resource) and named by an ARN.
+pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
+    /// The resource's ARN, given where it lives (`region` and `account` may be
+    /// empty when the event does not say); an identifier that no ARN can be
+    /// formed from is named by itself.
+    fn resource_arn(&self, partition: &Partition, region: &str, account: &str) -> String;
+}
+
+impl Resource for BucketName {
+    fn resource_arn(&self, partition: &Partition, _region: &str, _account: &str) -> String {
+        self.arn(partition)
+    }
+}
+
+impl Resource for GroupId {
+    fn resource_arn(&self, partition: &Partition, region: &str, account: &str) -> String {
+        self.arn(partition, region, account)
+    }
+}
 
 /// An AWS partition, one of the published ones.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -138,6 +160,28 @@ impl Arn {
             account: account.to_owned(),
             resource: resource.to_owned(),
         })
+    }
+}
+
+impl Arn {
+    /// The error for an ARN that does not name a resource of the type its
+    /// finding states; `path` names the field it came from.
+    pub fn of_another_type(&self, path: &str) -> FindingError {
+        FindingError::value(
+            path,
+            &self.to_string(),
+            "the ARN of a resource of the stated type",
+        )
+    }
+}
+
+impl fmt::Display for Arn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:{}:{}:{}:{}",
+            self.partition, self.service, self.region, self.account, self.resource
+        )
     }
 }
 

@@ -1,48 +1,67 @@
-//! The invocation driver, with a fake remediator and a recording sink: one
-//! record per item on every path (skips, malformed input, failures, panics,
-//! other accounts), the schema of those records, and the return value.
+//! The invocation driver, with a test scope, a fake remediator and a
+//! recording sink: one record per item on every path (skips, malformed input,
+//! failures, panics, other accounts), the schema of those records, dry run
+//! decided once, and the return value.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Mutex;
+mod support;
 
 use lambda_runtime::{Context, LambdaEvent};
 use remediation_shared::audit::RECORD_TYPE;
-use remediation_shared::{
-    handle, Config, HandlerError, Outcome, RecordingSink, Remediation, Remediator, Report,
-    Resource, Target,
-};
+use remediation_shared::{handle, Config, HandlerError, RecordingSink};
 use serde_json::{json, Value};
+use support::Buckets;
 
-/// Remediates buckets by name: `ok-*` are remediated, `fail-*` fail with
-/// AccessDenied, `panic-*` panic. Records which buckets it was asked about.
+use std::sync::Mutex;
+
+use remediation_shared::{AwsError, Examined, Outcome, Proposal, Remediator, Report, TargetOf};
+
+/// Decides by bucket name: `ok-*` calls for a change that is then applied,
+/// `clean-*` is compliant, `fail-*` fails with AccessDenied, and `panic-*`
+/// panics. Records every examine and apply it was asked to do.
 #[derive(Default)]
-struct Fake {
-    seen: Mutex<Vec<String>>,
+pub struct Fake {
+    /// Buckets examined.
+    pub seen: Mutex<Vec<String>>,
+    /// Buckets a write was applied to.
+    pub applied: Mutex<Vec<String>>,
 }
 
 impl Remediator for Fake {
-    const REMEDIATION: Remediation = Remediation::S3BlockPublicAccess;
+    type Scope = Buckets;
+    type Work = String;
 
-    async fn remediate(&self, target: &Target, _config: &Config) -> Report {
-        let Resource::Bucket(b) = &target.resource else {
-            panic!("not a bucket")
-        };
-        self.seen.lock().unwrap().push(b.to_string());
-        if b.as_str().starts_with("panic-") {
+    async fn examine(&self, target: &TargetOf<Self>, _config: &Config) -> Examined<String> {
+        let b = target.resource.as_str();
+        self.seen.lock().unwrap().push(b.to_owned());
+        if b.starts_with("panic-") {
             panic!("boom on {b}");
         }
-        if b.as_str().starts_with("fail-") {
-            let err = remediation_shared::AwsError::new(
-                "PutPublicAccessBlock",
-                "AccessDenied",
-                "nope",
-                Some(403),
-            );
-            return Report::failed(&err);
+        if b.starts_with("fail-") {
+            let err = AwsError::new("GetThing", "AccessDenied", "nope", Some(403));
+            return Examined::Settled(Report::failed(&err));
         }
-        Report::new(Outcome::Remediated, "fixed")
+        if b.starts_with("clean-") {
+            return Examined::Settled(
+                Report::new(Outcome::AlreadyCompliant, "clean").unchanged(&"closed"),
+            );
+        }
+        Examined::Change(Proposal::new(
+            &"open",
+            &["close"],
+            format!("close {b}"),
+            b.to_owned(),
+        ))
+    }
+
+    async fn apply(&self, _target: &TargetOf<Self>, proposal: Proposal<String>) -> Report {
+        self.applied.lock().unwrap().push(proposal.work.clone());
+        proposal
+            .report(Outcome::Remediated, "fixed")
+            .after(&"closed")
+            .changes(&["close"])
     }
 }
 
@@ -65,7 +84,7 @@ fn invoke(payload: Value, function_arn: &str) -> LambdaEvent<Value> {
     LambdaEvent::new(payload, ctx)
 }
 
-const HOME: &str = "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access";
+const HOME: &str = "arn:aws:lambda:us-east-1:123456789012:function:test-buckets";
 
 #[tokio::test]
 async fn each_resource_gets_one_record_in_the_stable_schema() {
@@ -107,7 +126,7 @@ async fn each_resource_gets_one_record_in_the_stable_schema() {
     );
     assert_eq!(r["record_type"], RECORD_TYPE);
     assert_eq!(r["schema_version"], 1);
-    assert_eq!(r["function"], "s3-block-public-access");
+    assert_eq!(r["function"], "test-buckets");
     assert_eq!(r["request_id"], "req-1");
     assert_eq!(
         r["trigger"],
@@ -115,7 +134,7 @@ async fn each_resource_gets_one_record_in_the_stable_schema() {
     );
     assert_eq!(r["resource"], "arn:aws:s3:::ok-one");
     assert_eq!(r["account"], "123456789012");
-    assert_eq!(r["action"], "enable_bucket_public_access_block");
+    assert_eq!(r["action"], "test_bucket_action");
     assert_eq!(r["outcome"], "remediated");
     assert_eq!(r["error_code"], Value::Null);
     assert_eq!(summary.counts.get("remediated"), Some(&2));
@@ -246,8 +265,8 @@ async fn other_events_are_skipped_successfully_with_a_record() {
 #[tokio::test]
 async fn resources_of_another_account_or_region_are_never_touched() {
     for home in [
-        "arn:aws:lambda:us-east-1:999999999999:function:s3-block-public-access",
-        "arn:aws:lambda:eu-west-1:123456789012:function:s3-block-public-access",
+        "arn:aws:lambda:us-east-1:999999999999:function:test-buckets",
+        "arn:aws:lambda:eu-west-1:123456789012:function:test-buckets",
     ] {
         let (fake, sink) = (Fake::default(), RecordingSink::default());
         handle(
@@ -283,6 +302,53 @@ async fn dry_run_flag_is_in_every_record_and_the_summary() {
         .unwrap();
     assert!(summary.dry_run);
     assert_eq!(sink.records()[0]["dry_run"], true);
+}
+
+#[tokio::test]
+async fn dry_run_is_decided_once_by_the_driver_which_never_applies() {
+    // GIVEN one bucket that calls for a change and one that is compliant
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let config = Config {
+        dry_run: true,
+        ..Config::default()
+    };
+    // WHEN the event is handled in dry run
+    let summary = handle(
+        &fake,
+        &config,
+        &sink,
+        invoke(hub_event(&["ok-one", "clean-two"]), HOME),
+    )
+    .await
+    .unwrap();
+    // THEN both are examined, nothing is applied, and the proposal is recorded as a dry run
+    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+    assert!(fake.applied.lock().unwrap().is_empty());
+    let records = sink.records();
+    assert_eq!(records[0]["outcome"], "dry_run");
+    assert_eq!(records[0]["reason"], "dry run: would close ok-one");
+    assert_eq!(records[0]["before"], "open");
+    assert_eq!(records[0]["after"], "open");
+    assert_eq!(records[0]["changes"], json!(["close"]));
+    assert_eq!(records[1]["outcome"], "already_compliant");
+    assert_eq!(summary.counts.get("dry_run"), Some(&1));
+
+    // AND without dry run the same proposal is applied and recorded as done
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    handle(
+        &fake,
+        &Config::default(),
+        &sink,
+        invoke(hub_event(&["ok-one"]), HOME),
+    )
+    .await
+    .unwrap();
+    assert_eq!(*fake.applied.lock().unwrap(), ["ok-one"]);
+    let r = &sink.records()[0];
+    assert_eq!(
+        (&r["outcome"], &r["before"], &r["after"]),
+        (&json!("remediated"), &json!("open"), &json!("closed"))
+    );
 }
 
 #[tokio::test]

@@ -1,12 +1,17 @@
-//! Normalisation rules that the samples do not show: partitions, identifiers
-//! that fail validation, shapes that vary between services.
+//! The normaliser's checks common to every function, through a test scope:
+//! partitions, accounts and regions; compliance, workflow and record state;
+//! declared types and calls; one record per resource; fields named on error.
+//! Each function's own rules are tested in its `scope.rs`.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use remediation_shared::finding::{normalize, Item};
-use remediation_shared::{FindingError, Remediation, Resource};
+use remediation_shared::FindingError;
 use serde_json::{json, Value};
+use support::Buckets;
 
 fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
     json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
@@ -24,30 +29,99 @@ fn hub(resource_type: &str, id: &str) -> Value {
     )
 }
 
-fn only_target(v: Value, r: Remediation) -> remediation_shared::Target {
-    let f = normalize(v, r).unwrap();
-    match f.items.as_slice() {
-        [Item::Target(t)] => t.clone(),
-        other => panic!("expected one target, got {other:?}"),
+fn config(rule: &str, rtype: &str, id: &str, compliance: &str) -> Value {
+    envelope(
+        "aws.config",
+        "Config Rules Compliance Change",
+        json!({"resourceId": id, "resourceType": rtype, "configRuleName": rule,
+               "awsRegion": "eu-west-1", "awsAccountId": "111122223333",
+               "newEvaluationResult": {"complianceType": compliance}}),
+    )
+}
+
+/// What the normaliser read: `target <arn> <account> <region>` or `skip <reason>`.
+fn read(v: Value) -> Vec<String> {
+    normalize::<Buckets>(v)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|item| match item {
+            Item::Target(t) => format!(
+                "target {} {} {}",
+                t.arn(),
+                t.account.unwrap_or_default(),
+                t.region.unwrap_or_default()
+            ),
+            Item::Skip(s) => format!("skip {}", s.reason),
+        })
+        .collect()
+}
+
+#[test]
+fn each_source_is_read_with_its_account_region_and_partition() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "a_china_bucket_arn_names_the_china_partition",
+            hub("AwsS3Bucket", "arn:aws-cn:s3:::cn-bucket"),
+            "target arn:aws-cn:s3:::cn-bucket 123456789012 us-east-1",
+        ),
+        (
+            "a_config_event_names_its_own_account_and_region",
+            config("s3-public", "AWS::S3::Bucket", "cfg-bucket", "NON_COMPLIANT"),
+            "target arn:aws:s3:::cfg-bucket 111122223333 eu-west-1",
+        ),
+        (
+            "a_compliant_result_is_skipped",
+            config("s3-public", "AWS::S3::Bucket", "cfg-bucket", "COMPLIANT"),
+            "skip Config reports COMPLIANT for s3-public",
+        ),
+        (
+            "another_resource_type_is_skipped",
+            config("s3-public", "AWS::EC2::Instance", "i-1", "NON_COMPLIANT"),
+            "skip resource type AWS::EC2::Instance is not AWS::S3::Bucket",
+        ),
+        (
+            "a_rule_the_scope_does_not_answer_is_skipped",
+            config("s3-versioning", "AWS::S3::Bucket", "b-1", "NON_COMPLIANT"),
+            "skip Config rule s3-versioning is not handled by this function",
+        ),
+        (
+            "a_guardduty_type_not_declared_is_skipped",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "Recon:EC2/Portscan"})),
+            "skip GuardDuty finding type Recon:EC2/Portscan is not handled by test-buckets",
+        ),
+        (
+            "a_cloudtrail_call_not_declared_is_skipped",
+            envelope("aws.s3", "AWS API Call via CloudTrail", json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl"})),
+            "skip API call s3.amazonaws.com PutBucketAcl is not handled by this function",
+        ),
+        (
+            "a_failed_cloudtrail_call_is_skipped",
+            envelope("aws.s3", "AWS API Call via CloudTrail", json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock", "errorCode": "AccessDenied"})),
+            "skip the PutBucketPublicAccessBlock call failed with AccessDenied, so it changed nothing",
+        ),
+        (
+            "another_event_is_skipped",
+            envelope("aws.events", "Scheduled Event", json!({})),
+            "skip event aws.events / Scheduled Event is not a trigger of test-buckets",
+        ),
+    ];
+    for (name, event, expected) in cases {
+        assert_eq!(read(event), [expected], "{name}");
     }
 }
 
 #[test]
-fn partitions_come_from_the_resource_arn() {
-    let t = only_target(
-        hub(
-            "AwsIamRole",
-            "arn:aws-us-gov:iam::123456789012:role/app/worker",
-        ),
-        Remediation::IamDetachAdminPolicy,
-    );
-    assert_eq!(t.partition.as_str(), "aws-us-gov");
-    assert_eq!(t.region, None, "IAM is global");
-    let t = only_target(
-        hub("AwsS3Bucket", "arn:aws-cn:s3:::cn-bucket"),
-        Remediation::S3BlockPublicAccess,
-    );
-    assert_eq!(t.arn(), "arn:aws-cn:s3:::cn-bucket");
+fn suppressed_or_warning_findings_are_skipped_with_the_reason() {
+    let mut e = hub("AwsS3Bucket", "arn:aws:s3:::some-bucket");
+    e["detail"]["findings"][0]["Workflow"] = json!({"Status": "SUPPRESSED"});
+    assert_eq!(read(e), ["skip finding workflow status is SUPPRESSED"]);
+    let mut e = hub("AwsS3Bucket", "arn:aws:s3:::some-bucket");
+    e["detail"]["findings"][0]["Compliance"] = json!({"Status": "WARNING"});
+    assert_eq!(read(e), ["skip finding compliance status is WARNING"]);
+    let mut e = hub("AwsS3Bucket", "arn:aws:s3:::some-bucket");
+    e["detail"]["findings"][0]["RecordState"] = json!("ARCHIVED");
+    assert_eq!(read(e), ["skip finding record state is ARCHIVED"]);
 }
 
 #[test]
@@ -57,131 +131,13 @@ fn malformed_resource_arns_are_rejected_with_their_path() {
         "arn:aws-mars:s3:::b",
         "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
     ] {
-        let err = normalize(
-            hub("AwsEc2SecurityGroup", bad),
-            Remediation::SgRevokeOpenSsh,
-        )
-        .unwrap_err();
+        let err = normalize::<Buckets>(hub("AwsS3Bucket", bad)).unwrap_err();
         assert!(
             err.to_string()
                 .contains("detail.findings[0].Resources[0].Id"),
             "{bad}: {err}"
         );
     }
-}
-
-#[test]
-fn invalid_identifiers_are_rejected_before_any_call() {
-    let config = |rtype: &str, id: &str, rule: &str| {
-        envelope(
-            "aws.config",
-            "Config Rules Compliance Change",
-            json!({
-            "resourceId": id, "resourceType": rtype, "configRuleName": rule,
-            "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
-        )
-    };
-    let cases = [
-        (
-            config(
-                "AWS::S3::Bucket",
-                "Bad_Bucket",
-                "s3-bucket-level-public-access-prohibited",
-            ),
-            Remediation::S3BlockPublicAccess,
-        ),
-        (
-            config("AWS::EC2::SecurityGroup", "sg-xyz", "restricted-ssh"),
-            Remediation::SgRevokeOpenSsh,
-        ),
-        (
-            config("AWS::IAM::Role", "bad/role", "iam-policy-blacklisted-check"),
-            Remediation::IamDetachAdminPolicy,
-        ),
-    ];
-    for (event, r) in cases {
-        let err = normalize(event, r).unwrap_err();
-        assert!(
-            matches!(&err, FindingError::Value { path, .. } if path == "detail.resourceId"),
-            "{err}"
-        );
-    }
-}
-
-#[test]
-fn prefixed_config_rule_names_still_match() {
-    let e = envelope(
-        "aws.config",
-        "Config Rules Compliance Change",
-        json!({
-        "resourceId": "sg-12345678", "resourceType": "AWS::EC2::SecurityGroup",
-        "configRuleName": "securityhub-restricted-ssh-a1b2c3", "awsRegion": "eu-west-1",
-        "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
-    );
-    let t = only_target(e, Remediation::SgRevokeOpenSsh);
-    assert_eq!(t.region.as_deref(), Some("eu-west-1"));
-}
-
-#[test]
-fn config_role_names_are_accepted_when_not_an_id() {
-    let e = envelope(
-        "aws.config",
-        "Config Rules Compliance Change",
-        json!({
-        "resourceId": "plain-name", "resourceType": "AWS::IAM::Role", "configRuleName": "iam-policy-blacklisted-check",
-        "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
-    );
-    let t = only_target(e, Remediation::IamDetachAdminPolicy);
-    assert!(matches!(
-        t.resource,
-        Resource::Role(remediation_shared::RoleRef::Name(_))
-    ));
-}
-
-#[test]
-fn suppressed_or_warning_findings_are_skipped_with_the_reason() {
-    let mut e = hub("AwsS3Bucket", "arn:aws:s3:::some-bucket");
-    e["detail"]["findings"][0]["Workflow"] = json!({"Status": "SUPPRESSED"});
-    let f = normalize(e, Remediation::S3BlockPublicAccess).unwrap();
-    assert!(matches!(&f.items[..], [Item::Skip(s)] if s.reason.contains("SUPPRESSED")));
-    let mut e = hub("AwsS3Bucket", "arn:aws:s3:::some-bucket");
-    e["detail"]["findings"][0]["Compliance"] = json!({"Status": "WARNING"});
-    let f = normalize(e, Remediation::S3BlockPublicAccess).unwrap();
-    assert!(matches!(&f.items[..], [Item::Skip(s)] if s.reason.contains("WARNING")));
-}
-
-#[test]
-fn cloudtrail_group_id_falls_back_to_the_request() {
-    let e = envelope(
-        "aws.ec2",
-        "AWS API Call via CloudTrail",
-        json!({
-        "eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress",
-        "requestParameters": {"groupId": "sg-87654321"}, "responseElements": null}),
-    );
-    let t = only_target(e, Remediation::SgRevokeOpenSsh);
-    assert_eq!(
-        t.resource,
-        Resource::SecurityGroup(
-            remediation_shared::resource::GroupId::parse("x", "sg-87654321").unwrap()
-        )
-    );
-}
-
-#[test]
-fn cloudtrail_call_without_a_group_is_malformed() {
-    let e = envelope(
-        "aws.ec2",
-        "AWS API Call via CloudTrail",
-        json!({
-        "eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress",
-        "requestParameters": {"groupName": "default"}}),
-    );
-    let err = normalize(e, Remediation::SgRevokeOpenSsh).unwrap_err();
-    assert!(
-        err.to_string().contains("requestParameters.groupId"),
-        "{err}"
-    );
 }
 
 #[test]
@@ -193,7 +149,6 @@ fn wrong_types_in_trigger_fields_are_named() {
                 "Config Rules Compliance Change",
                 json!({"resourceId": 7}),
             ),
-            Remediation::S3BlockPublicAccess,
             "detail.resourceId",
         ),
         (
@@ -202,7 +157,6 @@ fn wrong_types_in_trigger_fields_are_named() {
                 "GuardDuty Finding",
                 json!({"id": "x", "type": ["a"]}),
             ),
-            Remediation::S3BlockPublicAccess,
             "detail.type",
         ),
         (
@@ -211,19 +165,32 @@ fn wrong_types_in_trigger_fields_are_named() {
                 "AWS API Call via CloudTrail",
                 json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock", "requestParameters": {"bucketName": false}}),
             ),
-            Remediation::S3BlockPublicAccess,
             "detail.requestParameters.bucketName",
         ),
         (
             json!({"detail-type": 5, "source": "aws.config", "detail": {}}),
-            Remediation::S3BlockPublicAccess,
             "detail-type",
         ),
     ];
-    for (event, r, field) in cases {
-        let err = normalize(event, r).unwrap_err().to_string();
+    for (event, field) in cases {
+        let err = normalize::<Buckets>(event).unwrap_err().to_string();
         assert!(err.contains(field), "expected {field} in {err}");
     }
+}
+
+#[test]
+fn an_invalid_identifier_is_rejected_with_its_field() {
+    let err = normalize::<Buckets>(config(
+        "s3-public",
+        "AWS::S3::Bucket",
+        "Bad_Bucket",
+        "NON_COMPLIANT",
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, FindingError::Value { path, .. } if path == "detail.resourceId"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -235,6 +202,15 @@ fn one_resource_named_twice_is_examined_once() {
         {"Id": "f-1", "RecordState": "ACTIVE", "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::twice-named"}]},
         {"Id": "f-2", "RecordState": "ACTIVE", "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::twice-named"}]}]}),
     );
-    let f = normalize(e, Remediation::S3BlockPublicAccess).unwrap();
-    assert_eq!(f.items.len(), 1);
+    assert_eq!(read(e).len(), 1);
+}
+
+#[test]
+fn an_event_that_names_nothing_is_one_skip() {
+    let e = envelope(
+        "aws.securityhub",
+        "Security Hub Findings - Imported",
+        json!({"findings": []}),
+    );
+    assert_eq!(read(e), ["skip the event names no resource"]);
 }

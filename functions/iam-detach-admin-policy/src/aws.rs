@@ -40,14 +40,7 @@ pub struct RoleInfo {
     pub tags: Vec<(String, String)>,
 }
 
-/// The result of a detach call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detached {
-    /// The policy was attached and is now detached.
-    Detached,
-    /// The policy was not attached (`NoSuchEntity`).
-    WasNotAttached,
-}
+pub use crate::plan::Detached;
 
 /// What the function needs from IAM and AWS Config.
 pub trait RolePolicies: Send + Sync {
@@ -103,24 +96,19 @@ impl IamAdapter {
     }
 
     async fn role_name_from_list(&self, role_id: &str) -> Result<Option<String>, AwsError> {
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .iam
-                .list_roles()
-                .set_marker(marker.take())
-                .max_items(1000)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("ListRoles", &e))?;
-            if let Some(role) = out.roles().iter().find(|r| r.role_id() == role_id) {
+        let mut pages = self
+            .iam
+            .list_roles()
+            .max_items(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::from_sdk("ListRoles", &e))?;
+            if let Some(role) = page.roles().iter().find(|r| r.role_id() == role_id) {
                 return Ok(Some(role.role_name().to_owned()));
             }
-            match out.marker() {
-                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
-                _ => return Ok(None),
-            }
         }
+        Ok(None)
     }
 }
 
@@ -187,28 +175,20 @@ impl RolePolicies for IamAdapter {
 
     async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
         let mut arns = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .iam
-                .list_attached_role_policies()
-                .role_name(name)
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(|e| {
-                    not_found_if_no_entity(AwsError::from_sdk("ListAttachedRolePolicies", &e))
-                })?;
-            arns.extend(
-                out.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
-            );
-            match out.marker() {
-                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
-                _ => return Ok(arns),
-            }
+        let mut items = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(policy) = items.next().await {
+            let policy = policy.map_err(|e| {
+                not_found_if_no_entity(AwsError::from_sdk("ListAttachedRolePolicies", &e))
+            })?;
+            arns.extend(policy.policy_arn().map(str::to_owned));
         }
+        Ok(arns)
     }
 
     async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {

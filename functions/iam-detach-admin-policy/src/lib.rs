@@ -1,25 +1,29 @@
 //! Detaches the AWS managed AdministratorAccess policy from service roles.
 //!
-//! Flow per role: resolve a role id to its name (AWS Config names roles by id);
-//! read the role (path, trust policy, tags) and its attached policies; plan;
-//! detach AdministratorAccess and nothing else. The decision lives in [`plan`],
-//! the IAM calls behind [`aws::RolePolicies`]; this file only sequences them.
+//! The sequence per role: resolve a role id to its name (AWS Config names
+//! roles by id); read the role (path, trust policy, tags) and its attached
+//! policies; plan; (the driver decides dry run;) detach AdministratorAccess
+//! and nothing else; settle. Which events it answers is [`scope`], every
+//! decision is [`plan`], the IAM calls are behind [`aws::RolePolicies`]; this
+//! file only sequences them.
 //!
 //! # Layout
 //! - `main.rs`: wiring (tracing, config, IAM and Config clients, runtime).
-//! - [`plan`]: the pure decision, including the trust-policy reading.
+//! - [`scope`]: the events, rules and API calls it answers; [`scope::RoleRef`].
+//! - [`plan`]: the pure decision (including the trust-policy reading) and
+//!   settle step, and the audit payloads.
 //! - [`aws`]: the port trait and its SDK adapter.
 
 pub mod aws;
 pub mod plan;
+pub mod scope;
 
 use remediation_shared::resource::Arn;
-use remediation_shared::{
-    Change, Config, Outcome, Remediation, Remediator, Report, Resource, RoleRef, State, Target,
-};
+use remediation_shared::{Config, Examined, Outcome, Proposal, Remediator, Report, TargetOf};
 
-use crate::aws::{Detached, RolePolicies};
-use crate::plan::{Plan, RoleFacts};
+use crate::aws::RolePolicies;
+use crate::plan::{RoleFacts, Work};
+use crate::scope::{RoleRef, RoleScope};
 
 /// The IAM remediator over any [`RolePolicies`] port.
 #[derive(Debug, Clone)]
@@ -35,88 +39,56 @@ impl<P> DetachAdminPolicy<P> {
 }
 
 impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
-    const REMEDIATION: Remediation = Remediation::IamDetachAdminPolicy;
+    type Scope = RoleScope;
+    type Work = Work;
 
-    async fn remediate(&self, target: &Target, config: &Config) -> Report {
+    async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
         let name = match &target.resource {
-            Resource::Role(RoleRef::Name(n)) => n.as_str().to_owned(),
-            Resource::Role(RoleRef::Id(id)) => {
-                match self.port.role_name_for_id(id.as_str()).await {
-                    Ok(Some(n)) => n,
-                    Ok(None) => {
-                        return Report::new(
-                            Outcome::Skipped,
-                            format!("no role with id {id} exists (deleted?)"),
-                        )
-                    }
-                    Err(e) => return Report::failed(&e),
+            RoleRef::Name(n) => n.as_str().to_owned(),
+            RoleRef::Id(id) => match self.port.role_name_for_id(id.as_str()).await {
+                Ok(Some(n)) => n,
+                Ok(None) => {
+                    return Examined::Settled(Report::new(
+                        Outcome::Skipped,
+                        format!("no role with id {id} exists (deleted?)"),
+                    ))
                 }
-            }
-            _ => return Report::new(Outcome::Skipped, "not a role"),
+                Err(e) => return Examined::Settled(Report::failed(&e)),
+            },
         };
         let role = match self.port.role(&name).await {
             Ok(r) => r,
-            Err(e) => return Report::read_failed(&e, &format!("the role {name}")),
+            Err(e) => {
+                return Examined::Settled(Report::read_failed(&e, &format!("the role {name}")))
+            }
         };
         let attached = match self.port.attached_policies(&name).await {
             Ok(a) => a,
             Err(e) => {
-                return Report::read_failed(&e, &format!("the role {name}"))
-                    .resource(role.arn.clone())
+                return Examined::Settled(
+                    Report::read_failed(&e, &format!("the role {name}")).resource(role.arn),
+                )
             }
         };
         // The role's own ARN is the authority on its partition.
         let partition = Arn::parse("Role.Arn", &role.arn)
-            .map(|a| a.partition.as_str().to_owned())
-            .unwrap_or_else(|_| target.partition.as_str().to_owned());
+            .map(|a| a.partition)
+            .unwrap_or_else(|_| target.partition.clone());
         let facts = RoleFacts {
-            path: role.path.clone(),
-            trust_policy: role.trust_policy.clone(),
-            attached: attached.clone(),
+            path: role.path,
+            trust_policy: role.trust_policy,
+            attached,
             exempt: config.is_exempt(role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         };
-        let state = |attached: Vec<String>| State::RolePolicies {
-            path: role.path.clone(),
-            attached_policy_arns: attached,
-        };
-        let before = state(attached.clone());
-        let report = match plan::plan(&facts, &partition, config.dry_run) {
-            Plan::AlreadyCompliant => Report::new(
-                Outcome::AlreadyCompliant,
-                "AdministratorAccess is not attached",
-            )
-            .before(before.clone())
-            .after(before),
-            Plan::Skip(reason) => Report::new(Outcome::Skipped, reason)
-                .before(before.clone())
-                .after(before),
-            Plan::WouldDetach(arn) => {
-                Report::new(Outcome::DryRun, format!("dry run: would detach {arn}"))
-                    .before(before.clone())
-                    .after(before)
-                    .changes(vec![Change::DetachRolePolicy { policy_arn: arn }])
-            }
-            Plan::Detach(arn) => {
-                let remaining: Vec<String> =
-                    attached.iter().filter(|a| **a != arn).cloned().collect();
-                match self.port.detach(&name, &arn).await {
-                    Ok(Detached::Detached) => Report::new(
-                        Outcome::Remediated,
-                        format!("detached {arn} from service role {name}"),
-                    )
-                    .before(before)
-                    .after(state(remaining))
-                    .changes(vec![Change::DetachRolePolicy { policy_arn: arn }]),
-                    Ok(Detached::WasNotAttached) => Report::new(
-                        Outcome::AlreadyCompliant,
-                        format!("{arn} was already detached"),
-                    )
-                    .before(before)
-                    .after(state(remaining)),
-                    Err(e) => Report::failed(&e).before(before),
-                }
-            }
-        };
-        report.resource(role.arn)
+        match plan::plan(&facts, partition.as_str()).examined(&name, &facts) {
+            Examined::Settled(report) => Examined::Settled(report.resource(role.arn)),
+            Examined::Change(proposal) => Examined::Change(proposal.resource(role.arn)),
+        }
+    }
+
+    async fn apply(&self, _target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
+        let work = &proposal.work;
+        let detach = self.port.detach(&work.role_name, &work.policy_arn).await;
+        plan::settle(&proposal, detach)
     }
 }

@@ -1,4 +1,6 @@
 //! The IAM decision: is this a service role, and does it hold AdministratorAccess?
+//! And, after the detach, how it ended. Also the payloads this function writes
+//! into audit records.
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment. A service
 //! role is one whose trust policy lets only AWS services (`Principal.Service`)
@@ -6,7 +8,33 @@
 //! OIDC principals, `NotPrincipal`, a policy we cannot read) is left alone, as
 //! are service-linked roles (`/aws-service-role/`) and SSO roles (`/aws-reserved/`).
 
+use remediation_shared::{AwsError, Examined, Outcome, Proposal, Report};
+use serde::Serialize;
 use serde_json::Value;
+
+/// A role's state in audit records (`before`, `after`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum State {
+    /// Its path and attached managed policies.
+    RolePolicies {
+        /// The role's path.
+        path: String,
+        /// ARNs of the managed policies attached.
+        attached_policy_arns: Vec<String>,
+    },
+}
+
+/// A change to a role in audit records (`changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// One managed policy detached.
+    DetachRolePolicy {
+        /// Its ARN.
+        policy_arn: String,
+    },
+}
 
 /// Who a trust policy lets assume the role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,14 +150,12 @@ pub enum Plan {
     AlreadyCompliant,
     /// Leave the role alone, for this reason.
     Skip(String),
-    /// Dry run: would detach this policy.
-    WouldDetach(String),
     /// Detach this policy, and only this one.
     Detach(String),
 }
 
 /// Decides from the role's live facts.
-pub fn plan(role: &RoleFacts, partition: &str, dry_run: bool) -> Plan {
+pub fn plan(role: &RoleFacts, partition: &str) -> Plan {
     let admin = admin_policy_arn(partition);
     if !role.attached.contains(&admin) {
         return Plan::AlreadyCompliant;
@@ -149,9 +175,105 @@ pub fn plan(role: &RoleFacts, partition: &str, dry_run: bool) -> Plan {
     }
     match trust(&role.trust_policy) {
         Trust::Other(why) => Plan::Skip(format!("not a service role: {why}")),
-        Trust::ServicesOnly(_) if dry_run => Plan::WouldDetach(admin),
         Trust::ServicesOnly(_) => Plan::Detach(admin),
     }
+}
+
+/// What the detach step needs: the role's name and path, the policy, and the
+/// policies attached before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Work {
+    /// The role's name.
+    pub role_name: String,
+    /// The role's path.
+    pub path: String,
+    /// The policy to detach.
+    pub policy_arn: String,
+    /// The policies attached before.
+    pub attached: Vec<String>,
+}
+
+impl Work {
+    /// The role's state once the policy is gone.
+    fn state_after(&self) -> State {
+        State::RolePolicies {
+            path: self.path.clone(),
+            attached_policy_arns: self
+                .attached
+                .iter()
+                .filter(|a| **a != self.policy_arn)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl Plan {
+    /// The plan as the driver takes it, for the role `name` whose facts are `role`.
+    pub fn examined(self, name: &str, role: &RoleFacts) -> Examined<Work> {
+        let before = State::RolePolicies {
+            path: role.path.clone(),
+            attached_policy_arns: role.attached.clone(),
+        };
+        match self {
+            Plan::AlreadyCompliant => Examined::Settled(
+                Report::new(
+                    Outcome::AlreadyCompliant,
+                    "AdministratorAccess is not attached",
+                )
+                .unchanged(&before),
+            ),
+            Plan::Skip(reason) => {
+                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
+            }
+            Plan::Detach(arn) => Examined::Change(Proposal::new(
+                &before,
+                &[Change::DetachRolePolicy {
+                    policy_arn: arn.clone(),
+                }],
+                format!("detach {arn}"),
+                Work {
+                    role_name: name.to_owned(),
+                    path: role.path.clone(),
+                    policy_arn: arn,
+                    attached: role.attached.clone(),
+                },
+            )),
+        }
+    }
+}
+
+/// How the detach of `proposal` ended.
+pub fn settle(proposal: &Proposal<Work>, detach: Result<Detached, AwsError>) -> Report {
+    let work = &proposal.work;
+    let arn = &work.policy_arn;
+    match detach {
+        Ok(Detached::Detached) => proposal
+            .report(
+                Outcome::Remediated,
+                format!("detached {arn} from service role {}", work.role_name),
+            )
+            .after(&work.state_after())
+            .changes(&[Change::DetachRolePolicy {
+                policy_arn: arn.clone(),
+            }]),
+        Ok(Detached::WasNotAttached) => proposal
+            .report(
+                Outcome::AlreadyCompliant,
+                format!("{arn} was already detached"),
+            )
+            .after(&work.state_after()),
+        Err(e) => Report::failed(&e).before_json(proposal.before.clone()),
+    }
+}
+
+/// The result of a detach call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// The policy was attached and is now detached.
+    Detached,
+    /// The policy was not attached (`NoSuchEntity`).
+    WasNotAttached,
 }
 
 #[cfg(test)]
@@ -245,27 +367,25 @@ mod tests {
             trust_policy: allow(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#),
             ..service.clone()
         };
-        let cases: Vec<(&str, RoleFacts, &str, bool, Plan)> = vec![
-            ("service_role_with_admin_loses_admin_only", service.clone(), "aws", false, Plan::Detach(admin.clone())),
-            ("dry_run_says_what_it_would_detach", service.clone(), "aws", true, Plan::WouldDetach(admin.clone())),
-            ("role_without_admin_is_compliant", RoleFacts { attached: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()], ..service.clone() }, "aws", false, Plan::AlreadyCompliant),
-            ("customer_policy_named_like_admin_is_not_admin", RoleFacts { attached: vec!["arn:aws:iam::123456789012:policy/AdministratorAccess".into()], ..service.clone() }, "aws", false, Plan::AlreadyCompliant),
-            ("human_role_is_skipped", human.clone(), "aws", false, Plan::Skip("not a service role: trust policy allows AWS principal arn:aws:iam::123456789012:root".into())),
-            ("service_linked_role_is_skipped", RoleFacts { path: "/aws-service-role/elasticbeanstalk.amazonaws.com/".into(), ..service.clone() }, "aws", false, Plan::Skip("service-linked role (path /aws-service-role/): AWS manages its policies".into())),
-            ("sso_role_is_skipped", RoleFacts { path: "/aws-reserved/sso.amazonaws.com/".into(), ..human.clone() }, "aws", false, Plan::Skip("SSO role (path /aws-reserved/): IAM Identity Center manages its policies".into())),
-            ("exempt_role_is_skipped", RoleFacts { exempt: true, ..service.clone() }, "aws", false, Plan::Skip("role carries the exemption tag".into())),
+        let cases: Vec<(&str, RoleFacts, &str, Plan)> = vec![
+            ("service_role_with_admin_loses_admin_only", service.clone(), "aws", Plan::Detach(admin.clone())),
+            ("role_without_admin_is_compliant", RoleFacts { attached: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()], ..service.clone() }, "aws", Plan::AlreadyCompliant),
+            ("customer_policy_named_like_admin_is_not_admin", RoleFacts { attached: vec!["arn:aws:iam::123456789012:policy/AdministratorAccess".into()], ..service.clone() }, "aws", Plan::AlreadyCompliant),
+            ("human_role_is_skipped", human.clone(), "aws", Plan::Skip("not a service role: trust policy allows AWS principal arn:aws:iam::123456789012:root".into())),
+            ("service_linked_role_is_skipped", RoleFacts { path: "/aws-service-role/elasticbeanstalk.amazonaws.com/".into(), ..service.clone() }, "aws", Plan::Skip("service-linked role (path /aws-service-role/): AWS manages its policies".into())),
+            ("sso_role_is_skipped", RoleFacts { path: "/aws-reserved/sso.amazonaws.com/".into(), ..human.clone() }, "aws", Plan::Skip("SSO role (path /aws-reserved/): IAM Identity Center manages its policies".into())),
+            ("exempt_role_is_skipped", RoleFacts { exempt: true, ..service.clone() }, "aws", Plan::Skip("role carries the exemption tag".into())),
             (
                 "gov_cloud_partition_uses_its_own_arn",
                 RoleFacts { attached: vec![admin_policy_arn("aws-us-gov")], ..service.clone() },
                 "aws-us-gov",
-                false,
-                Plan::Detach("arn:aws-us-gov:iam::aws:policy/AdministratorAccess".into()),
+Plan::Detach("arn:aws-us-gov:iam::aws:policy/AdministratorAccess".into()),
             ),
-            ("china_partition_uses_its_own_arn", RoleFacts { attached: vec![admin_policy_arn("aws-cn")], ..service.clone() }, "aws-cn", false, Plan::Detach("arn:aws-cn:iam::aws:policy/AdministratorAccess".into())),
-            ("other_partition_arn_does_not_match", service.clone(), "aws-cn", false, Plan::AlreadyCompliant),
+            ("china_partition_uses_its_own_arn", RoleFacts { attached: vec![admin_policy_arn("aws-cn")], ..service.clone() }, "aws-cn", Plan::Detach("arn:aws-cn:iam::aws:policy/AdministratorAccess".into())),
+            ("other_partition_arn_does_not_match", service.clone(), "aws-cn", Plan::AlreadyCompliant),
         ];
-        for (name, role, partition, dry_run, expected) in cases {
-            assert_eq!(plan(&role, partition, dry_run), expected, "{name}");
+        for (name, role, partition, expected) in cases {
+            assert_eq!(plan(&role, partition), expected, "{name}");
         }
     }
 }

@@ -8,7 +8,9 @@ use std::future::Future;
 
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
-use remediation_shared::{AwsError, Permission, PublicAccessFlags};
+use remediation_shared::{AwsError, Permission};
+
+use crate::plan::PublicAccessFlags;
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `GetPublicAccessBlock`, `GetBucketTagging`, `PutPublicAccessBlock`.

@@ -1,9 +1,67 @@
-//! The S3 decision: given a bucket's Block Public Access settings and whether
-//! it is exempt, what to do.
+//! The bucket decision: given a bucket's Block Public Access settings and
+//! whether it is exempt, what to do; and, after the write and its read back,
+//! how it ended. Also the payloads this function writes into audit records.
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment.
 
-use remediation_shared::PublicAccessFlags;
+use remediation_shared::{AwsError, Examined, Outcome, Proposal, Report};
+use serde::Serialize;
+
+/// The Block Public Access settings of a bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PublicAccessFlags {
+    /// `BlockPublicAcls`.
+    pub block_public_acls: bool,
+    /// `IgnorePublicAcls`.
+    pub ignore_public_acls: bool,
+    /// `BlockPublicPolicy`.
+    pub block_public_policy: bool,
+    /// `RestrictPublicBuckets`.
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessFlags {
+    /// All four settings on.
+    pub const ALL: PublicAccessFlags = PublicAccessFlags {
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
+
+    /// The names (as in the S3 API) of the settings that are off.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            ("BlockPublicAcls", self.block_public_acls),
+            ("IgnorePublicAcls", self.ignore_public_acls),
+            ("BlockPublicPolicy", self.block_public_policy),
+            ("RestrictPublicBuckets", self.restrict_public_buckets),
+        ]
+        .into_iter()
+        .filter(|(_, on)| !on)
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// A bucket's state in audit records (`before`, `after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum State {
+    /// Its Block Public Access settings (a missing configuration is all false).
+    BucketPublicAccessBlock(PublicAccessFlags),
+}
+
+/// A change to a bucket in audit records (`changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// `PutPublicAccessBlock` with all four settings on; lists those that were off.
+    EnablePublicAccessBlock {
+        /// The settings turned on.
+        settings: Vec<&'static str>,
+    },
+}
 
 /// What to do with one bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,23 +70,105 @@ pub enum Plan {
     AlreadyCompliant,
     /// Leave the bucket alone, for this reason.
     Skip(String),
-    /// Dry run: would turn these settings on.
-    WouldEnable(Vec<&'static str>),
     /// Turn all four settings on; these were off.
     Enable(Vec<&'static str>),
 }
 
+/// Whether the bucket's tags must be read: only when something would change.
+pub fn needs_tags(current: Option<PublicAccessFlags>) -> bool {
+    !current.unwrap_or_default().missing().is_empty()
+}
+
 /// Decides from the live settings (`None`: no configuration, which S3 treats as all off).
-pub fn plan(current: Option<PublicAccessFlags>, exempt: bool, dry_run: bool) -> Plan {
+pub fn plan(current: Option<PublicAccessFlags>, exempt: bool) -> Plan {
     let missing = current.unwrap_or_default().missing();
     if missing.is_empty() {
         Plan::AlreadyCompliant
     } else if exempt {
         Plan::Skip("bucket carries the exemption tag".into())
-    } else if dry_run {
-        Plan::WouldEnable(missing)
     } else {
         Plan::Enable(missing)
+    }
+}
+
+/// The settings to turn on, as the apply step needs them.
+pub type Work = Vec<&'static str>;
+
+impl Plan {
+    /// The plan as the driver takes it, for a bucket whose settings were `current`.
+    pub fn examined(self, current: Option<PublicAccessFlags>) -> Examined<Work> {
+        let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
+        match self {
+            Plan::AlreadyCompliant => Examined::Settled(
+                Report::new(
+                    Outcome::AlreadyCompliant,
+                    "all four Block Public Access settings are on",
+                )
+                .unchanged(&before),
+            ),
+            Plan::Skip(reason) => {
+                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
+            }
+            Plan::Enable(settings) => Examined::Change(Proposal::new(
+                &before,
+                &[Change::EnablePublicAccessBlock {
+                    settings: settings.clone(),
+                }],
+                format!("turn on {}", settings.join(", ")),
+                settings,
+            )),
+        }
+    }
+}
+
+/// How the write and its read back ended: `write` is the put's result,
+/// `read_back` the settings read after it (not read when the write failed).
+pub fn settle(
+    proposal: &Proposal<Work>,
+    write: Result<(), AwsError>,
+    read_back: Option<Result<Option<PublicAccessFlags>, AwsError>>,
+) -> Report {
+    let settings = &proposal.work;
+    let changes = [Change::EnablePublicAccessBlock {
+        settings: settings.clone(),
+    }];
+    let before = proposal.before.clone();
+    match (write, read_back) {
+        // A bucket deleted since it was read has nothing left to protect.
+        (Err(e), _) => Report::read_failed(&e, "the bucket").before_json(before),
+        // The write is only a success if S3 now says all four are on.
+        (Ok(()), Some(Ok(Some(after)))) if after == PublicAccessFlags::ALL => Report::new(
+            Outcome::Remediated,
+            format!("turned on {}", settings.join(", ")),
+        )
+        .before_json(before)
+        .after(&State::BucketPublicAccessBlock(after))
+        .changes(&changes),
+        (Ok(()), Some(Ok(after))) => {
+            let after = after.unwrap_or_default();
+            Report::failure(
+                "VerificationFailed",
+                "Remediation.VerificationFailed",
+                format!(
+                    "read back after the write shows {} still off",
+                    after.missing().join(", ")
+                ),
+            )
+            .before_json(before)
+            .after(&State::BucketPublicAccessBlock(after))
+            .changes(&changes)
+        }
+        (Ok(()), Some(Err(e))) => Report::read_failed(&e, "the bucket")
+            .reason_prefixed("the settings were written, but reading them back failed: ")
+            .before_json(before)
+            .changes(&changes),
+        (Ok(()), None) => Report::failure(
+            "VerificationFailed",
+            "Remediation.VerificationFailed",
+            "the settings were written but not read back",
+        )
+        .before_json(before)
+        .changes(&changes),
     }
 }
 
@@ -60,11 +200,10 @@ mod tests {
             restrict_public_buckets: false,
             ..PublicAccessFlags::ALL
         };
-        let cases: &[(&str, Option<PublicAccessFlags>, bool, bool, Plan)] = &[
+        let cases: &[(&str, Option<PublicAccessFlags>, bool, Plan)] = &[
             (
                 "all_four_on_is_already_compliant",
                 Some(PublicAccessFlags::ALL),
-                false,
                 false,
                 Plan::AlreadyCompliant,
             ),
@@ -72,13 +211,11 @@ mod tests {
                 "all_four_on_and_exempt_is_still_compliant",
                 Some(PublicAccessFlags::ALL),
                 true,
-                false,
                 Plan::AlreadyCompliant,
             ),
             (
                 "missing_configuration_counts_as_all_off",
                 None,
-                false,
                 false,
                 Plan::Enable(ALL_FOUR.to_vec()),
             ),
@@ -86,13 +223,11 @@ mod tests {
                 "all_off_enables_all_four",
                 Some(OFF),
                 false,
-                false,
                 Plan::Enable(ALL_FOUR.to_vec()),
             ),
             (
                 "partial_settings_enable_only_the_missing_ones",
                 Some(partial),
-                false,
                 false,
                 Plan::Enable(vec!["IgnorePublicAcls", "RestrictPublicBuckets"]),
             ),
@@ -100,40 +235,147 @@ mod tests {
                 "one_setting_off_is_not_compliant",
                 Some(only_restrict_off),
                 false,
-                false,
                 Plan::Enable(vec!["RestrictPublicBuckets"]),
             ),
             (
                 "exempt_bucket_is_skipped",
                 Some(OFF),
                 true,
-                false,
                 Plan::Skip("bucket carries the exemption tag".into()),
             ),
             (
-                "exempt_wins_over_dry_run",
+                "exempt_bucket_without_configuration_is_skipped",
                 None,
                 true,
-                true,
                 Plan::Skip("bucket carries the exemption tag".into()),
             ),
+        ];
+        for (name, current, exempt, expected) in cases {
+            assert_eq!(&plan(*current, *exempt), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn tags_are_read_only_when_something_would_change() {
+        assert!(!needs_tags(Some(PublicAccessFlags::ALL)));
+        assert!(needs_tags(None));
+        assert!(needs_tags(Some(OFF)));
+    }
+
+    #[test]
+    fn a_proposal_says_what_a_dry_run_would_turn_on() {
+        let Examined::Change(p) = plan(Some(OFF), false).examined(Some(OFF)) else {
+            panic!("a change was expected")
+        };
+        let r = p.dry_run();
+        assert_eq!(
+            r.reason,
+            "dry run: would turn on BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets"
+        );
+        assert_eq!(
+            r.changes[0]["settings"],
+            serde_json::json!(ALL_FOUR.to_vec())
+        );
+        assert_eq!(r.before, r.after);
+    }
+
+    /// What the write returned.
+    type Write = Result<(), AwsError>;
+    /// What the read back after the write returned, if it was made.
+    type ReadBack = Option<Result<Option<PublicAccessFlags>, AwsError>>;
+
+    #[test]
+    fn settling() {
+        let Examined::Change(p) = plan(None, false).examined(None) else {
+            panic!("a change was expected")
+        };
+        let gone =
+            AwsError::new("PutPublicAccessBlock", "NoSuchBucket", "m", Some(404)).into_not_found();
+        let denied = AwsError::new("GetPublicAccessBlock", "AccessDenied", "m", Some(403));
+        let one_off = PublicAccessFlags {
+            ignore_public_acls: false,
+            ..PublicAccessFlags::ALL
+        };
+        let cases: Vec<(&str, Write, ReadBack, Outcome, &str)> = vec![
             (
-                "dry_run_says_what_it_would_enable",
-                Some(partial),
-                false,
-                true,
-                Plan::WouldEnable(vec!["IgnorePublicAcls", "RestrictPublicBuckets"]),
+                "all_four_read_back_is_remediated",
+                Ok(()),
+                Some(Ok(Some(PublicAccessFlags::ALL))),
+                Outcome::Remediated,
+                "turned on BlockPublicAcls",
             ),
             (
-                "dry_run_on_compliant_bucket_is_compliant",
-                Some(PublicAccessFlags::ALL),
-                false,
-                true,
-                Plan::AlreadyCompliant,
+                "one_setting_still_off_fails_verification",
+                Ok(()),
+                Some(Ok(Some(one_off))),
+                Outcome::Failed,
+                "IgnorePublicAcls still off",
+            ),
+            (
+                "no_configuration_read_back_fails_verification",
+                Ok(()),
+                Some(Ok(None)),
+                Outcome::Failed,
+                "still off",
+            ),
+            (
+                "a_bucket_deleted_before_the_write_is_skipped",
+                Err(gone.clone()),
+                None,
+                Outcome::Skipped,
+                "no longer exists",
+            ),
+            (
+                "a_bucket_deleted_before_the_read_back_is_skipped",
+                Ok(()),
+                Some(Err(gone)),
+                Outcome::Skipped,
+                "the settings were written, but reading them back failed",
+            ),
+            (
+                "a_failed_read_back_fails_and_says_the_write_happened",
+                Ok(()),
+                Some(Err(denied)),
+                Outcome::Failed,
+                "the settings were written",
             ),
         ];
-        for (name, current, exempt, dry_run, expected) in cases {
-            assert_eq!(&plan(*current, *exempt, *dry_run), expected, "{name}");
+        for (name, write, read_back, outcome, reason) in cases {
+            let r = settle(&p, write, read_back);
+            assert_eq!(r.outcome, outcome, "{name}");
+            assert!(r.reason.contains(reason), "{name}: {}", r.reason);
+            assert_eq!(r.before, Some(p.before.clone()), "{name}");
         }
+    }
+
+    #[test]
+    fn states_and_changes_serialise_with_a_type_tag() {
+        let s =
+            serde_json::to_value(State::BucketPublicAccessBlock(PublicAccessFlags::ALL)).unwrap();
+        assert_eq!(s["type"], "bucket_public_access_block");
+        assert_eq!(s["restrict_public_buckets"], true);
+        let c = serde_json::to_value(Change::EnablePublicAccessBlock {
+            settings: vec!["BlockPublicAcls"],
+        })
+        .unwrap();
+        assert_eq!(
+            c,
+            serde_json::json!({"type": "enable_public_access_block", "settings": ["BlockPublicAcls"]})
+        );
+    }
+
+    #[test]
+    fn missing_flags_are_named_as_in_the_s3_api() {
+        let flags = PublicAccessFlags {
+            block_public_acls: true,
+            ignore_public_acls: false,
+            block_public_policy: true,
+            restrict_public_buckets: false,
+        };
+        assert_eq!(
+            flags.missing(),
+            vec!["IgnorePublicAcls", "RestrictPublicBuckets"]
+        );
+        assert!(PublicAccessFlags::ALL.missing().is_empty());
     }
 }

@@ -19,8 +19,9 @@ use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag};
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use remediation_shared::{AwsErrorKind, PublicAccessFlags};
+use remediation_shared::AwsErrorKind;
 use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
+use s3_block_public_access::plan::PublicAccessFlags;
 
 fn adapter(rules: &[&Rule]) -> S3Adapter {
     let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, rules, |c| c.retry_config(

@@ -8,10 +8,9 @@
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{
-    handle, AwsError, Config, HandlerError, PublicAccessFlags, RecordingSink,
-};
+use remediation_shared::{handle, AwsError, Config, HandlerError, RecordingSink};
 use s3_block_public_access::aws::BucketPublicAccess;
+use s3_block_public_access::plan::PublicAccessFlags;
 use s3_block_public_access::BlockPublicAccess;
 use serde_json::{json, Value};
 

@@ -136,23 +136,20 @@ impl SecurityGroupRules for Ec2Adapter {
 
     async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {
         let mut rules = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .client
-                .describe_security_group_rules()
-                .filters(Filter::builder().name("group-id").values(group_id).build())
-                .max_results(1000)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroupRules", &e)))?;
-            rules.extend(out.security_group_rules().iter().map(Rule::from));
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => return Ok(rules),
-            }
+        let mut items = self
+            .client
+            .describe_security_group_rules()
+            .filters(Filter::builder().name("group-id").values(group_id).build())
+            .max_results(1000)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(rule) = items.next().await {
+            let rule =
+                rule.map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroupRules", &e)))?;
+            rules.push(Rule::from(&rule));
         }
+        Ok(rules)
     }
 
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {

@@ -1,25 +1,27 @@
 //! Revokes the ingress rules of a security group that let the world reach TCP 22.
 //!
-//! Flow per group: read its tags (and that it exists); read its rules; plan;
-//! revoke exactly the world-open SSH rules by id in one call. A rule that
-//! disappears before the call is already fixed: re-read and revoke what is
-//! left, once. The decision lives in [`plan`], the EC2 calls behind
-//! [`aws::SecurityGroupRules`]; this file only sequences them and reports.
+//! The sequence per group: read its tags (and that it exists); read its rules;
+//! plan; (the driver decides dry run;) revoke exactly the world-open SSH rules
+//! by id in one call; if a rule vanished before the call, re-read and revoke
+//! what is left, once; settle. Which events it answers is [`scope`], every
+//! decision is [`plan`], the EC2 calls are behind [`aws::SecurityGroupRules`];
+//! this file only sequences them.
 //!
 //! # Layout
 //! - `main.rs`: wiring (tracing, config, EC2 client, runtime).
-//! - [`plan`]: the pure decision.
+//! - [`scope`]: the events, rules and finding types it answers.
+//! - [`plan`]: the pure decision and settle step, and the audit payloads.
 //! - [`aws`]: the port trait and its SDK adapter.
 
 pub mod aws;
 pub mod plan;
+pub mod scope;
 
-use remediation_shared::{
-    AwsErrorKind, Change, Config, Outcome, Remediation, Remediator, Report, Resource, State, Target,
-};
+use remediation_shared::{Config, Examined, Proposal, Remediator, Report, TargetOf};
 
 use crate::aws::SecurityGroupRules;
-use crate::plan::{Plan, Rule};
+use crate::plan::{Revocation, Work};
+use crate::scope::GroupScope;
 
 /// The security-group remediator over any [`SecurityGroupRules`] port.
 #[derive(Debug, Clone)]
@@ -34,169 +36,56 @@ impl<P> RevokeOpenSsh<P> {
     }
 }
 
-fn ingress_state(rules: &[Rule]) -> State {
-    State::SecurityGroupIngress {
-        world_open_ssh_rules: rules.iter().map(Rule::record).collect(),
-    }
-}
-
-fn revocations(rules: &[Rule]) -> Vec<Change> {
-    rules
-        .iter()
-        .map(|r| Change::RevokeIngressRule(r.record()))
-        .collect()
-}
-
-fn ids(rules: &[Rule]) -> Vec<String> {
-    rules.iter().map(|r| r.rule_id.clone()).collect()
-}
-
 impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
-    const REMEDIATION: Remediation = Remediation::SgRevokeOpenSsh;
+    type Scope = GroupScope;
+    type Work = Work;
 
-    async fn remediate(&self, target: &Target, config: &Config) -> Report {
-        let Resource::SecurityGroup(group) = &target.resource else {
-            return Report::new(Outcome::Skipped, "not a security group");
-        };
-        let group = group.as_str();
+    async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
+        let group = target.resource.as_str();
         let tags = match self.port.group_tags(group).await {
             Ok(t) => t,
-            Err(e) => return Report::read_failed(&e, "the security group"),
+            Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
         };
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let rules = match self.port.rules(group).await {
             Ok(r) => r,
-            Err(e) => return Report::read_failed(&e, "the security group"),
+            Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
         };
-        let open = plan::world_open_ssh(&rules);
-        let before = ingress_state(&open);
-        let planned = match plan::plan(&rules, exempt, config.dry_run) {
-            Plan::AlreadyCompliant => {
-                return Report::new(
-                    Outcome::AlreadyCompliant,
-                    "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
-                )
-                .before(before.clone())
-                .after(before)
-            }
-            Plan::Skip(reason) => {
-                return Report::new(Outcome::Skipped, reason)
-                    .before(before.clone())
-                    .after(before)
-            }
-            Plan::WouldRevoke(rules) => {
-                return Report::new(
-                    Outcome::DryRun,
-                    format!(
-                        "dry run: would revoke {} rule(s): {}",
-                        rules.len(),
-                        ids(&rules).join(", ")
-                    ),
-                )
-                .before(before.clone())
-                .after(before)
-                .changes(revocations(&rules))
-            }
-            Plan::Revoke(rules) => rules,
-        };
+        plan::plan(&rules, exempt).examined(&rules)
+    }
 
-        let mut to_revoke = planned.clone();
-        let mut revoked: Vec<Rule> = Vec::new();
-        let mut already_gone: Vec<Rule> = Vec::new();
-        // Two attempts: the second only after a rule vanished under us.
+    async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
+        let group = target.resource.as_str();
+        let mut to_revoke = proposal.work.clone();
+        let mut done = Revocation::default();
         for attempt in 0..2 {
-            match self.port.revoke(group, &ids(&to_revoke)).await {
-                Ok(result) => {
-                    let confirmed: Vec<Rule> = match &result.rule_ids {
-                        Some(listed) => to_revoke
-                            .iter()
-                            .filter(|r| listed.contains(&r.rule_id))
-                            .cloned()
-                            .collect(),
-                        None => to_revoke.clone(),
-                    };
-                    let missed: Vec<Rule> = to_revoke
-                        .iter()
-                        .filter(|r| !confirmed.contains(r))
-                        .cloned()
-                        .collect();
-                    revoked.extend(confirmed);
-                    if !missed.is_empty() {
-                        let mut r = Report::new(
-                            Outcome::Failed,
-                            format!(
-                                "partial: revoked {} of {} rule(s); still open: {}",
-                                revoked.len(),
-                                planned.len(),
-                                ids(&missed).join(", ")
-                            ),
-                        )
-                        .before(before)
-                        .after(ingress_state(&missed))
-                        .changes(revocations(&revoked));
-                        r.error_code = Some("PartialRevoke".into());
-                        r.error_type = Some("Remediation.Partial");
-                        return r;
-                    }
+            match self.port.revoke(group, &plan::ids(&to_revoke)).await {
+                Ok(answer) => {
+                    let (revoked, missed) = plan::confirmed(&to_revoke, answer.rule_ids.as_deref());
+                    done.revoked.extend(revoked);
+                    done.missed = missed;
                     break;
                 }
-                Err(e) if e.kind == AwsErrorKind::NotFound && attempt == 0 => {
-                    // Some rule is already gone: re-read and revoke what is still open.
-                    let current = match self.port.rules(group).await {
-                        Ok(r) => plan::world_open_ssh(&r),
-                        Err(e) => {
-                            return Report::read_failed(&e, "the security group").before(before)
+                Err(e) if plan::reread_after(&e, attempt) => match self.port.rules(group).await {
+                    Ok(rules) => {
+                        let current = plan::world_open_ssh(&rules);
+                        done.already_gone = plan::gone(&to_revoke, &current);
+                        to_revoke = current;
+                        if to_revoke.is_empty() {
+                            break;
                         }
-                    };
-                    already_gone = to_revoke
-                        .iter()
-                        .filter(|r| !current.contains(r))
-                        .cloned()
-                        .collect();
-                    to_revoke = current;
-                    if to_revoke.is_empty() {
+                    }
+                    Err(e) => {
+                        done.reread_error = Some(e);
                         break;
                     }
-                }
+                },
                 Err(e) => {
-                    let remaining: Vec<Rule> = planned
-                        .iter()
-                        .filter(|r| !revoked.contains(r) && !already_gone.contains(r))
-                        .cloned()
-                        .collect();
-                    return Report::failed(&e)
-                        .before(before)
-                        .after(ingress_state(&remaining))
-                        .changes(revocations(&revoked));
+                    done.error = Some(e);
+                    break;
                 }
             }
         }
-        let after = ingress_state(&[]);
-        if revoked.is_empty() {
-            return Report::new(
-                Outcome::AlreadyCompliant,
-                format!(
-                    "the world-open SSH rule(s) {} were already gone",
-                    ids(&already_gone).join(", ")
-                ),
-            )
-            .before(before)
-            .after(after);
-        }
-        let mut reason = format!(
-            "revoked {} world-open SSH rule(s): {}",
-            revoked.len(),
-            ids(&revoked).join(", ")
-        );
-        if !already_gone.is_empty() {
-            reason.push_str(&format!(
-                "; already gone: {}",
-                ids(&already_gone).join(", ")
-            ));
-        }
-        Report::new(Outcome::Remediated, reason)
-            .before(before)
-            .after(after)
-            .changes(revocations(&revoked))
+        plan::settle(&proposal, done)
     }
 }

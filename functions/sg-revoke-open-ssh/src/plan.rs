@@ -1,5 +1,6 @@
 //! The security-group decision: which ingress rules let the world reach TCP 22,
-//! and what to do about them.
+//! what to do about them, and how the revoke calls ended. Also the payloads
+//! this function writes into audit records.
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment. A rule is
 //! world-open SSH when it is ingress, its protocol is tcp (or 6) or -1 (all),
@@ -8,7 +9,63 @@
 
 use std::net::IpAddr;
 
-use remediation_shared::RuleRecord;
+use remediation_shared::{AwsError, AwsErrorKind, Examined, Outcome, Proposal, Report};
+use serde::Serialize;
+
+/// An ingress rule as audit records describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleRecord {
+    /// The rule id (`sgr-...`).
+    pub rule_id: String,
+    /// `tcp`, `-1`, ...
+    pub protocol: String,
+    /// First port (-1: all).
+    pub from_port: i32,
+    /// Last port (-1: all).
+    pub to_port: i32,
+    /// The source CIDR (IPv4 or IPv6).
+    pub cidr: String,
+}
+
+/// A group's state in audit records (`before`, `after`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum State {
+    /// Its ingress rules that open TCP 22 to the world.
+    SecurityGroupIngress {
+        /// Those rules; empty when compliant.
+        world_open_ssh_rules: Vec<RuleRecord>,
+    },
+}
+
+impl State {
+    /// The state of a group whose world-open SSH rules are `rules`.
+    pub fn of(rules: &[Rule]) -> Self {
+        State::SecurityGroupIngress {
+            world_open_ssh_rules: rules.iter().map(Rule::record).collect(),
+        }
+    }
+}
+
+/// A change to a group in audit records (`changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// One ingress rule revoked by id.
+    RevokeIngressRule(RuleRecord),
+}
+
+fn revocations(rules: &[Rule]) -> Vec<Change> {
+    rules
+        .iter()
+        .map(|r| Change::RevokeIngressRule(r.record()))
+        .collect()
+}
+
+/// The ids of `rules`.
+pub fn ids(rules: &[Rule]) -> Vec<String> {
+    rules.iter().map(|r| r.rule_id.clone()).collect()
+}
 
 /// Where a rule lets traffic in from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,24 +167,149 @@ pub enum Plan {
     AlreadyCompliant,
     /// Leave the group alone, for this reason.
     Skip(String),
-    /// Dry run: would revoke these rules.
-    WouldRevoke(Vec<Rule>),
     /// Revoke exactly these rules, by id.
     Revoke(Vec<Rule>),
 }
 
 /// Decides from the group's live rules.
-pub fn plan(rules: &[Rule], exempt: bool, dry_run: bool) -> Plan {
+pub fn plan(rules: &[Rule], exempt: bool) -> Plan {
     let open = world_open_ssh(rules);
     if open.is_empty() {
         Plan::AlreadyCompliant
     } else if exempt {
         Plan::Skip("security group carries the exemption tag".into())
-    } else if dry_run {
-        Plan::WouldRevoke(open)
     } else {
         Plan::Revoke(open)
     }
+}
+
+/// The rules to revoke, as the apply step needs them.
+pub type Work = Vec<Rule>;
+
+impl Plan {
+    /// The plan as the driver takes it, for a group whose rules were `rules`.
+    pub fn examined(self, rules: &[Rule]) -> Examined<Work> {
+        let before = State::of(&world_open_ssh(rules));
+        match self {
+            Plan::AlreadyCompliant => Examined::Settled(
+                Report::new(
+                    Outcome::AlreadyCompliant,
+                    "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
+                )
+                .unchanged(&before),
+            ),
+            Plan::Skip(reason) => {
+                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
+            }
+            Plan::Revoke(rules) => Examined::Change(Proposal::new(
+                &before,
+                &revocations(&rules),
+                format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", ")),
+                rules,
+            )),
+        }
+    }
+}
+
+/// The rules of `asked` that a revoke answer confirms, and those it does not:
+/// `listed` is the ids the answer names (`None`: the answer names none, which
+/// EC2 does when every rule asked for was revoked).
+pub fn confirmed(asked: &[Rule], listed: Option<&[String]>) -> (Vec<Rule>, Vec<Rule>) {
+    asked
+        .iter()
+        .cloned()
+        .partition(|r| listed.is_none_or(|l| l.contains(&r.rule_id)))
+}
+
+/// Whether a failed revoke calls for re-reading the group and revoking what
+/// is left: once, when a rule vanished under us (someone else revoked it).
+pub fn reread_after(err: &AwsError, attempt: u32) -> bool {
+    err.kind == AwsErrorKind::NotFound && attempt == 0
+}
+
+/// The rules of `asked` no longer among the world-open `current` ones.
+pub fn gone(asked: &[Rule], current: &[Rule]) -> Vec<Rule> {
+    asked
+        .iter()
+        .filter(|r| !current.contains(r))
+        .cloned()
+        .collect()
+}
+
+/// What the revoke calls did, as the sequence saw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revocation {
+    /// Rules EC2 confirmed revoked.
+    pub revoked: Vec<Rule>,
+    /// Rules that were gone before we revoked them.
+    pub already_gone: Vec<Rule>,
+    /// Rules asked for that the answer did not confirm.
+    pub missed: Vec<Rule>,
+    /// The revoke call that failed, if one did.
+    pub error: Option<AwsError>,
+    /// The re-read after a vanished rule, if it failed.
+    pub reread_error: Option<AwsError>,
+}
+
+/// How the revokes of `proposal` ended.
+pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
+    let planned = &proposal.work;
+    if let Some(e) = &done.reread_error {
+        return Report::read_failed(e, "the security group").before_json(proposal.before.clone());
+    }
+    if let Some(e) = &done.error {
+        let remaining: Vec<Rule> = planned
+            .iter()
+            .filter(|r| !done.revoked.contains(r) && !done.already_gone.contains(r))
+            .cloned()
+            .collect();
+        return Report::failed(e)
+            .before_json(proposal.before.clone())
+            .after(&State::of(&remaining))
+            .changes(&revocations(&done.revoked));
+    }
+    if !done.missed.is_empty() {
+        return Report::failure(
+            "PartialRevoke",
+            "Remediation.Partial",
+            format!(
+                "partial: revoked {} of {} rule(s); still open: {}",
+                done.revoked.len(),
+                planned.len(),
+                ids(&done.missed).join(", ")
+            ),
+        )
+        .before_json(proposal.before.clone())
+        .after(&State::of(&done.missed))
+        .changes(&revocations(&done.revoked));
+    }
+    let after = State::of(&[]);
+    if done.revoked.is_empty() {
+        return proposal
+            .report(
+                Outcome::AlreadyCompliant,
+                format!(
+                    "the world-open SSH rule(s) {} were already gone",
+                    ids(&done.already_gone).join(", ")
+                ),
+            )
+            .after(&after);
+    }
+    let mut reason = format!(
+        "revoked {} world-open SSH rule(s): {}",
+        done.revoked.len(),
+        ids(&done.revoked).join(", ")
+    );
+    if !done.already_gone.is_empty() {
+        reason.push_str(&format!(
+            "; already gone: {}",
+            ids(&done.already_gone).join(", ")
+        ));
+    }
+    proposal
+        .report(Outcome::Remediated, reason)
+        .after(&after)
+        .changes(&revocations(&done.revoked))
 }
 
 #[cfg(test)]
@@ -299,11 +481,10 @@ mod tests {
         let open = rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0"));
         let kept = rule("sgr-2", "tcp", 22, 22, cidr("10.0.0.0/8"));
         let both = vec![open.clone(), kept.clone()];
-        let cases: Vec<(&str, Vec<Rule>, bool, bool, Plan)> = vec![
+        let cases: Vec<(&str, Vec<Rule>, bool, Plan)> = vec![
             (
                 "no_open_rule_is_compliant",
                 vec![kept.clone()],
-                false,
                 false,
                 Plan::AlreadyCompliant,
             ),
@@ -311,13 +492,11 @@ mod tests {
                 "empty_group_is_compliant",
                 vec![],
                 false,
-                false,
                 Plan::AlreadyCompliant,
             ),
             (
                 "open_rule_is_revoked_and_the_rest_kept",
                 both.clone(),
-                false,
                 false,
                 Plan::Revoke(vec![open.clone()]),
             ),
@@ -325,26 +504,168 @@ mod tests {
                 "exempt_group_is_skipped",
                 both.clone(),
                 true,
-                false,
                 Plan::Skip("security group carries the exemption tag".into()),
-            ),
-            (
-                "dry_run_lists_what_it_would_revoke",
-                both.clone(),
-                false,
-                true,
-                Plan::WouldRevoke(vec![open.clone()]),
             ),
             (
                 "exempt_and_compliant_is_compliant",
                 vec![kept],
                 true,
-                false,
                 Plan::AlreadyCompliant,
             ),
         ];
-        for (name, rules, exempt, dry_run, expected) in cases {
-            assert_eq!(plan(&rules, exempt, dry_run), expected, "{name}");
+        for (name, rules, exempt, expected) in cases {
+            assert_eq!(plan(&rules, exempt), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_dry_run_lists_the_rules_it_would_revoke() {
+        let rules = vec![
+            rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0")),
+            rule("sgr-2", "tcp", 22, 22, cidr("10.0.0.0/8")),
+        ];
+        let Examined::Change(p) = plan(&rules, false).examined(&rules) else {
+            panic!("a change was expected")
+        };
+        let r = p.dry_run();
+        assert_eq!(r.reason, "dry run: would revoke 1 rule(s): sgr-1");
+        assert_eq!(r.changes.len(), 1);
+        assert_eq!(r.changes[0]["rule_id"], "sgr-1");
+        assert_eq!(r.before, r.after);
+    }
+
+    /// The rule ids a revoke answer lists, if any.
+    type Listed = Option<Vec<String>>;
+
+    #[test]
+    fn revoke_answers_confirm_what_they_list() {
+        let a = rule("sgr-a", "tcp", 22, 22, cidr("0.0.0.0/0"));
+        let b = rule("sgr-b", "tcp", 22, 22, cidr("::/0"));
+        let asked = vec![a.clone(), b.clone()];
+        let cases: Vec<(&str, Listed, Vec<Rule>, Vec<Rule>)> = vec![
+            (
+                "an_answer_naming_no_rule_confirms_all",
+                None,
+                asked.clone(),
+                vec![],
+            ),
+            (
+                "an_answer_naming_both_confirms_both",
+                Some(vec!["sgr-a".into(), "sgr-b".into()]),
+                asked.clone(),
+                vec![],
+            ),
+            (
+                "an_answer_naming_one_misses_the_other",
+                Some(vec!["sgr-b".into()]),
+                vec![b.clone()],
+                vec![a.clone()],
+            ),
+        ];
+        for (name, listed, yes, no) in cases {
+            assert_eq!(confirmed(&asked, listed.as_deref()), (yes, no), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_the_first_not_found_calls_for_a_reread() {
+        let gone = AwsError::new(
+            "Revoke",
+            "InvalidSecurityGroupRuleId.NotFound",
+            "m",
+            Some(400),
+        )
+        .into_not_found();
+        let denied = AwsError::new("Revoke", "UnauthorizedOperation", "m", Some(403));
+        assert!(reread_after(&gone, 0));
+        assert!(!reread_after(&gone, 1));
+        assert!(!reread_after(&denied, 0));
+    }
+
+    #[test]
+    fn settling() {
+        let a = rule("sgr-a", "tcp", 22, 22, cidr("0.0.0.0/0"));
+        let b = rule("sgr-b", "tcp", 22, 22, cidr("::/0"));
+        let both = vec![a.clone(), b.clone()];
+        let Examined::Change(p) = plan(&both, false).examined(&both) else {
+            panic!("a change was expected")
+        };
+        let throttled = AwsError::new(
+            "RevokeSecurityGroupIngress",
+            "RequestLimitExceeded",
+            "m",
+            Some(503),
+        );
+        let cases: Vec<(&str, Revocation, Outcome, &str, usize)> = vec![
+            (
+                "both_revoked_is_remediated",
+                Revocation {
+                    revoked: both.clone(),
+                    ..Revocation::default()
+                },
+                Outcome::Remediated,
+                "revoked 2 world-open SSH rule(s): sgr-a, sgr-b",
+                2,
+            ),
+            (
+                "one_revoked_one_gone_is_remediated_and_says_so",
+                Revocation {
+                    revoked: vec![b.clone()],
+                    already_gone: vec![a.clone()],
+                    ..Revocation::default()
+                },
+                Outcome::Remediated,
+                "revoked 1 world-open SSH rule(s): sgr-b; already gone: sgr-a",
+                1,
+            ),
+            (
+                "all_gone_is_already_compliant",
+                Revocation {
+                    already_gone: both.clone(),
+                    ..Revocation::default()
+                },
+                Outcome::AlreadyCompliant,
+                "the world-open SSH rule(s) sgr-a, sgr-b were already gone",
+                0,
+            ),
+            (
+                "an_unconfirmed_rule_is_a_partial_failure",
+                Revocation {
+                    revoked: vec![b.clone()],
+                    missed: vec![a.clone()],
+                    ..Revocation::default()
+                },
+                Outcome::Failed,
+                "partial: revoked 1 of 2 rule(s); still open: sgr-a",
+                1,
+            ),
+            (
+                "a_failed_revoke_fails",
+                Revocation {
+                    error: Some(throttled.clone()),
+                    ..Revocation::default()
+                },
+                Outcome::Failed,
+                "throttled after retries",
+                0,
+            ),
+            (
+                "a_failed_reread_fails",
+                Revocation {
+                    reread_error: Some(throttled),
+                    ..Revocation::default()
+                },
+                Outcome::Failed,
+                "throttled after retries",
+                0,
+            ),
+        ];
+        for (name, done, outcome, reason, changes) in cases {
+            let r = settle(&p, done);
+            assert_eq!(r.outcome, outcome, "{name}");
+            assert!(r.reason.contains(reason), "{name}: {}", r.reason);
+            assert_eq!(r.changes.len(), changes, "{name}");
+            assert_eq!(r.before, Some(p.before.clone()), "{name}");
         }
     }
 

@@ -1,0 +1,189 @@
+//! Which events call for detaching AdministratorAccess from a role, and how to
+//! read the role out of each.
+//!
+//! Pure: no AWS calls, no environment. The shared normaliser has already
+//! checked what every function checks the same way (compliance state,
+//! resource type, the API calls declared here); this file holds what is
+//! particular to roles: the Config rule, a role named by its id, and that the
+//! attached policy is AdministratorAccess. No GuardDuty finding type reports
+//! AdministratorAccess on a role, so none is answered.
+
+use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
+use remediation_shared::scope::missing;
+use remediation_shared::{FindingError, Reading, Resource, Scope};
+
+/// The role function's scope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoleScope;
+
+/// The Config rule that flags a blacklisted managed policy.
+pub const CONFIG_RULE: &str = "iam-policy-blacklisted-check";
+/// The CloudTrail IAM call that may attach AdministratorAccess.
+pub const CLOUDTRAIL_CALL: &str = "AttachRolePolicy";
+
+/// A role as a finding names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RoleRef {
+    /// By name (CloudTrail, Security Hub).
+    Name(RoleName),
+    /// By unique id (AWS Config): resolve before use.
+    Id(RoleId),
+}
+
+impl Resource for RoleRef {
+    fn resource_arn(&self, partition: &Partition, _region: &str, account: &str) -> String {
+        match self {
+            RoleRef::Name(n) => n.arn(partition, account),
+            // No ARN is known until the id is resolved.
+            RoleRef::Id(id) => id.to_string(),
+        }
+    }
+}
+
+impl Scope for RoleScope {
+    type Resource = RoleRef;
+
+    const FUNCTION: &'static str = "iam-detach-admin-policy";
+    const ACTION: &'static str = "detach_administrator_access";
+    const REGIONAL: bool = false;
+    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::IAM::Role";
+    const ASFF_RESOURCE_TYPE: &'static str = "AwsIamRole";
+    const GUARDDUTY_TYPES: &'static [&'static str] = &[];
+    const CLOUDTRAIL_SOURCE: &'static str = "iam.amazonaws.com";
+    const CLOUDTRAIL_CALLS: &'static [&'static str] = &[CLOUDTRAIL_CALL];
+
+    fn config_rule(rule: &str) -> bool {
+        rule.contains(CONFIG_RULE)
+    }
+
+    fn config_resource(path: &str, id: &str) -> Result<RoleRef, FindingError> {
+        if RoleId::looks_like(id) {
+            Ok(RoleRef::Id(RoleId::parse(path, id)?))
+        } else {
+            Ok(RoleRef::Name(RoleName::parse(path, id)?))
+        }
+    }
+
+    fn guardduty(_finding: &GuardDutyFinding) -> Result<Reading<RoleRef>, FindingError> {
+        // Never called: no GuardDuty type is declared.
+        Ok(Reading::Skip(
+            "no GuardDuty finding reports AdministratorAccess on a role".into(),
+        ))
+    }
+
+    fn security_hub_resource(path: &str, arn: &Arn) -> Result<RoleRef, FindingError> {
+        if arn.service != "iam" || !arn.resource.starts_with("role/") {
+            return Err(arn.of_another_type(path));
+        }
+        // The name is the last part: a role's path sits between `role/` and it.
+        let name = arn.resource.rsplit('/').next().unwrap_or_default();
+        Ok(RoleRef::Name(RoleName::parse(path, name)?))
+    }
+
+    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<RoleRef>, FindingError> {
+        let request = call.request_parameters.as_ref();
+        let policy_path = "detail.requestParameters.policyArn";
+        let policy = request
+            .and_then(|r| r.policy_arn.as_deref())
+            .ok_or_else(|| missing(policy_path))?;
+        let arn = Arn::parse(policy_path, policy)?;
+        if arn.account != "aws" || arn.resource != "policy/AdministratorAccess" {
+            return Ok(Reading::Skip(format!(
+                "attached policy {policy} is not AdministratorAccess"
+            )));
+        }
+        let role_path = "detail.requestParameters.roleName";
+        let name = request
+            .and_then(|r| r.role_name.as_deref())
+            .ok_or_else(|| missing(role_path))?;
+        Ok(Reading::Targets(vec![RoleRef::Name(RoleName::parse(
+            role_path, name,
+        )?)]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use remediation_shared::finding::{normalize, Item};
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
+        json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
+               "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
+    }
+
+    /// What the scope reads: `<resource arn> <partition> region=<region>` or
+    /// `skip <reason>`, or the error.
+    fn read(event: Value) -> Result<Vec<String>, String> {
+        let finding = normalize::<RoleScope>(event).map_err(|e| e.to_string())?;
+        Ok(finding
+            .items
+            .into_iter()
+            .map(|item| match item {
+                Item::Target(t) => format!(
+                    "{} {} region={}",
+                    t.arn(),
+                    t.partition,
+                    t.region.unwrap_or_default()
+                ),
+                Item::Skip(s) => format!("skip {}", s.reason),
+            })
+            .collect())
+    }
+
+    fn config(id: &str) -> Value {
+        envelope(
+            "aws.config",
+            "Config Rules Compliance Change",
+            json!({"resourceId": id, "resourceType": "AWS::IAM::Role", "awsRegion": "us-east-1",
+                   "configRuleName": "iam-policy-blacklisted-check-conformance-pack-x1",
+                   "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
+        )
+    }
+
+    fn attach(policy: &str) -> Value {
+        envelope(
+            "aws.iam",
+            "AWS API Call via CloudTrail",
+            json!({"eventSource": "iam.amazonaws.com", "eventName": "AttachRolePolicy",
+                   "awsRegion": "us-east-1", "recipientAccountId": "123456789012",
+                   "requestParameters": {"roleName": "app-role", "policyArn": policy}}),
+        )
+    }
+
+    fn hub(arn: &str) -> Value {
+        envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Imported",
+            json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-gov-west-1",
+                   "Compliance": {"Status": "FAILED"}, "Resources": [{"Type": "AwsIamRole", "Id": arn}]}]}),
+        )
+    }
+
+    /// A row: its name, the event, and the reading (or a field the error names).
+    type Case = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
+
+    #[test]
+    fn readings() {
+        let cases: Vec<Case> = vec![
+            ("a_config_role_id_is_kept_to_be_resolved", config("AROAEXAMPLEROLEID0001"), Ok(vec!["AROAEXAMPLEROLEID0001 aws region="])),
+            ("config_role_names_are_accepted_when_not_an_id", config("plain-name"), Ok(vec!["arn:aws:iam::123456789012:role/plain-name aws region="])),
+            ("an_invalid_role_name_is_malformed", config("bad/role"), Err("detail.resourceId")),
+            ("attaching_admin_names_the_role", attach("arn:aws:iam::aws:policy/AdministratorAccess"), Ok(vec!["arn:aws:iam::123456789012:role/app-role aws region="])),
+            ("attaching_another_policy_is_skipped", attach("arn:aws:iam::aws:policy/ReadOnlyAccess"), Ok(vec!["skip attached policy arn:aws:iam::aws:policy/ReadOnlyAccess is not AdministratorAccess"])),
+            ("a_customer_policy_named_like_admin_is_skipped", attach("arn:aws:iam::123456789012:policy/AdministratorAccess"), Ok(vec!["skip attached policy arn:aws:iam::123456789012:policy/AdministratorAccess is not AdministratorAccess"])),
+            ("partitions_come_from_the_resource_arn_and_iam_has_no_region", hub("arn:aws-us-gov:iam::123456789012:role/app/worker"), Ok(vec!["arn:aws-us-gov:iam::123456789012:role/worker aws-us-gov region="])),
+            ("a_user_arn_is_not_a_role", hub("arn:aws:iam::123456789012:user/alice"), Err("detail.findings[0].Resources[0].Id")),
+        ];
+        for (name, event, expected) in cases {
+            match (read(event), expected) {
+                (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
+                (Err(err), Err(field)) => assert!(err.contains(field), "{name}: {err}"),
+                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Which events call for revoking world-open SSH from a security group, and
+//! how to read the groups out of each.
+//!
+//! Pure: no AWS calls, no environment. The shared normaliser has already
+//! checked what every function checks the same way (compliance state,
+//! resource type, the finding types and API calls declared here); this file
+//! holds what is particular to security groups: which Config rules, whether a
+//! GuardDuty finding is about SSH, where CloudTrail names the group.
+
+use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::resource::{Arn, GroupId};
+use remediation_shared::scope::missing;
+use remediation_shared::{FindingError, Reading, Scope};
+
+/// The security-group function's scope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupScope;
+
+/// GuardDuty port probe finding (acted on when port 22 was probed).
+pub const GUARDDUTY_PORT_PROBE: &str = "Recon:EC2/PortProbeUnprotectedPort";
+/// GuardDuty SSH brute force finding (acted on when the instance is the target).
+pub const GUARDDUTY_SSH_BRUTE_FORCE: &str = "UnauthorizedAccess:EC2/SSHBruteForce";
+/// Config rules (by the managed rule's name) that flag open SSH.
+pub const CONFIG_RULES: &[&str] = &["restricted-ssh", "vpc-sg-port-restriction-check"];
+/// CloudTrail EC2 calls that may open ingress.
+pub const CLOUDTRAIL_CALLS: &[&str] =
+    &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
+
+/// The SSH port.
+const SSH_PORT: i64 = 22;
+
+impl Scope for GroupScope {
+    type Resource = GroupId;
+
+    const FUNCTION: &'static str = "sg-revoke-open-ssh";
+    const ACTION: &'static str = "revoke_world_open_ssh_ingress";
+    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroup";
+    const ASFF_RESOURCE_TYPE: &'static str = "AwsEc2SecurityGroup";
+    const GUARDDUTY_TYPES: &'static [&'static str] =
+        &[GUARDDUTY_PORT_PROBE, GUARDDUTY_SSH_BRUTE_FORCE];
+    const CLOUDTRAIL_SOURCE: &'static str = "ec2.amazonaws.com";
+    const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
+
+    fn config_rule(rule: &str) -> bool {
+        CONFIG_RULES.iter().any(|r| rule.contains(r))
+    }
+
+    fn config_resource(path: &str, id: &str) -> Result<GroupId, FindingError> {
+        GroupId::parse(path, id)
+    }
+
+    fn guardduty(finding: &GuardDutyFinding) -> Result<Reading<GroupId>, FindingError> {
+        let role = finding.service.resource_role.as_deref().unwrap_or("");
+        if finding.finding_type == GUARDDUTY_SSH_BRUTE_FORCE && !role.eq_ignore_ascii_case("TARGET")
+        {
+            return Ok(Reading::Skip(format!(
+                "the instance is the {role} of the brute force, not its target"
+            )));
+        }
+        let probed_ssh = finding
+            .service
+            .action
+            .as_ref()
+            .and_then(|a| a.port_probe_action.as_ref())
+            .is_some_and(|p| {
+                p.port_probe_details
+                    .iter()
+                    .any(|pd| pd.local_port_details.as_ref().and_then(|l| l.port) == Some(SSH_PORT))
+            });
+        if finding.finding_type == GUARDDUTY_PORT_PROBE && !probed_ssh {
+            return Ok(Reading::Skip("the probed ports do not include 22".into()));
+        }
+        let interfaces = finding
+            .resource
+            .instance_details
+            .as_ref()
+            .map(|i| i.network_interfaces.as_slice())
+            .unwrap_or_default();
+        let mut groups = Vec::new();
+        for (i, ni) in interfaces.iter().enumerate() {
+            for (j, sg) in ni.security_groups.iter().enumerate() {
+                let path = format!(
+                    "detail.resource.instanceDetails.networkInterfaces[{i}].securityGroups[{j}].groupId"
+                );
+                groups.push(GroupId::parse(&path, &sg.group_id)?);
+            }
+        }
+        if groups.is_empty() {
+            return Err(FindingError::Field {
+                path: "detail.resource.instanceDetails.networkInterfaces".into(),
+                message: "an EC2 finding must name at least one security group".into(),
+            });
+        }
+        Ok(Reading::Targets(groups))
+    }
+
+    fn security_hub_resource(path: &str, arn: &Arn) -> Result<GroupId, FindingError> {
+        if arn.service != "ec2" {
+            return Err(arn.of_another_type(path));
+        }
+        let id = arn
+            .resource
+            .strip_prefix("security-group/")
+            .unwrap_or(&arn.resource);
+        GroupId::parse(path, id)
+    }
+
+    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<GroupId>, FindingError> {
+        // The rules created name their group even when the caller named the
+        // group by name (the request then has no `groupId`).
+        let from_response: Vec<(String, &str)> = call
+            .response_elements
+            .as_ref()
+            .and_then(|r| r.security_group_rule_set.as_ref())
+            .map(|s| {
+                s.items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, it)| {
+                        it.group_id.as_deref().map(|g| {
+                            (
+                                format!("detail.responseElements.securityGroupRuleSet.items[{i}].groupId"),
+                                g,
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let request = call.request_parameters.as_ref();
+        let modify_path = "detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId";
+        let ids = if !from_response.is_empty() {
+            from_response
+        } else if let Some(g) = request.and_then(|r| r.group_id.as_deref()) {
+            vec![("detail.requestParameters.groupId".to_owned(), g)]
+        } else if let Some(g) = request
+            .and_then(|r| r.modify_security_group_rules.as_ref())
+            .and_then(|m| m.group_id.as_deref())
+        {
+            vec![(modify_path.to_owned(), g)]
+        } else if call.event_name == "ModifySecurityGroupRules" {
+            return Err(missing(modify_path));
+        } else {
+            return Err(missing("detail.requestParameters.groupId"));
+        };
+        let groups = ids
+            .into_iter()
+            .map(|(path, id)| GroupId::parse(&path, id))
+            .collect::<Result<_, _>>()?;
+        Ok(Reading::Targets(groups))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use remediation_shared::finding::{normalize, Item};
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
+        json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
+               "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
+    }
+
+    /// What the scope reads: `group <id> <region>` or `skip <reason>`, or the error.
+    fn read(event: Value) -> Result<Vec<String>, String> {
+        let finding = normalize::<GroupScope>(event).map_err(|e| e.to_string())?;
+        Ok(finding
+            .items
+            .into_iter()
+            .map(|item| match item {
+                Item::Target(t) => {
+                    format!("group {} {}", t.resource, t.region.unwrap_or_default())
+                }
+                Item::Skip(s) => format!("skip {}", s.reason),
+            })
+            .collect())
+    }
+
+    fn config(rule: &str) -> Value {
+        envelope(
+            "aws.config",
+            "Config Rules Compliance Change",
+            json!({"resourceId": "sg-12345678", "resourceType": "AWS::EC2::SecurityGroup",
+                   "configRuleName": rule, "awsRegion": "eu-west-1",
+                   "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
+        )
+    }
+
+    fn cloudtrail(detail: Value) -> Value {
+        let mut d = json!({"eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress"});
+        d.as_object_mut()
+            .unwrap()
+            .extend(detail.as_object().unwrap().clone());
+        envelope("aws.ec2", "AWS API Call via CloudTrail", d)
+    }
+
+    fn guardduty(finding_type: &str, service: Value) -> Value {
+        envelope(
+            "aws.guardduty",
+            "GuardDuty Finding",
+            json!({"id": "gd-1", "type": finding_type, "region": "us-east-1", "service": service,
+                   "resource": {"instanceDetails": {"networkInterfaces": [{"securityGroups": [{"groupId": "sg-0123456789abcdef0"}]}]}}}),
+        )
+    }
+
+    fn probe(port: i64) -> Value {
+        json!({"action": {"portProbeAction": {"portProbeDetails": [{"localPortDetails": {"port": port}}]}}})
+    }
+
+    /// A row: its name, the event, and the reading (or a field the error names).
+    type Case = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
+
+    #[test]
+    fn readings() {
+        let cases: Vec<Case> = vec![
+            ("restricted_ssh_names_the_group", config("restricted-ssh"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("prefixed_config_rule_names_still_match", config("securityhub-restricted-ssh-a1b2c3"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("the_port_restriction_check_is_answered", config("vpc-sg-port-restriction-check"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("another_group_rule_is_skipped", config("ec2-security-group-attached-to-eni"), Ok(vec!["skip Config rule ec2-security-group-attached-to-eni is not handled by this function"])),
+            ("cloudtrail_group_id_falls_back_to_the_request", cloudtrail(json!({"requestParameters": {"groupId": "sg-87654321"}, "responseElements": null})), Ok(vec!["group sg-87654321 us-east-1"])),
+            ("cloudtrail_names_the_groups_of_the_rules_created", cloudtrail(json!({"requestParameters": {"groupName": "web"}, "responseElements": {"securityGroupRuleSet": {"items": [{"groupId": "sg-11111111"}]}}})), Ok(vec!["group sg-11111111 us-east-1"])),
+            ("cloudtrail_call_without_a_group_is_malformed", cloudtrail(json!({"requestParameters": {"groupName": "default"}})), Err("requestParameters.groupId")),
+            ("modify_rules_without_a_group_is_malformed", cloudtrail(json!({"eventName": "ModifySecurityGroupRules", "requestParameters": {}})), Err("ModifySecurityGroupRulesRequest.GroupId")),
+            ("a_probe_of_port_22_names_the_instances_groups", guardduty(GUARDDUTY_PORT_PROBE, probe(22)), Ok(vec!["group sg-0123456789abcdef0 us-east-1"])),
+            ("a_probe_of_another_port_is_skipped", guardduty(GUARDDUTY_PORT_PROBE, probe(3389)), Ok(vec!["skip the probed ports do not include 22"])),
+            ("a_brute_force_target_names_its_groups", guardduty(GUARDDUTY_SSH_BRUTE_FORCE, json!({"resourceRole": "TARGET"})), Ok(vec!["group sg-0123456789abcdef0 us-east-1"])),
+            ("a_brute_force_source_is_skipped", guardduty(GUARDDUTY_SSH_BRUTE_FORCE, json!({"resourceRole": "ACTOR"})), Ok(vec!["skip the instance is the ACTOR of the brute force, not its target"])),
+        ];
+        for (name, event, expected) in cases {
+            match (read(event), expected) {
+                (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
+                (Err(err), Err(field)) => assert!(err.contains(field), "{name}: {err}"),
+                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_security_hub_arn_of_another_service_is_malformed() {
+        let event = envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Imported",
+            json!({"findings": [{"Id": "f-1", "Resources": [{"Type": "AwsEc2SecurityGroup",
+                   "Id": "arn:aws:s3:::not-a-group"}]}]}),
+        );
+        let err = read(event).unwrap_err();
+        assert!(err.contains("detail.findings[0].Resources[0].Id"), "{err}");
+    }
+}

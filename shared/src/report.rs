@@ -1,0 +1,289 @@
+//! What a function says about one target: a [`Report`] when it is settled, or
+//! a [`Proposal`] when a write is called for, which the driver turns into a dry
+//! run or hands back to the function to apply.
+//!
+//! Owns the shape of those answers and the wording common to every function
+//! (access denied, throttled, a resource gone, a dry run, a deadline). It must
+//! not decide a function's outcome: each function's plan does, with these
+//! constructors. Payloads (`before`, `after`, `changes`) are the function's own
+//! serialisable types, kept here as JSON.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::audit::Outcome;
+use crate::error::{AwsError, AwsErrorKind};
+
+/// What a function did with one target; the driver turns it into an audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The resource's ARN when the function learned a better one than the event's.
+    pub resource: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// State read before acting.
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+    /// Changes made, or that would be made on dry run.
+    pub changes: Vec<Value>,
+    /// On failure: the error code.
+    pub error_code: Option<String>,
+    /// On failure: the stable Lambda error type.
+    pub error_type: Option<&'static str>,
+}
+
+/// A payload as JSON: the function's own types are plain data, which always serialise.
+fn json(payload: &impl Serialize) -> Value {
+    serde_json::to_value(payload).unwrap_or(Value::Null)
+}
+
+impl Report {
+    /// A report with no state and no changes.
+    pub fn new(outcome: Outcome, reason: impl Into<String>) -> Self {
+        Report {
+            resource: None,
+            outcome,
+            reason: reason.into(),
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            error_code: None,
+            error_type: None,
+        }
+    }
+
+    /// A failure with its own code and stable error type (not an AWS error).
+    pub fn failure(code: &str, error_type: &'static str, reason: impl Into<String>) -> Self {
+        Report {
+            error_code: Some(code.to_owned()),
+            error_type: Some(error_type),
+            ..Report::new(Outcome::Failed, reason)
+        }
+    }
+
+    /// A failure caused by an AWS call.
+    pub fn failed(err: &AwsError) -> Self {
+        let reason = match err.kind {
+            AwsErrorKind::AccessDenied => format!(
+                "access denied: the function's role may not call {}: {err}",
+                err.operation
+            ),
+            AwsErrorKind::Throttled => format!("throttled after retries: {err}"),
+            AwsErrorKind::Transient => format!("AWS unavailable after retries: {err}"),
+            AwsErrorKind::NotFound | AwsErrorKind::Other => err.to_string(),
+        };
+        Report::failure(&err.code, err.error_type(), reason)
+    }
+
+    /// The report for an error while reading a resource, or writing one that
+    /// may have been deleted since it was read: a resource that no longer
+    /// exists is skipped (retrying cannot help), anything else fails.
+    pub fn read_failed(err: &AwsError, what: &str) -> Self {
+        if err.kind == AwsErrorKind::NotFound {
+            Report::new(
+                Outcome::Skipped,
+                format!("{what} no longer exists ({})", err.code),
+            )
+        } else {
+            Report::failed(err)
+        }
+    }
+
+    /// A target not attempted because Lambda would stop the function before
+    /// it could finish: `failed`, so that the event is retried (the targets
+    /// already fixed are then `already_compliant`), and recorded now, while
+    /// there is still time to write the record.
+    pub fn deadline_near(left: Duration, needed: Duration) -> Self {
+        Report::failure(
+            "DeadlineNear",
+            "Remediation.DeadlineNear",
+            format!(
+                "not attempted: {} ms left before the invocation's deadline, {} s needed",
+                left.as_millis(),
+                needed.as_secs()
+            ),
+        )
+    }
+
+    /// A panic in a function's code, as a failure of its target.
+    pub fn panicked(what: &str) -> Self {
+        Report::failure(
+            "Handler.Panic",
+            "Handler.Panic",
+            format!("internal error: {what}"),
+        )
+    }
+
+    /// Nothing was written: the state before is the state after.
+    pub fn unchanged(self, state: &impl Serialize) -> Self {
+        let state = json(state);
+        Report {
+            before: Some(state.clone()),
+            after: Some(state),
+            ..self
+        }
+    }
+
+    /// Sets the resource ARN.
+    pub fn resource(self, arn: impl Into<String>) -> Self {
+        Report {
+            resource: Some(arn.into()),
+            ..self
+        }
+    }
+
+    /// Sets the resource ARN unless one is set already.
+    pub fn or_resource(self, arn: Option<String>) -> Self {
+        Report {
+            resource: self.resource.or(arn),
+            ..self
+        }
+    }
+
+    /// Sets the state before.
+    pub fn before(self, state: &impl Serialize) -> Self {
+        Report {
+            before: Some(json(state)),
+            ..self
+        }
+    }
+
+    /// Sets the state before, already as JSON.
+    pub fn before_json(self, state: Value) -> Self {
+        Report {
+            before: Some(state),
+            ..self
+        }
+    }
+
+    /// Sets the state after.
+    pub fn after(self, state: &impl Serialize) -> Self {
+        Report {
+            after: Some(json(state)),
+            ..self
+        }
+    }
+
+    /// Sets the changes.
+    pub fn changes<C: Serialize>(self, changes: &[C]) -> Self {
+        Report {
+            changes: changes.iter().map(json).collect(),
+            ..self
+        }
+    }
+
+    /// Prefixes the reason, keeping everything else.
+    pub fn reason_prefixed(self, prefix: &str) -> Self {
+        Report {
+            reason: format!("{prefix}{}", self.reason),
+            ..self
+        }
+    }
+}
+
+/// A write that a target calls for, before it is made: what the driver needs
+/// to record a dry run, and what the function needs to apply it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal<W> {
+    /// The resource's ARN when the function learned a better one than the event's.
+    pub resource: Option<String>,
+    /// The state read before acting.
+    pub before: Value,
+    /// The changes the write would make.
+    pub changes: Vec<Value>,
+    /// The write in words, as a verb phrase: "revoke 2 rule(s): sgr-1, sgr-2".
+    pub summary: String,
+    /// What the function's apply step needs.
+    pub work: W,
+}
+
+impl<W> Proposal<W> {
+    /// A proposal to make `changes` to a resource in state `before`.
+    pub fn new<S: Serialize, C: Serialize>(
+        before: &S,
+        changes: &[C],
+        summary: impl Into<String>,
+        work: W,
+    ) -> Self {
+        Proposal {
+            resource: None,
+            before: json(before),
+            changes: changes.iter().map(json).collect(),
+            summary: summary.into(),
+            work,
+        }
+    }
+
+    /// Sets the resource ARN.
+    pub fn resource(self, arn: impl Into<String>) -> Self {
+        Proposal {
+            resource: Some(arn.into()),
+            ..self
+        }
+    }
+
+    /// The dry-run report: nothing written, the changes it would make.
+    pub fn dry_run(&self) -> Report {
+        Report {
+            resource: self.resource.clone(),
+            before: Some(self.before.clone()),
+            after: Some(self.before.clone()),
+            changes: self.changes.clone(),
+            ..Report::new(Outcome::DryRun, format!("dry run: would {}", self.summary))
+        }
+    }
+
+    /// A report on this proposal's target, starting from its state before.
+    pub fn report(&self, outcome: Outcome, reason: impl Into<String>) -> Report {
+        Report {
+            resource: self.resource.clone(),
+            before: Some(self.before.clone()),
+            ..Report::new(outcome, reason)
+        }
+    }
+}
+
+/// What examining a target found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Examined<W> {
+    /// Nothing to write: compliant, skipped, gone, or a read failed.
+    Settled(Report),
+    /// A write is called for.
+    Change(Proposal<W>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dry_run_records_the_state_before_as_after_and_the_changes() {
+        let p = Proposal::new(&vec!["open"], &["close"], "close it", ()).resource("arn:x");
+        let r = p.dry_run();
+        assert_eq!(r.outcome, Outcome::DryRun);
+        assert_eq!(r.reason, "dry run: would close it");
+        assert_eq!(r.before, Some(serde_json::json!(["open"])));
+        assert_eq!(r.after, r.before);
+        assert_eq!(r.changes, vec![serde_json::json!("close")]);
+        assert_eq!(r.resource.as_deref(), Some("arn:x"));
+    }
+
+    #[test]
+    fn a_missing_resource_on_read_is_a_skip_and_anything_else_a_failure() {
+        let gone = AwsError::new("Get", "NoSuchThing", "m", Some(404)).into_not_found();
+        let r = Report::read_failed(&gone, "the thing");
+        assert_eq!(
+            (r.outcome, r.reason.as_str()),
+            (Outcome::Skipped, "the thing no longer exists (NoSuchThing)")
+        );
+        let denied = AwsError::new("Get", "AccessDenied", "m", Some(403));
+        let r = Report::read_failed(&denied, "the thing");
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.error_type, Some("Aws.AccessDenied"));
+    }
+}

@@ -1,0 +1,84 @@
+//! The [`Scope`] trait: what a function declares about the events it answers,
+//! and the hooks that pull its targets out of each trigger's detail.
+//!
+//! Each function's `scope.rs` implements it; [`crate::finding::normalize`]
+//! applies it. The trait holds the vocabulary common to every function
+//! (resource types, rule names, finding types, API calls); the rules that tell
+//! one function's findings apart live in its implementation, never here. It
+//! must stay pure: no AWS call, no environment, no I/O.
+
+use crate::error::FindingError;
+use crate::event::{AsffFinding, CloudTrailCall, GuardDutyFinding};
+use crate::resource::{Arn, Resource};
+
+/// How a function reads one part of an event it was handed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading<R> {
+    /// These resources, in the account, region and partition the event says.
+    Targets(Vec<R>),
+    /// Not for this function, for this reason.
+    Skip(String),
+}
+
+/// Which events, rules, controls and finding types a function answers, and
+/// how to read its targets out of each source's detail.
+///
+/// The normaliser checks what every function checks the same way (Config
+/// compliance, resource types, a Security Hub finding's record and workflow
+/// state, the GuardDuty types and CloudTrail calls declared here, a failed
+/// CloudTrail call) before it calls a hook, so a hook sees only what is
+/// already known to be for this function.
+pub trait Scope {
+    /// The resource this function acts on.
+    type Resource: Resource;
+
+    /// The function (and binary) name, as records and summaries give it.
+    const FUNCTION: &'static str;
+    /// The action, verb-object, as records give it.
+    const ACTION: &'static str;
+    /// Whether its resources live in a region; records of a global
+    /// service's resources (IAM) carry no region.
+    const REGIONAL: bool = true;
+
+    /// The Config resource type it acts on (`AWS::S3::Bucket`).
+    const CONFIG_RESOURCE_TYPE: &'static str;
+    /// The Security Hub (ASFF) resource type it acts on (`AwsS3Bucket`).
+    const ASFF_RESOURCE_TYPE: &'static str;
+    /// The GuardDuty finding types it answers.
+    const GUARDDUTY_TYPES: &'static [&'static str];
+    /// The CloudTrail event source of its service (`s3.amazonaws.com`).
+    const CLOUDTRAIL_SOURCE: &'static str;
+    /// The CloudTrail API calls it answers.
+    const CLOUDTRAIL_CALLS: &'static [&'static str];
+
+    /// Whether a non-compliant result of this Config rule calls for the fix.
+    fn config_rule(rule: &str) -> bool;
+
+    /// The resource a Config event's `resourceId` names; `path` is its field.
+    fn config_resource(path: &str, id: &str) -> Result<Self::Resource, FindingError>;
+
+    /// The targets of a GuardDuty finding of one of [`Self::GUARDDUTY_TYPES`].
+    fn guardduty(finding: &GuardDutyFinding) -> Result<Reading<Self::Resource>, FindingError>;
+
+    /// Why an active, failed Security Hub finding does not call for this fix,
+    /// if it does not. By default every such finding on the resource type does.
+    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
+        let _ = finding;
+        None
+    }
+
+    /// The resource a Security Hub resource of [`Self::ASFF_RESOURCE_TYPE`]
+    /// names by `arn`; `path` is the field it came from.
+    fn security_hub_resource(path: &str, arn: &Arn) -> Result<Self::Resource, FindingError>;
+
+    /// The targets of a successful CloudTrail call of one of [`Self::CLOUDTRAIL_CALLS`].
+    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<Self::Resource>, FindingError>;
+}
+
+/// The error for a field that must be present and is not.
+pub fn missing(path: &str) -> FindingError {
+    FindingError::Field {
+        path: path.into(),
+        message: "missing field".into(),
+    }
+}

@@ -1,0 +1,52 @@
+//! A scope that exists only for the shared crate's own tests, so that the
+//! framework is tested without any real function: [`Buckets`] answers a small,
+//! fixed set of triggers on S3 buckets.
+
+use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::resource::{Arn, BucketName};
+use remediation_shared::{FindingError, Reading, Scope};
+
+/// Buckets, named by Security Hub, Config, GuardDuty or CloudTrail.
+#[derive(Debug, Default)]
+pub struct Buckets;
+
+impl Scope for Buckets {
+    type Resource = BucketName;
+    const FUNCTION: &'static str = "test-buckets";
+    const ACTION: &'static str = "test_bucket_action";
+    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
+    const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
+    const GUARDDUTY_TYPES: &'static [&'static str] = &["Policy:S3/BucketBlockPublicAccessDisabled"];
+    const CLOUDTRAIL_SOURCE: &'static str = "s3.amazonaws.com";
+    const CLOUDTRAIL_CALLS: &'static [&'static str] = &["PutBucketPublicAccessBlock"];
+
+    fn config_rule(rule: &str) -> bool {
+        rule.contains("public")
+    }
+    fn config_resource(path: &str, id: &str) -> Result<BucketName, FindingError> {
+        BucketName::parse(path, id)
+    }
+    fn guardduty(f: &GuardDutyFinding) -> Result<Reading<BucketName>, FindingError> {
+        let names = f.resource.s3_bucket_details.as_deref().unwrap_or_default();
+        let buckets = names
+            .iter()
+            .map(|b| BucketName::parse("detail.resource.s3BucketDetails", &b.name))
+            .collect::<Result<_, _>>()?;
+        Ok(Reading::Targets(buckets))
+    }
+    fn security_hub_resource(path: &str, arn: &Arn) -> Result<BucketName, FindingError> {
+        if arn.service != "s3" {
+            return Err(arn.of_another_type(path));
+        }
+        BucketName::parse(path, &arn.resource)
+    }
+    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<BucketName>, FindingError> {
+        let path = "detail.requestParameters.bucketName";
+        let name = call
+            .request_parameters
+            .as_ref()
+            .and_then(|r| r.bucket_name.as_deref())
+            .ok_or_else(|| remediation_shared::scope::missing(path))?;
+        Ok(Reading::Targets(vec![BucketName::parse(path, name)?]))
+    }
+}
