@@ -146,7 +146,10 @@ pub struct EvaluationResult {
     pub compliance_type: String,
 }
 
-/// `detail` of `GuardDuty Finding` (source `aws.guardduty`).
+/// `detail` of `GuardDuty Finding` (source `aws.guardduty`): the fields every
+/// function reads. The rest of the finding is read by the function that needs
+/// it, through [`Detail::get`], so that a field one function does not read
+/// can never make the event malformed for it.
 /// See <https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_cloudwatch.html>.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,27 +165,9 @@ pub struct GuardDutyFinding {
     pub region: Option<String>,
     /// The partition of the resource.
     pub partition: Option<String>,
-    /// The affected resource.
-    #[serde(default)]
-    pub resource: GuardDutyResource,
-    /// What GuardDuty observed.
-    #[serde(default)]
-    pub service: GuardDutyService,
 }
 
-/// `detail.resource` of a GuardDuty finding.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardDutyResource {
-    /// `S3Bucket`, `Instance`, `AccessKey`, ...
-    pub resource_type: Option<String>,
-    /// The buckets of an S3 finding.
-    pub s3_bucket_details: Option<Vec<S3BucketDetail>>,
-    /// The instance of an EC2 finding.
-    pub instance_details: Option<InstanceDetails>,
-}
-
-/// One bucket of a GuardDuty S3 finding.
+/// One bucket of a GuardDuty S3 finding (`resource.s3BucketDetails[]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct S3BucketDetail {
@@ -190,12 +175,10 @@ pub struct S3BucketDetail {
     pub name: String,
 }
 
-/// The instance of a GuardDuty EC2 finding.
+/// The instance of a GuardDuty EC2 finding (`resource.instanceDetails`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceDetails {
-    /// The instance id.
-    pub instance_id: Option<String>,
     /// Its network interfaces, with their security groups.
     #[serde(default)]
     pub network_interfaces: Vec<NetworkInterface>,
@@ -218,34 +201,7 @@ pub struct SecurityGroupRef {
     pub group_id: String,
 }
 
-/// `detail.service` of a GuardDuty finding.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardDutyService {
-    /// `TARGET` when the resource was attacked, `ACTOR` when it attacked.
-    pub resource_role: Option<String>,
-    /// The observed action.
-    pub action: Option<GuardDutyAction>,
-}
-
-/// `detail.service.action`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardDutyAction {
-    /// The port probe of a `Recon:EC2/PortProbeUnprotectedPort` finding.
-    pub port_probe_action: Option<PortProbeAction>,
-}
-
-/// `detail.service.action.portProbeAction`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PortProbeAction {
-    /// One entry per probed port.
-    #[serde(default)]
-    pub port_probe_details: Vec<PortProbeDetail>,
-}
-
-/// One probed port.
+/// One probed port (`service.action.portProbeAction.portProbeDetails[]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortProbeDetail {
@@ -257,8 +213,22 @@ pub struct PortProbeDetail {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalPortDetails {
-    /// The port number.
+    /// The port number (written `22`, `22.0` or `2.2E1` by different tools).
+    #[serde(default, deserialize_with = "lenient_integer")]
     pub port: Option<i64>,
+}
+
+/// A number that some tools write with a fraction or an exponent (`2.2E1`):
+/// read as an integer when it is one.
+fn lenient_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let n = Option::<serde_json::Number>::deserialize(d)?;
+    Ok(n.and_then(|n| {
+        n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+    }))
 }
 
 /// `detail` of `Security Hub Findings - Imported` (source `aws.securityhub`).
@@ -323,7 +293,10 @@ pub struct AsffResource {
     pub region: Option<String>,
 }
 
-/// `detail` of `AWS API Call via CloudTrail`.
+/// `detail` of `AWS API Call via CloudTrail`: the fields every function
+/// reads. The request and response are read by the function that needs them,
+/// through [`Detail::get`]: their shapes differ by call, and events pasted
+/// from other tools carry `"None"` where CloudTrail writes `null`.
 /// See <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -337,66 +310,50 @@ pub struct CloudTrailCall {
     pub event_id: Option<String>,
     /// The region the call was made in.
     pub aws_region: Option<String>,
-    /// The account that owns the resource.
+    /// The account that received the call.
     pub recipient_account_id: Option<String>,
     /// Present when the call failed. Present but null is an error rather than
     /// "no error": an event that may describe a failed call is not acted on
     /// as if the call had succeeded.
     #[serde(default, deserialize_with = "present_string")]
     pub error_code: Option<String>,
-    /// The request, when the service logs it.
-    pub request_parameters: Option<RequestParameters>,
-    /// The response, when the service logs it.
-    pub response_elements: Option<ResponseElements>,
 }
 
-/// The union of the request fields we read across the calls we handle.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestParameters {
-    /// S3 calls.
-    pub bucket_name: Option<String>,
-    /// EC2 `AuthorizeSecurityGroupIngress` (absent when the caller used `groupName`).
-    pub group_id: Option<String>,
-    /// EC2 `ModifySecurityGroupRules`.
-    #[serde(rename = "ModifySecurityGroupRulesRequest")]
-    pub modify_security_group_rules: Option<ModifySecurityGroupRulesRequest>,
-    /// IAM `AttachRolePolicy`.
-    pub role_name: Option<String>,
-    /// IAM `AttachRolePolicy`.
-    pub policy_arn: Option<String>,
-}
-
-/// `requestParameters.ModifySecurityGroupRulesRequest`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ModifySecurityGroupRulesRequest {
-    /// The group whose rules were modified.
-    #[serde(rename = "GroupId")]
-    pub group_id: Option<String>,
-}
-
-/// The union of the response fields we read.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResponseElements {
-    /// EC2 `AuthorizeSecurityGroupIngress`: the rules created.
-    pub security_group_rule_set: Option<SecurityGroupRuleSet>,
-}
-
-/// `responseElements.securityGroupRuleSet`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct SecurityGroupRuleSet {
-    /// The rules created.
-    #[serde(default)]
-    pub items: Vec<SecurityGroupRuleItem>,
-}
-
-/// One rule created by `AuthorizeSecurityGroupIngress`.
+/// One rule created by `AuthorizeSecurityGroupIngress`
+/// (`responseElements.securityGroupRuleSet.items[]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityGroupRuleItem {
     /// The group the rule belongs to.
     pub group_id: Option<String>,
+}
+
+/// An event's `detail`, for reading the one field a function needs, by path,
+/// only when it needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Detail<'a>(pub &'a Value);
+
+impl Detail<'_> {
+    /// The field at `path` (dotted, below `detail`), as `T`: `None` when it
+    /// or any object on the way to it is absent or null, or when something on
+    /// the way is not an object at all (`"responseElements": "None"`); an
+    /// error naming the field when it is there but cannot be read as `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, FindingError> {
+        let mut at = self.0;
+        for key in path.split('.') {
+            match at.get(key) {
+                Some(next) => at = next,
+                None => return Ok(None),
+            }
+        }
+        if at.is_null() {
+            return Ok(None);
+        }
+        deserialize_at(&format!("detail.{path}"), at.clone()).map(Some)
+    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::audit::Trigger;
 use crate::error::FindingError;
-use crate::event::{self, AsffFinding, Envelope};
-use crate::resource::{Arn, Partition, Resource};
+use crate::event::{self, AsffFinding, Detail, Envelope};
+use crate::resource::{is_account_id, Arn, Partition, Resource};
 use crate::scope::{missing, Reading, Scope};
 
 /// One resource to examine, with where it lives.
@@ -232,6 +232,13 @@ impl<S: Scope> Normalizer<'_, S> {
     fn guardduty(&mut self) -> Result<(), FindingError> {
         let d: event::GuardDutyFinding = self.detail()?;
         self.name = Some(d.finding_type.clone());
+        if is_sample(Detail(&self.env.detail)) {
+            self.skip(
+                None,
+                "GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders".into(),
+            );
+            return Ok(());
+        }
         if !S::GUARDDUTY_TYPES.contains(&d.finding_type.as_str()) {
             self.skip(
                 None,
@@ -253,7 +260,7 @@ impl<S: Scope> Normalizer<'_, S> {
             partition,
             finding_id: Some(d.id.clone()),
         };
-        let reading = S::guardduty(&d)?;
+        let reading = S::guardduty(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
         Ok(())
     }
@@ -340,13 +347,16 @@ impl<S: Scope> Normalizer<'_, S> {
             return Ok(());
         }
         let region = d.aws_region.clone().or(self.env.region.clone());
+        // The resource's owner, when CloudTrail names it: for S3 the account
+        // that received the call need not own the bucket.
+        let owner = resource_owner(Detail(&self.env.detail));
         let place = Place {
-            account: self.account(d.recipient_account_id.as_ref()),
+            account: self.account(owner.as_ref().or(d.recipient_account_id.as_ref())),
             partition: self.partition_for(region.as_deref()),
             region: self.region(region),
             finding_id: d.event_id.clone(),
         };
-        let reading = S::cloudtrail(&d)?;
+        let reading = S::cloudtrail(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
         Ok(())
     }
@@ -370,6 +380,29 @@ impl Place {
             finding_id: self.finding_id.clone(),
         }
     }
+}
+
+/// The account of the first resource a CloudTrail record lists with one
+/// (`resources[].accountId`); a list that cannot be read names none.
+fn resource_owner(detail: Detail<'_>) -> Option<String> {
+    let resources = detail.get::<Vec<Value>>("resources").ok().flatten()?;
+    resources
+        .iter()
+        .filter_map(|r| r.get("accountId").and_then(Value::as_str))
+        .find(|a| is_account_id(a))
+        .map(str::to_owned)
+}
+
+/// Whether a GuardDuty finding is one of the console's generated samples
+/// (`service.additionalInfo.sample`: true, written as a boolean or a string).
+fn is_sample(detail: Detail<'_>) -> bool {
+    matches!(
+        detail.get::<Value>("service.additionalInfo.sample"),
+        Ok(Some(Value::Bool(true)))
+    ) || matches!(
+        detail.get::<Value>("service.additionalInfo.sample"),
+        Ok(Some(Value::String(s))) if s.eq_ignore_ascii_case("true")
+    )
 }
 
 /// Why an ASFF finding is not acted on, if it is not.

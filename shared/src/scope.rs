@@ -8,7 +8,7 @@
 //! must stay pure: no AWS call, no environment, no I/O.
 
 use crate::error::FindingError;
-use crate::event::{AsffFinding, CloudTrailCall, GuardDutyFinding};
+use crate::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
 use crate::resource::{Arn, Resource};
 
 /// How a function reads one part of an event it was handed.
@@ -57,8 +57,12 @@ pub trait Scope {
     /// The resource a Config event's `resourceId` names; `path` is its field.
     fn config_resource(path: &str, id: &str) -> Result<Self::Resource, FindingError>;
 
-    /// The targets of a GuardDuty finding of one of [`Self::GUARDDUTY_TYPES`].
-    fn guardduty(finding: &GuardDutyFinding) -> Result<Reading<Self::Resource>, FindingError>;
+    /// The targets of a GuardDuty finding of one of [`Self::GUARDDUTY_TYPES`];
+    /// `detail` is the whole finding, for the fields this function reads.
+    fn guardduty(
+        finding: &GuardDutyFinding,
+        detail: Detail<'_>,
+    ) -> Result<Reading<Self::Resource>, FindingError>;
 
     /// Why an active, failed Security Hub finding does not call for this fix,
     /// if it does not. By default every such finding on the resource type does.
@@ -71,8 +75,13 @@ pub trait Scope {
     /// names by `arn`; `path` is the field it came from.
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<Self::Resource, FindingError>;
 
-    /// The targets of a successful CloudTrail call of one of [`Self::CLOUDTRAIL_CALLS`].
-    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<Self::Resource>, FindingError>;
+    /// The targets of a successful CloudTrail call of one of
+    /// [`Self::CLOUDTRAIL_CALLS`]; `detail` is the whole record, for the
+    /// request and response fields this function reads.
+    fn cloudtrail(
+        call: &CloudTrailCall,
+        detail: Detail<'_>,
+    ) -> Result<Reading<Self::Resource>, FindingError>;
 }
 
 /// The error for a field that must be present and is not.

@@ -8,7 +8,7 @@
 //! attached policy is AdministratorAccess. No GuardDuty finding type reports
 //! AdministratorAccess on a role, so none is answered.
 
-use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
 use remediation_shared::scope::missing;
 use remediation_shared::{FindingError, Reading, Resource, Scope};
@@ -65,7 +65,10 @@ impl Scope for RoleScope {
         }
     }
 
-    fn guardduty(_finding: &GuardDutyFinding) -> Result<Reading<RoleRef>, FindingError> {
+    fn guardduty(
+        _finding: &GuardDutyFinding,
+        _detail: Detail<'_>,
+    ) -> Result<Reading<RoleRef>, FindingError> {
         // Never called: no GuardDuty type is declared.
         Ok(Reading::Skip(
             "no GuardDuty finding reports AdministratorAccess on a role".into(),
@@ -81,24 +84,26 @@ impl Scope for RoleScope {
         Ok(RoleRef::Name(RoleName::parse(path, name)?))
     }
 
-    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<RoleRef>, FindingError> {
-        let request = call.request_parameters.as_ref();
+    fn cloudtrail(
+        _call: &CloudTrailCall,
+        detail: Detail<'_>,
+    ) -> Result<Reading<RoleRef>, FindingError> {
         let policy_path = "detail.requestParameters.policyArn";
-        let policy = request
-            .and_then(|r| r.policy_arn.as_deref())
+        let policy = detail
+            .get::<String>("requestParameters.policyArn")?
             .ok_or_else(|| missing(policy_path))?;
-        let arn = Arn::parse(policy_path, policy)?;
+        let arn = Arn::parse(policy_path, &policy)?;
         if arn.account != "aws" || arn.resource != "policy/AdministratorAccess" {
             return Ok(Reading::Skip(format!(
                 "attached policy {policy} is not AdministratorAccess"
             )));
         }
         let role_path = "detail.requestParameters.roleName";
-        let name = request
-            .and_then(|r| r.role_name.as_deref())
+        let name = detail
+            .get::<String>("requestParameters.roleName")?
             .ok_or_else(|| missing(role_path))?;
         Ok(Reading::Targets(vec![RoleRef::Name(RoleName::parse(
-            role_path, name,
+            role_path, &name,
         )?)]))
     }
 }

@@ -6,7 +6,7 @@
 //! resource type, the finding types and API calls declared here); this file
 //! holds what is particular to buckets.
 
-use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::scope::missing;
 use remediation_shared::{FindingError, Reading, Scope};
@@ -47,11 +47,12 @@ impl Scope for BucketScope {
         BucketName::parse(path, id)
     }
 
-    fn guardduty(finding: &GuardDutyFinding) -> Result<Reading<BucketName>, FindingError> {
-        let buckets = finding
-            .resource
-            .s3_bucket_details
-            .as_deref()
+    fn guardduty(
+        _finding: &GuardDutyFinding,
+        detail: Detail<'_>,
+    ) -> Result<Reading<BucketName>, FindingError> {
+        let buckets = detail
+            .get::<Vec<S3BucketDetail>>("resource.s3BucketDetails")?
             .unwrap_or_default();
         if buckets.is_empty() {
             return Err(FindingError::Field {
@@ -79,14 +80,15 @@ impl Scope for BucketScope {
         BucketName::parse(path, &arn.resource)
     }
 
-    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<BucketName>, FindingError> {
+    fn cloudtrail(
+        _call: &CloudTrailCall,
+        detail: Detail<'_>,
+    ) -> Result<Reading<BucketName>, FindingError> {
         let path = "detail.requestParameters.bucketName";
-        let name = call
-            .request_parameters
-            .as_ref()
-            .and_then(|r| r.bucket_name.as_deref())
+        let name = detail
+            .get::<String>("requestParameters.bucketName")?
             .ok_or_else(|| missing(path))?;
-        Ok(Reading::Targets(vec![BucketName::parse(path, name)?]))
+        Ok(Reading::Targets(vec![BucketName::parse(path, &name)?]))
     }
 }
 

@@ -7,7 +7,10 @@
 //! holds what is particular to security groups: which Config rules, whether a
 //! GuardDuty finding is about SSH, where CloudTrail names the group.
 
-use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::event::{
+    CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
+    SecurityGroupRuleItem,
+};
 use remediation_shared::resource::{Arn, GroupId};
 use remediation_shared::scope::missing;
 use remediation_shared::{FindingError, Reading, Scope};
@@ -49,35 +52,36 @@ impl Scope for GroupScope {
         GroupId::parse(path, id)
     }
 
-    fn guardduty(finding: &GuardDutyFinding) -> Result<Reading<GroupId>, FindingError> {
-        let role = finding.service.resource_role.as_deref().unwrap_or("");
-        if finding.finding_type == GUARDDUTY_SSH_BRUTE_FORCE && !role.eq_ignore_ascii_case("TARGET")
-        {
-            return Ok(Reading::Skip(format!(
-                "the instance is the {role} of the brute force, not its target"
-            )));
+    fn guardduty(
+        finding: &GuardDutyFinding,
+        detail: Detail<'_>,
+    ) -> Result<Reading<GroupId>, FindingError> {
+        if finding.finding_type == GUARDDUTY_SSH_BRUTE_FORCE {
+            let role = detail
+                .get::<String>("service.resourceRole")?
+                .unwrap_or_default();
+            if !role.eq_ignore_ascii_case("TARGET") {
+                return Ok(Reading::Skip(format!(
+                    "the instance is the {role} of the brute force, not its target"
+                )));
+            }
         }
-        let probed_ssh = finding
-            .service
-            .action
-            .as_ref()
-            .and_then(|a| a.port_probe_action.as_ref())
-            .is_some_and(|p| {
-                p.port_probe_details
-                    .iter()
-                    .any(|pd| pd.local_port_details.as_ref().and_then(|l| l.port) == Some(SSH_PORT))
-            });
-        if finding.finding_type == GUARDDUTY_PORT_PROBE && !probed_ssh {
-            return Ok(Reading::Skip("the probed ports do not include 22".into()));
+        if finding.finding_type == GUARDDUTY_PORT_PROBE {
+            let probes = detail
+                .get::<Vec<PortProbeDetail>>("service.action.portProbeAction.portProbeDetails")?
+                .unwrap_or_default();
+            let probed_ssh = probes
+                .iter()
+                .any(|p| p.local_port_details.as_ref().and_then(|l| l.port) == Some(SSH_PORT));
+            if !probed_ssh {
+                return Ok(Reading::Skip("the probed ports do not include 22".into()));
+            }
         }
-        let interfaces = finding
-            .resource
-            .instance_details
-            .as_ref()
-            .map(|i| i.network_interfaces.as_slice())
+        let instance = detail
+            .get::<InstanceDetails>("resource.instanceDetails")?
             .unwrap_or_default();
         let mut groups = Vec::new();
-        for (i, ni) in interfaces.iter().enumerate() {
+        for (i, ni) in instance.network_interfaces.iter().enumerate() {
             for (j, sg) in ni.security_groups.iter().enumerate() {
                 let path = format!(
                     "detail.resource.instanceDetails.networkInterfaces[{i}].securityGroups[{j}].groupId"
@@ -105,47 +109,42 @@ impl Scope for GroupScope {
         GroupId::parse(path, id)
     }
 
-    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<GroupId>, FindingError> {
+    fn cloudtrail(
+        call: &CloudTrailCall,
+        detail: Detail<'_>,
+    ) -> Result<Reading<GroupId>, FindingError> {
         // The rules created name their group even when the caller named the
         // group by name (the request then has no `groupId`).
-        let from_response: Vec<(String, &str)> = call
-            .response_elements
-            .as_ref()
-            .and_then(|r| r.security_group_rule_set.as_ref())
-            .map(|s| {
-                s.items
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, it)| {
-                        it.group_id.as_deref().map(|g| {
-                            (
-                                format!("detail.responseElements.securityGroupRuleSet.items[{i}].groupId"),
-                                g,
-                            )
-                        })
-                    })
-                    .collect()
-            })
+        let created = detail
+            .get::<Vec<SecurityGroupRuleItem>>("responseElements.securityGroupRuleSet.items")?
             .unwrap_or_default();
-        let request = call.request_parameters.as_ref();
-        let modify_path = "detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId";
+        let from_response: Vec<(String, String)> = created
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                it.group_id.map(|g| {
+                    (
+                        format!("detail.responseElements.securityGroupRuleSet.items[{i}].groupId"),
+                        g,
+                    )
+                })
+            })
+            .collect();
+        let modify_field = "requestParameters.ModifySecurityGroupRulesRequest.GroupId";
         let ids = if !from_response.is_empty() {
             from_response
-        } else if let Some(g) = request.and_then(|r| r.group_id.as_deref()) {
+        } else if let Some(g) = detail.get::<String>("requestParameters.groupId")? {
             vec![("detail.requestParameters.groupId".to_owned(), g)]
-        } else if let Some(g) = request
-            .and_then(|r| r.modify_security_group_rules.as_ref())
-            .and_then(|m| m.group_id.as_deref())
-        {
-            vec![(modify_path.to_owned(), g)]
+        } else if let Some(g) = detail.get::<String>(modify_field)? {
+            vec![(format!("detail.{modify_field}"), g)]
         } else if call.event_name == "ModifySecurityGroupRules" {
-            return Err(missing(modify_path));
+            return Err(missing(&format!("detail.{modify_field}")));
         } else {
             return Err(missing("detail.requestParameters.groupId"));
         };
         let groups = ids
             .into_iter()
-            .map(|(path, id)| GroupId::parse(&path, id))
+            .map(|(path, id)| GroupId::parse(&path, &id))
             .collect::<Result<_, _>>()?;
         Ok(Reading::Targets(groups))
     }

@@ -2,7 +2,7 @@
 //! framework is tested without any real function: [`Buckets`] answers a small,
 //! fixed set of triggers on S3 buckets.
 
-use remediation_shared::event::{CloudTrailCall, GuardDutyFinding};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::{FindingError, Reading, Scope};
 
@@ -26,8 +26,10 @@ impl Scope for Buckets {
     fn config_resource(path: &str, id: &str) -> Result<BucketName, FindingError> {
         BucketName::parse(path, id)
     }
-    fn guardduty(f: &GuardDutyFinding) -> Result<Reading<BucketName>, FindingError> {
-        let names = f.resource.s3_bucket_details.as_deref().unwrap_or_default();
+    fn guardduty(_: &GuardDutyFinding, d: Detail<'_>) -> Result<Reading<BucketName>, FindingError> {
+        let names = d
+            .get::<Vec<S3BucketDetail>>("resource.s3BucketDetails")?
+            .unwrap_or_default();
         let buckets = names
             .iter()
             .map(|b| BucketName::parse("detail.resource.s3BucketDetails", &b.name))
@@ -40,13 +42,11 @@ impl Scope for Buckets {
         }
         BucketName::parse(path, &arn.resource)
     }
-    fn cloudtrail(call: &CloudTrailCall) -> Result<Reading<BucketName>, FindingError> {
+    fn cloudtrail(_: &CloudTrailCall, d: Detail<'_>) -> Result<Reading<BucketName>, FindingError> {
         let path = "detail.requestParameters.bucketName";
-        let name = call
-            .request_parameters
-            .as_ref()
-            .and_then(|r| r.bucket_name.as_deref())
+        let name = d
+            .get::<String>("requestParameters.bucketName")?
             .ok_or_else(|| remediation_shared::scope::missing(path))?;
-        Ok(Reading::Targets(vec![BucketName::parse(path, name)?]))
+        Ok(Reading::Targets(vec![BucketName::parse(path, &name)?]))
     }
 }
