@@ -101,6 +101,33 @@ fn each_source_is_read_with_its_account_region_and_partition() {
             "skip the PutBucketPublicAccessBlock call failed with AccessDenied, so it changed nothing",
         ),
         (
+            "a_guardduty_sample_finding_is_a_quiet_skip",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "Policy:S3/BucketBlockPublicAccessDisabled",
+                "service": {"additionalInfo": {"sample": true}}, "resource": {"s3BucketDetails": [{"name": "bucketName"}]}})),
+            "skip GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders",
+        ),
+        (
+            "a_sample_flag_written_as_a_string_is_read",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "Recon:EC2/Portscan",
+                "service": {"additionalInfo": {"sample": "true"}}})),
+            "skip GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders",
+        ),
+        (
+            "the_bucket_owner_named_by_cloudtrail_wins_over_the_recipient",
+            envelope("aws.s3", "AWS API Call via CloudTrail", json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock",
+                "recipientAccountId": "111111111111", "awsRegion": "eu-west-1",
+                "resources": [{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::owned-bucket", "accountId": "222222222222"}],
+                "requestParameters": {"bucketName": "owned-bucket"}})),
+            "target arn:aws:s3:::owned-bucket 222222222222 eu-west-1",
+        ),
+        (
+            "fields_the_function_does_not_read_may_have_any_shape",
+            envelope("aws.s3", "AWS API Call via CloudTrail", json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock",
+                "recipientAccountId": "111111111111", "responseElements": "None", "resources": "None",
+                "requestParameters": {"bucketName": "any-bucket", "PublicAccessBlockConfiguration": "None"}})),
+            "target arn:aws:s3:::any-bucket 111111111111 us-east-1",
+        ),
+        (
             "another_event_is_skipped",
             envelope("aws.events", "Scheduled Event", json!({})),
             "skip event aws.events / Scheduled Event is not a trigger of test-buckets",
