@@ -100,32 +100,40 @@ fn outcome_name(o: Outcome) -> &'static str {
 /// Where the function itself runs, from its invoked ARN.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Home {
-    account: Option<String>,
-    region: Option<String>,
+    account: String,
+    region: String,
 }
 
 impl Home {
-    fn from_function_arn(arn: &str) -> Self {
+    /// The account and region of the invoked function; an error when the
+    /// ARN does not name both, so that no target is acted on without the
+    /// check that it is in the function's own account and region.
+    fn from_function_arn(arn: &str) -> Result<Self, String> {
         match Arn::parse("invoked_function_arn", arn) {
-            Ok(a) => Home {
-                account: Some(a.account).filter(|s| !s.is_empty()),
-                region: Some(a.region).filter(|s| !s.is_empty()),
-            },
-            Err(_) => Home::default(),
+            Ok(a) if !a.account.is_empty() && !a.region.is_empty() => Ok(Home {
+                account: a.account,
+                region: a.region,
+            }),
+            Ok(_) => Err(format!(
+                "the invoked function ARN {arn:?} names no account or region"
+            )),
+            Err(e) => Err(e.to_string()),
         }
     }
 
     /// Why `target` is out of this function's reach, if it is.
     fn out_of_reach<R>(&self, target: &Target<R>) -> Option<String> {
-        if let (Some(own), Some(theirs)) = (&self.account, &target.account) {
-            if own != theirs {
-                return Some(format!("resource is in account {theirs}; this function acts only in its own account {own}"));
-            }
+        if let Some(theirs) = target.account.as_ref().filter(|a| **a != self.account) {
+            return Some(format!(
+                "resource is in account {theirs}; this function acts only in its own account {}",
+                self.account
+            ));
         }
-        if let (Some(own), Some(theirs)) = (&self.region, &target.region) {
-            if own != theirs {
-                return Some(format!("resource is in region {theirs}; this function acts only in its own region {own}"));
-            }
+        if let Some(theirs) = target.region.as_ref().filter(|r| **r != self.region) {
+            return Some(format!(
+                "resource is in region {theirs}; this function acts only in its own region {}",
+                self.region
+            ));
         }
         None
     }
@@ -213,9 +221,15 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
                 Report::new(Outcome::Skipped, skip.reason.clone()),
             ),
             Item::Target(target) => {
-                let report = match home.out_of_reach(target) {
-                    Some(reason) => Report::new(Outcome::Skipped, reason),
-                    None => match too_close_to(deadline) {
+                let reach = home.as_ref().map(|h| h.out_of_reach(target));
+                let report = match reach {
+                    Err(why) => Report::failure(
+                        "InvokedArnUnreadable",
+                        "Remediation.InvokedArnUnreadable",
+                        format!("not attempted: the function cannot tell its own account and region: {why}"),
+                    ),
+                    Ok(Some(reason)) => Report::new(Outcome::Skipped, reason),
+                    Ok(None) => match too_close_to(deadline) {
                         Some(left) => Report::deadline_near(left, TIME_PER_TARGET),
                         None => run_guarded(remediator, target, config).await,
                     },

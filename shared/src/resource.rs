@@ -213,7 +213,9 @@ macro_rules! string_id {
 }
 
 string_id!(
-    /// An S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens).
+    /// An S3 bucket name: 3 to 63 lowercase letters, digits, dots and
+    /// hyphens, or a legacy us-east-1 name (before March 2018: up to 255
+    /// characters, capitals and underscores allowed).
     BucketName
 );
 string_id!(
@@ -230,27 +232,33 @@ string_id!(
 );
 
 impl BucketName {
-    /// Validates a bucket name.
+    /// Validates a bucket name: today's rules, or the legacy ones that
+    /// buckets created in us-east-1 before March 2018 may still follow.
     pub fn parse(path: &str, value: &str) -> Result<Self, FindingError> {
-        let ok = (3..=63).contains(&value.len())
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-            && value
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric())
+        let edges_alphanumeric = value
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
             && value
                 .bytes()
                 .last()
                 .is_some_and(|b| b.is_ascii_alphanumeric());
-        if ok {
+        let current = (3..=63).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && edges_alphanumeric;
+        let legacy = (3..=255).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+        if current || legacy {
             Ok(BucketName(value.to_owned()))
         } else {
             Err(FindingError::value(
                 path,
                 value,
-                "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'",
+                "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-' (legacy us-east-1 names: up to 255 letters, digits, '.', '-' or '_')",
             ))
         }
     }
@@ -387,15 +395,25 @@ mod tests {
     }
 
     #[test]
-    fn bucket_names_follow_s3_rules() {
-        assert!(BucketName::parse("f", "my.bucket-1").is_ok());
+    fn bucket_names_follow_s3_rules_old_and_new() {
+        let long_legacy = format!("Legacy_{}", "x".repeat(240));
+        for good in [
+            "my.bucket-1",
+            "My-Bucket",
+            "a_b_c",
+            "Legacy_Bucket_2017",
+            long_legacy.as_str(),
+            "-legacy-edge",
+        ] {
+            assert!(BucketName::parse("f", good).is_ok(), "{good}");
+        }
         for bad in [
             "ab",
-            "My-Bucket",
-            "-bucket",
-            "bucket-",
-            "a_b_c",
-            &"a".repeat(64),
+            "has space",
+            "slash/in/name",
+            "question?",
+            "",
+            &"a".repeat(256),
         ] {
             assert!(BucketName::parse("f", bad).is_err(), "{bad}");
         }

@@ -386,3 +386,27 @@ async fn targets_that_could_not_finish_before_the_deadline_are_recorded_failed_n
         .unwrap();
     assert_eq!(fake.seen.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn an_unreadable_invoked_arn_fails_closed_and_touches_nothing() {
+    for home in ["", "not-an-arn", "arn:aws:lambda:::function:no-account"] {
+        // GIVEN a function that cannot tell its own account and region
+        let (fake, sink) = (Fake::default(), RecordingSink::default());
+        // WHEN a finding about a bucket arrives
+        let err = handle(
+            &fake,
+            &Config::default(),
+            &sink,
+            invoke(hub_event(&["ok-one"]), home),
+        )
+        .await
+        .unwrap_err();
+        // THEN nothing is examined, and the record and the error say why
+        assert!(fake.seen.lock().unwrap().is_empty(), "{home:?}");
+        let r = &sink.records()[0];
+        assert_eq!(r["outcome"], "failed", "{home:?}");
+        assert_eq!(r["error_code"], "InvokedArnUnreadable", "{home:?}");
+        let diagnostic: lambda_runtime::Diagnostic = err.into();
+        assert_eq!(diagnostic.error_type, "Remediation.InvokedArnUnreadable");
+    }
+}

@@ -210,7 +210,7 @@ fn an_invalid_identifier_is_rejected_with_its_field() {
     let err = normalize::<Buckets>(config(
         "s3-public",
         "AWS::S3::Bucket",
-        "Bad_Bucket",
+        "bad bucket",
         "NON_COMPLIANT",
     ))
     .unwrap_err();

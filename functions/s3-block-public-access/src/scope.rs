@@ -148,9 +148,14 @@ mod tests {
                 Ok(vec!["arn:aws:s3:::my-bucket eu-west-1"]),
             ),
             (
-                "an_invalid_bucket_name_is_malformed",
-                config("Bad_Bucket"),
+                "a_name_s3_could_never_have_is_malformed",
+                config("bad bucket?"),
                 Err("detail.resourceId"),
+            ),
+            (
+                "a_legacy_us_east_1_name_is_a_bucket",
+                config("Legacy_Bucket_2017"),
+                Ok(vec!["arn:aws:s3:::Legacy_Bucket_2017 eu-west-1"]),
             ),
             (
                 "guardduty_names_every_bucket",
