@@ -5,8 +5,9 @@
 //! run or apply, record) and the rules common to all functions: malformed
 //! input is an error with a record; out-of-scope input is a successful skip; a
 //! target in another account or region than the function is never touched; dry
-//! run is decided here, once, for every function; a target that could not
-//! finish before Lambda's deadline is not started, and recorded as failed; any
+//! run is decided here, once, for every function; the invocation's deadline is
+//! handed down to every AWS call ([`crate::deadline`]), and a target is not
+//! started, but recorded as failed, when only the time to record it is left; any
 //! `failed` outcome makes the invocation fail so Lambda retries it. It must not
 //! know how a resource is read or changed: that is each function's
 //! [`Remediator`], and which events it answers is its [`Scope`].
@@ -14,7 +15,8 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, SystemTime};
+use std::pin::Pin;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
@@ -26,6 +28,7 @@ use crate::audit::{
     MAX_REASON_CHARS, RECORD_TYPE, SCHEMA_VERSION,
 };
 use crate::config::Config;
+use crate::deadline;
 use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
 use crate::finding::{self, Item, Target};
@@ -151,8 +154,8 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     let function = <R::Scope as Scope>::FUNCTION;
     let home = Home::from_function_arn(&event.context.invoked_function_arn);
     let request_id = event.context.request_id.clone();
-    // Lambda's deadline for this invocation (0: none known, as in local runs).
-    let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
+    // Lambda's deadline for this invocation, handed down to every AWS call.
+    let deadline = deadline::from_header(event.context.deadline, SystemTime::now());
     let (raw_trigger, normalized) = match event.payload.into() {
         Payload::Json(value) => (
             trigger_of_raw(&value),
@@ -230,8 +233,17 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
                     ),
                     Ok(Some(reason)) => Report::new(Outcome::Skipped, reason),
                     Ok(None) => match too_close_to(deadline) {
-                        Some(left) => Report::deadline_near(left, TIME_PER_TARGET),
-                        None => run_guarded(remediator, target, config).await,
+                        Some(left) => Report::deadline_near(left, deadline::RECORD_RESERVE),
+                        None => {
+                            // Boxed: the futures of a function's calls nest deeply, and
+                            // a box keeps them out of the layout of every caller's future.
+                            let work: Pin<Box<dyn Future<Output = Report> + Send + '_>> =
+                                Box::pin(deadline::scoped(
+                                    deadline,
+                                    run_guarded(remediator, target, config),
+                                ));
+                            work.await
+                        }
                     },
                 };
                 (
@@ -278,16 +290,11 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     }
 }
 
-/// The time one target may need: one AWS call that hangs to its operation
-/// timeout (10 s), the other calls, and the record.
-pub const TIME_PER_TARGET: Duration = Duration::from_secs(12);
-
-/// The time left before `deadline` when it is less than [`TIME_PER_TARGET`].
-fn too_close_to(deadline: Option<SystemTime>) -> Option<Duration> {
-    let left = deadline?
-        .duration_since(SystemTime::now())
-        .unwrap_or_default();
-    (left < TIME_PER_TARGET).then_some(left)
+/// The time left before `deadline` when it is no more than what writing the
+/// record needs: a target is not started then.
+fn too_close_to(deadline: Option<Instant>) -> Option<Duration> {
+    let left = deadline?.saturating_duration_since(Instant::now());
+    (left <= deadline::RECORD_RESERVE).then_some(left)
 }
 
 /// Examines one target and, unless in dry run, applies what it proposes,

@@ -10,6 +10,7 @@
 //! - [`finding`]: validated findings for one function: targets and skips (parse, high level).
 //! - [`resource`]: validated identifiers (bucket, group, role, partition, ARN).
 //! - [`handler`]: the invocation driver and the [`Remediator`] trait each function implements.
+//! - [`deadline`]: the invocation's deadline, handed down to every AWS call.
 //! - [`report`]: what a function says about a target: a settled report or a proposal.
 //! - [`audit`]: the audit record schema and its sinks.
 //! - [`config`]: dry run and the exemption tag, from the environment.
@@ -21,6 +22,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod finding;

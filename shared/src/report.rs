@@ -98,14 +98,14 @@ impl Report {
     /// it could finish: `failed`, so that the event is retried (the targets
     /// already fixed are then `already_compliant`), and recorded now, while
     /// there is still time to write the record.
-    pub fn deadline_near(left: Duration, needed: Duration) -> Self {
+    pub fn deadline_near(left: Duration, reserve: Duration) -> Self {
         Report::failure(
             "DeadlineNear",
             "Remediation.DeadlineNear",
             format!(
-                "not attempted: {} ms left before the invocation's deadline, {} s needed",
+                "not attempted: {} ms left before the invocation's deadline, and {} ms are kept to record it",
                 left.as_millis(),
-                needed.as_secs()
+                reserve.as_millis()
             ),
         )
     }

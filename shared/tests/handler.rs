@@ -43,6 +43,14 @@ impl Remediator for Fake {
             let err = AwsError::new("GetThing", "AccessDenied", "nope", Some(403));
             return Examined::Settled(Report::failed(&err));
         }
+        if b.starts_with("hang-") {
+            let hung = remediation_shared::deadline::within(
+                "GetThing",
+                std::future::pending::<Result<(), AwsError>>(),
+            )
+            .await;
+            return Examined::Settled(Report::failed(&hung.unwrap_err()));
+        }
         if b.starts_with("clean-") {
             return Examined::Settled(
                 Report::new(Outcome::AlreadyCompliant, "clean").unchanged(&"closed"),
@@ -351,18 +359,19 @@ async fn dry_run_is_decided_once_by_the_driver_which_never_applies() {
     );
 }
 
+fn in_ms(d: std::time::Duration) -> u64 {
+    (std::time::SystemTime::now() + d)
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 #[tokio::test]
-async fn targets_that_could_not_finish_before_the_deadline_are_recorded_failed_not_started() {
-    let now_ms = |d: std::time::Duration| {
-        (std::time::SystemTime::now() + d)
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64
-    };
-    // GIVEN a deadline 5 s away, less than one target may need
+async fn a_target_is_not_started_when_only_the_time_to_record_it_is_left() {
+    // GIVEN a deadline closer than the time kept to write records
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
-    event.context.deadline = now_ms(std::time::Duration::from_secs(5));
+    event.context.deadline = in_ms(std::time::Duration::from_millis(300));
     // WHEN the event is handled
     let err = handle(&fake, &Config::default(), &sink, event)
         .await
@@ -376,15 +385,52 @@ async fn targets_that_could_not_finish_before_the_deadline_are_recorded_failed_n
         assert_eq!(r["error_code"], "DeadlineNear");
     }
     assert!(err.to_string().contains("DeadlineNear"), "{err}");
+}
 
-    // AND with a minute left, both are fixed
+#[tokio::test]
+async fn a_short_timeout_means_less_time_per_call_not_no_work() {
+    // GIVEN Lambda's default timeout of 3 s
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
-    event.context.deadline = now_ms(std::time::Duration::from_secs(60));
+    event.context.deadline = in_ms(std::time::Duration::from_secs(3));
+    // WHEN the event is handled
     handle(&fake, &Config::default(), &sink, event)
         .await
         .unwrap();
-    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+    // THEN both targets are fixed
+    assert_eq!(fake.applied.lock().unwrap().len(), 2);
+
+    // AND a call that hangs is cut before the deadline, with a record
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let mut event = invoke(hub_event(&["hang-one"]), HOME);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    event.context.deadline = in_ms(std::time::Duration::from_millis(1500));
+    handle(&fake, &Config::default(), &sink, event)
+        .await
+        .unwrap_err();
+    assert!(
+        std::time::Instant::now() < deadline,
+        "answered after the deadline"
+    );
+    let r = &sink.records()[0];
+    assert_eq!(
+        (&r["outcome"], &r["error_code"]),
+        (&json!("failed"), &json!("TimeoutError"))
+    );
+}
+
+#[tokio::test]
+async fn a_local_emulators_relative_deadline_leaves_time_to_work() {
+    // GIVEN the deadline header as `cargo lambda watch` sends it: ten minutes, as a duration
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let mut event = invoke(hub_event(&["ok-one"]), HOME);
+    event.context.deadline = 600_000;
+    // WHEN the event is handled
+    handle(&fake, &Config::default(), &sink, event)
+        .await
+        .unwrap();
+    // THEN the target is fixed
+    assert_eq!(sink.records()[0]["outcome"], "remediated");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 use std::future::Future;
 
 use aws_sdk_config::types::ResourceType;
-use remediation_shared::{AwsError, AwsErrorKind, Permission};
+use remediation_shared::{deadline, AwsError, AwsErrorKind, Permission};
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `ListDiscoveredResources` and `ListRoles` (a role id to its name; neither
@@ -78,15 +78,14 @@ impl IamAdapter {
     }
 
     async fn role_name_from_config(&self, role_id: &str) -> Result<Option<String>, AwsError> {
-        let out = self
+        let call = self
             .config
             .list_discovered_resources()
             .resource_type(ResourceType::Role)
             .resource_ids(role_id)
             .include_deleted_resources(false)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ListDiscoveredResources", &e))?;
+            .send();
+        let out = deadline::call("ListDiscoveredResources", call).await?;
         Ok(out
             .resource_identifiers()
             .iter()
@@ -150,13 +149,10 @@ impl RolePolicies for IamAdapter {
     }
 
     async fn role(&self, name: &str) -> Result<RoleInfo, AwsError> {
-        let out = self
-            .iam
-            .get_role()
-            .role_name(name)
-            .send()
+        let call = self.iam.get_role().role_name(name).send();
+        let out = deadline::call("GetRole", call)
             .await
-            .map_err(|e| not_found_if_no_entity(AwsError::from_sdk("GetRole", &e)))?;
+            .map_err(not_found_if_no_entity)?;
         let role = out.role().ok_or_else(|| {
             AwsError::new("GetRole", "NoSuchEntity", "GetRole returned no role", None)
                 .into_not_found()
@@ -174,35 +170,37 @@ impl RolePolicies for IamAdapter {
     }
 
     async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let mut arns = Vec::new();
-        let mut items = self
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(policy) = items.next().await {
-            let policy = policy.map_err(|e| {
-                not_found_if_no_entity(AwsError::from_sdk("ListAttachedRolePolicies", &e))
-            })?;
-            arns.extend(policy.policy_arn().map(str::to_owned));
-        }
-        Ok(arns)
+        let op = "ListAttachedRolePolicies";
+        let all_pages = async {
+            let mut arns = Vec::new();
+            let mut items = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(policy) = items.next().await {
+                let policy = policy.map_err(|e| AwsError::from_sdk(op, &e))?;
+                arns.extend(policy.policy_arn().map(str::to_owned));
+            }
+            Ok(arns)
+        };
+        deadline::within(op, all_pages)
+            .await
+            .map_err(not_found_if_no_entity)
     }
 
     async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {
-        match self
+        let call = self
             .iam
             .detach_role_policy()
             .role_name(name)
             .policy_arn(policy_arn)
-            .send()
-            .await
-        {
+            .send();
+        match deadline::call("DetachRolePolicy", call).await {
             Ok(_) => Ok(Detached::Detached),
-            Err(e) => {
-                let err = AwsError::from_sdk("DetachRolePolicy", &e);
+            Err(err) => {
                 if err.code == "NoSuchEntity" {
                     Ok(Detached::WasNotAttached)
                 } else {

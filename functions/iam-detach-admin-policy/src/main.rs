@@ -3,10 +3,6 @@
 //! Initialises tracing (Lambda's log format and level settings apply), reads
 //! the configuration, builds the IAM and Config clients once, and runs the handler.
 
-// Two SDK clients plus the runtime nest futures deeper than rustc's default
-// limit allows when it computes the layout of `main`'s future.
-#![recursion_limit = "256"]
-
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};

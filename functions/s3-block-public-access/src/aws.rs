@@ -8,7 +8,7 @@ use std::future::Future;
 
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
-use remediation_shared::{AwsError, Permission};
+use remediation_shared::{deadline, AwsError, Permission};
 
 use crate::plan::PublicAccessFlags;
 
@@ -70,13 +70,9 @@ impl BucketPublicAccess for S3Adapter {
         &self,
         bucket: &str,
     ) -> Result<Option<PublicAccessFlags>, AwsError> {
-        match self
-            .client
-            .get_public_access_block()
-            .bucket(bucket)
-            .send()
-            .await
-        {
+        let op = "GetPublicAccessBlock";
+        let call = self.client.get_public_access_block().bucket(bucket).send();
+        match deadline::call(op, call).await {
             Ok(out) => Ok(out
                 .public_access_block_configuration()
                 .map(|c| PublicAccessFlags {
@@ -85,8 +81,7 @@ impl BucketPublicAccess for S3Adapter {
                     block_public_policy: c.block_public_policy().unwrap_or(false),
                     restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
                 })),
-            Err(e) => {
-                let err = AwsError::from_sdk("GetPublicAccessBlock", &e);
+            Err(err) => {
                 if err.code == "NoSuchPublicAccessBlockConfiguration" {
                     Ok(None)
                 } else {
@@ -97,14 +92,14 @@ impl BucketPublicAccess for S3Adapter {
     }
 
     async fn tags(&self, bucket: &str) -> Result<Vec<(String, String)>, AwsError> {
-        match self.client.get_bucket_tagging().bucket(bucket).send().await {
+        let call = self.client.get_bucket_tagging().bucket(bucket).send();
+        match deadline::call("GetBucketTagging", call).await {
             Ok(out) => Ok(out
                 .tag_set()
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect()),
-            Err(e) => {
-                let err = AwsError::from_sdk("GetBucketTagging", &e);
+            Err(err) => {
                 if err.code == "NoSuchTagSet" {
                     Ok(Vec::new())
                 } else {
@@ -125,13 +120,15 @@ impl BucketPublicAccess for S3Adapter {
             .block_public_policy(flags.block_public_policy)
             .restrict_public_buckets(flags.restrict_public_buckets)
             .build();
-        self.client
+        let call = self
+            .client
             .put_public_access_block()
             .bucket(bucket)
             .public_access_block_configuration(config)
-            .send()
+            .send();
+        deadline::call("PutPublicAccessBlock", call)
             .await
             .map(|_| ())
-            .map_err(|e| not_found_if_no_bucket(AwsError::from_sdk("PutPublicAccessBlock", &e)))
+            .map_err(not_found_if_no_bucket)
     }
 }

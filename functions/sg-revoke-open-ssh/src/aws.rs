@@ -10,7 +10,7 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
 use aws_sdk_ec2::Client;
-use remediation_shared::{AwsError, Permission};
+use remediation_shared::{deadline, AwsError, Permission};
 
 use crate::plan::{Rule, Source};
 
@@ -102,13 +102,14 @@ impl From<&SecurityGroupRule> for Rule {
 
 impl SecurityGroupRules for Ec2Adapter {
     async fn group_tags(&self, group_id: &str) -> Result<Vec<(String, String)>, AwsError> {
-        let out = self
+        let call = self
             .client
             .describe_security_groups()
             .group_ids(group_id)
-            .send()
+            .send();
+        let out = deadline::call("DescribeSecurityGroups", call)
             .await
-            .map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroups", &e)))?;
+            .map_err(normalise)?;
         let group = out
             .security_groups()
             .iter()
@@ -153,14 +154,15 @@ impl SecurityGroupRules for Ec2Adapter {
     }
 
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {
-        let out = self
+        let call = self
             .client
             .revoke_security_group_ingress()
             .group_id(group_id)
             .set_security_group_rule_ids(Some(rule_ids.to_vec()))
-            .send()
+            .send();
+        let out = deadline::call("RevokeSecurityGroupIngress", call)
             .await
-            .map_err(|e| normalise(AwsError::from_sdk("RevokeSecurityGroupIngress", &e)))?;
+            .map_err(normalise)?;
         if out.r#return() == Some(false) {
             return Err(AwsError::new(
                 "RevokeSecurityGroupIngress",

@@ -3,11 +3,6 @@
 //! Initialises tracing (Lambda's log format and level settings apply), reads
 //! the configuration, builds the EC2 client once, and runs the handler.
 
-// The driver's per-target future (examine, apply, guarded against panics)
-// inside the runtime nests deeper than rustc's default limit allows when it
-// computes the layout of `main`'s future.
-#![recursion_limit = "256"]
-
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use remediation_shared::{handle, Config, Payload, StdoutSink};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
