@@ -100,11 +100,30 @@ fn outcome_name(o: Outcome) -> &'static str {
     }
 }
 
-/// Where the function itself runs, from its invoked ARN.
+/// Where a function runs: the only account and region it acts in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Home {
-    account: String,
-    region: String,
+pub struct Home {
+    /// The account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+}
+
+/// Where a function runs when its invoked ARN does not say: a local
+/// emulator (`cargo lambda watch` sends `function-arn`). Asked only then.
+pub trait Locate: Sync {
+    /// The function's account and region, or why they cannot be known.
+    fn locate(&self) -> impl Future<Output = Result<Home, String>> + Send;
+}
+
+/// No other source than the invoked ARN: without it, nothing is acted on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArnOnly;
+
+impl Locate for ArnOnly {
+    async fn locate(&self) -> Result<Home, String> {
+        Err("no other source of the function's account and region".into())
+    }
 }
 
 impl Home {
@@ -144,15 +163,42 @@ impl Home {
 
 /// Handles one invocation: writes one audit record per item to `sink` and
 /// returns the summary, or an error when the event is malformed or any
-/// resource failed.
+/// resource failed. The function's account and region come from its invoked
+/// ARN only.
 pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     remediator: &R,
     config: &Config,
     sink: &S,
     event: LambdaEvent<P>,
 ) -> Result<Summary, HandlerError> {
+    handle_located(remediator, config, sink, event, &ArnOnly).await
+}
+
+/// [`handle`], asking `locate` where the function runs when its invoked ARN
+/// does not say; if neither can tell, no target is acted on.
+pub async fn handle_located<R, S, P, L>(
+    remediator: &R,
+    config: &Config,
+    sink: &S,
+    event: LambdaEvent<P>,
+    locate: &L,
+) -> Result<Summary, HandlerError>
+where
+    R: Remediator,
+    S: AuditSink + ?Sized,
+    P: Into<Payload>,
+    L: Locate,
+{
     let function = <R::Scope as Scope>::FUNCTION;
-    let home = Home::from_function_arn(&event.context.invoked_function_arn);
+    let home = match Home::from_function_arn(&event.context.invoked_function_arn) {
+        Ok(home) => Ok(home),
+        Err(why) => {
+            // Boxed, as a target's work is below: an SDK call nests deeply.
+            let located: Pin<Box<dyn Future<Output = Result<Home, String>> + Send + '_>> =
+                Box::pin(locate.locate());
+            located.await.map_err(|also| format!("{why}; {also}"))
+        }
+    };
     let request_id = event.context.request_id.clone();
     // Lambda's deadline for this invocation, handed down to every AWS call.
     let deadline = deadline::from_header(event.context.deadline, SystemTime::now());

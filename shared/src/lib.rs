@@ -39,7 +39,7 @@ pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
-pub use handler::{handle, Remediator, Summary, TargetOf};
+pub use handler::{handle, handle_located, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
 pub use permission::Permission;
 pub use report::{Examined, Proposal, Report};
 pub use resource::Resource;

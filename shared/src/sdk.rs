@@ -9,9 +9,10 @@
 //! Mozilla set compiled into the binary (`webpki-root-certs`, which includes
 //! the Amazon roots that sign AWS endpoints), so init touches no file.
 //!
-//! It also owns the timeouts of every AWS call ([`timeouts`]).
-//!
-//! This module builds configuration only: no service client, no AWS call.
+//! It also owns the timeouts of every AWS call ([`timeouts`]), and
+//! [`CallerIdentity`], the one place the framework itself calls AWS: asked
+//! only when a local emulator gives the function no ARN to tell its own
+//! account by.
 
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::base64;
+
+use crate::handler::{Home, Locate};
 
 /// How long one attempt of an AWS call may take before it is retried.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -45,6 +48,53 @@ pub async fn load() -> SdkConfig {
         .timeout_config(timeouts())
         .load()
         .await
+}
+
+/// Where the function runs, from the credentials it runs with: the account of
+/// STS `GetCallerIdentity` (which needs no permission) and the configured
+/// region. Lambda's invoked ARN says the same; this serves local emulators,
+/// which send none. The client is built, and the call made, on first use, and
+/// the answer kept.
+#[derive(Debug)]
+pub struct CallerIdentity {
+    sdk: SdkConfig,
+    home: tokio::sync::OnceCell<Home>,
+}
+
+impl CallerIdentity {
+    /// A source over the function's SDK configuration.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        CallerIdentity {
+            sdk: sdk.clone(),
+            home: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl Locate for CallerIdentity {
+    async fn locate(&self) -> Result<Home, String> {
+        let home = self
+            .home
+            .get_or_try_init(|| async {
+                let region = self
+                    .sdk
+                    .region()
+                    .map(|r| r.to_string())
+                    .ok_or("no region is configured")?;
+                let sts = aws_sdk_sts::Client::new(&self.sdk);
+                let call = sts.get_caller_identity().send();
+                let identity = crate::deadline::call("GetCallerIdentity", call)
+                    .await
+                    .map_err(|e| format!("the credentials' account is unknown: {e}"))?;
+                let account = identity
+                    .account()
+                    .ok_or("GetCallerIdentity named no account")?
+                    .to_owned();
+                Ok::<Home, String>(Home { account, region })
+            })
+            .await?;
+        Ok(home.clone())
+    }
 }
 
 /// The timeouts every AWS call runs under.

@@ -456,3 +456,49 @@ async fn an_unreadable_invoked_arn_fails_closed_and_touches_nothing() {
         assert_eq!(diagnostic.error_type, "Remediation.InvokedArnUnreadable");
     }
 }
+
+/// A local emulator's stand-in for the invoked ARN: the credentials' account.
+struct Credentials(&'static str);
+
+impl remediation_shared::Locate for Credentials {
+    async fn locate(&self) -> Result<remediation_shared::Home, String> {
+        Ok(remediation_shared::Home {
+            account: self.0.into(),
+            region: "us-east-1".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn without_an_invoked_arn_the_credentials_account_is_home() {
+    // GIVEN `cargo lambda watch`'s placeholder ARN, and credentials of the finding's account
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let event = invoke(hub_event(&["ok-one"]), "function-arn");
+    // WHEN the event is handled
+    remediation_shared::handle_located(
+        &fake,
+        &Config::default(),
+        &sink,
+        event,
+        &Credentials("123456789012"),
+    )
+    .await
+    .unwrap();
+    // THEN the bucket is fixed
+    assert_eq!(sink.records()[0]["outcome"], "remediated");
+
+    // AND credentials of another account act on nothing there
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let event = invoke(hub_event(&["ok-one"]), "function-arn");
+    remediation_shared::handle_located(
+        &fake,
+        &Config::default(),
+        &sink,
+        event,
+        &Credentials("999999999999"),
+    )
+    .await
+    .unwrap();
+    assert!(fake.seen.lock().unwrap().is_empty());
+    assert_eq!(sink.records()[0]["outcome"], "skipped");
+}

@@ -3,10 +3,15 @@
 //! Initialises tracing (Lambda's log format and level settings apply), reads
 //! the configuration, builds the IAM and Config clients once, and runs the handler.
 
+// Two SDK clients plus the runtime nest futures deeper than rustc's default
+// limit allows when it computes the layout of `main`'s future.
+#![recursion_limit = "256"]
+
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, Payload, StdoutSink};
+use remediation_shared::sdk::CallerIdentity;
+use remediation_shared::{handle_located, Config, Payload, StdoutSink};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -18,9 +23,10 @@ async fn main() -> Result<(), Error> {
         aws_sdk_config::Client::new(&sdk),
     );
     let remediator = DetachAdminPolicy::new(adapter);
-    let (config, remediator) = (&config, &remediator);
+    let identity = CallerIdentity::new(&sdk);
+    let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle(remediator, config, &StdoutSink, event).await
+        handle_located(remediator, config, &StdoutSink, event, identity).await
     }))
     .await
 }

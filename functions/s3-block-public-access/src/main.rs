@@ -4,7 +4,8 @@
 //! the configuration, builds the S3 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, Payload, StdoutSink};
+use remediation_shared::sdk::CallerIdentity;
+use remediation_shared::{handle_located, Config, Payload, StdoutSink};
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
@@ -20,9 +21,10 @@ async fn main() -> Result<(), Error> {
         .force_path_style(custom_endpoint)
         .build();
     let remediator = BlockPublicAccess::new(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
-    let (config, remediator) = (&config, &remediator);
+    let identity = CallerIdentity::new(&sdk);
+    let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle(remediator, config, &StdoutSink, event).await
+        handle_located(remediator, config, &StdoutSink, event, identity).await
     }))
     .await
 }

@@ -4,7 +4,8 @@
 //! the configuration, builds the EC2 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::{handle, Config, Payload, StdoutSink};
+use remediation_shared::sdk::CallerIdentity;
+use remediation_shared::{handle_located, Config, Payload, StdoutSink};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
@@ -14,9 +15,10 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let sdk = remediation_shared::sdk::load().await;
     let remediator = RevokeOpenSsh::new(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
-    let (config, remediator) = (&config, &remediator);
+    let identity = CallerIdentity::new(&sdk);
+    let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle(remediator, config, &StdoutSink, event).await
+        handle_located(remediator, config, &StdoutSink, event, identity).await
     }))
     .await
 }
