@@ -22,19 +22,31 @@ use remediation_shared::resource::Arn;
 use remediation_shared::{Config, Examined, Outcome, Proposal, Remediator, Report, TargetOf};
 
 use crate::aws::RolePolicies;
-use crate::plan::{RoleFacts, Work};
+use crate::plan::{Protections, RoleFacts, Work};
 use crate::scope::{RoleRef, RoleScope};
 
 /// The IAM remediator over any [`RolePolicies`] port.
 #[derive(Debug, Clone)]
 pub struct DetachAdminPolicy<P> {
     port: P,
+    protections: Protections,
 }
 
 impl<P> DetachAdminPolicy<P> {
-    /// Builds the remediator over `port`.
+    /// Builds the remediator over `port`, with the default protection list.
     pub fn new(port: P) -> Self {
-        DetachAdminPolicy { port }
+        DetachAdminPolicy {
+            port,
+            protections: Protections::defaults(),
+        }
+    }
+
+    /// The same remediator, protecting `protections` instead.
+    pub fn protecting(self, protections: Protections) -> Self {
+        DetachAdminPolicy {
+            protections,
+            ..self
+        }
     }
 }
 
@@ -75,12 +87,13 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             .map(|a| a.partition)
             .unwrap_or_else(|_| target.partition.clone());
         let facts = RoleFacts {
+            name: name.clone(),
             path: role.path,
             trust_policy: role.trust_policy,
             attached,
             exempt: config.is_exempt(role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         };
-        match plan::plan(&facts, partition.as_str()).examined(&name, &facts) {
+        match plan::plan(&facts, partition.as_str(), &self.protections).examined(&name, &facts) {
             Examined::Settled(report) => Examined::Settled(report.resource(role.arn)),
             Examined::Change(proposal) => Examined::Change(proposal.resource(role.arn)),
         }

@@ -1,13 +1,15 @@
 //! Lambda entry point of `iam-detach-admin-policy`: wiring only.
 //!
 //! Initialises tracing (Lambda's log format and level settings apply), reads
-//! the configuration, builds the IAM and Config clients once, and runs the handler.
+//! the configuration (and the protection list, `PROTECTED_ROLES`), builds the
+//! IAM and Config clients once, and runs the handler.
 
 // Two SDK clients plus the runtime nest futures deeper than rustc's default
 // limit allows when it computes the layout of `main`'s future.
 #![recursion_limit = "256"]
 
 use iam_detach_admin_policy::aws::IamAdapter;
+use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use remediation_shared::sdk::CallerIdentity;
@@ -22,7 +24,8 @@ async fn main() -> Result<(), Error> {
         aws_sdk_iam::Client::new(&sdk),
         aws_sdk_config::Client::new(&sdk),
     );
-    let remediator = DetachAdminPolicy::new(adapter);
+    let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())?;
+    let remediator = DetachAdminPolicy::new(adapter).protecting(protections);
     let identity = CallerIdentity::new(&sdk);
     let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {

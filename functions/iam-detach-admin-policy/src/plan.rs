@@ -130,9 +130,186 @@ pub fn admin_policy_arn(partition: &str) -> String {
     format!("arn:{partition}:iam::aws:policy/AdministratorAccess")
 }
 
+/// One entry of the list of roles that keep AdministratorAccess whatever a
+/// finding says, because something the account relies on needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protected {
+    /// Roles whose name matches `pattern` (`*` stands for any run of
+    /// characters; case-insensitive, as IAM role names are).
+    Name {
+        /// The pattern.
+        pattern: String,
+        /// Why these roles keep the policy.
+        reason: String,
+    },
+    /// Roles that the AWS service `principal` may assume.
+    Service {
+        /// The service principal, e.g. `cloudformation.amazonaws.com`.
+        principal: String,
+        /// Why these roles keep the policy.
+        reason: String,
+    },
+}
+
+/// An entry of `PROTECTED_ROLES` that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("PROTECTED_ROLES entry {entry:?}: {problem}")]
+pub struct ProtectionError {
+    /// The entry.
+    pub entry: String,
+    /// What is wrong with it.
+    pub problem: &'static str,
+}
+
+/// The roles protected from this function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protections(pub Vec<Protected>);
+
+impl Default for Protections {
+    fn default() -> Self {
+        Protections::defaults()
+    }
+}
+
+impl Protections {
+    /// The default list: the deployment and governance roles that real
+    /// accounts give AdministratorAccess on purpose.
+    pub fn defaults() -> Self {
+        let name = |pattern: &str, reason: &str| Protected::Name {
+            pattern: pattern.into(),
+            reason: reason.into(),
+        };
+        Protections(vec![
+            name(
+                "cdk-*-cfn-exec-role-*",
+                "the CDK bootstrap's CloudFormation execution role: every `cdk deploy` to this account runs with its AdministratorAccess",
+            ),
+            Protected::Service {
+                principal: "cloudformation.amazonaws.com".into(),
+                reason: "a CloudFormation service role: the stacks deployed with it need what it holds".into(),
+            },
+            name(
+                "AWSCloudFormationStackSetExecutionRole",
+                "the execution role of self-managed StackSets: stack sets deploy to this account with it",
+            ),
+            name(
+                "stacksets-exec-*",
+                "the execution role of service-managed StackSets: stack sets deploy to this account with it",
+            ),
+            name(
+                "AWSControlTowerExecution",
+                "Control Tower's execution role: Control Tower enrolls and governs this account with it",
+            ),
+            name(
+                "OrganizationAccountAccessRole",
+                "the AWS Organizations access role: the management account administers this account with it",
+            ),
+        ])
+    }
+
+    /// Reads `PROTECTED_ROLES`: comma-separated entries, each a role name
+    /// pattern or `service:<principal>`; the word `default` includes the
+    /// default list, which the value otherwise replaces. Unset: the defaults.
+    pub fn from_setting(value: Option<&str>) -> Result<Self, ProtectionError> {
+        let Some(value) = value else {
+            return Ok(Protections::defaults());
+        };
+        let mut list = Vec::new();
+        for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let error = |problem| ProtectionError {
+                entry: entry.to_owned(),
+                problem,
+            };
+            if entry.eq_ignore_ascii_case("default") {
+                list.extend(Protections::defaults().0);
+            } else if let Some(principal) = entry.strip_prefix("service:") {
+                if principal.is_empty() || principal.contains(char::is_whitespace) {
+                    return Err(error(
+                        "a service principal such as service:codepipeline.amazonaws.com",
+                    ));
+                }
+                list.push(Protected::Service {
+                    principal: principal.to_owned(),
+                    reason: "listed in PROTECTED_ROLES".into(),
+                });
+            } else if entry
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-*".contains(&b))
+            {
+                list.push(Protected::Name {
+                    pattern: entry.to_owned(),
+                    reason: "listed in PROTECTED_ROLES".into(),
+                });
+            } else {
+                return Err(error(
+                    "a role name pattern (letters, digits, +=,.@_- and *) or service:<principal>",
+                ));
+            }
+        }
+        Ok(Protections(list))
+    }
+
+    /// Why the role `name`, which `services` may assume, is protected, if it is.
+    pub fn protects(&self, name: &str, services: &[String]) -> Option<&str> {
+        self.0.iter().find_map(|p| match p {
+            Protected::Name { pattern, reason } if matches_pattern(pattern, name) => {
+                Some(reason.as_str())
+            }
+            Protected::Service { principal, reason } if services.iter().any(|s| s == principal) => {
+                Some(reason.as_str())
+            }
+            _ => None,
+        })
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of
+/// characters; ASCII case is ignored.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let (pattern, name) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty(); // no `*`: the whole name
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Every service principal a trust policy names in an Allow statement, even
+/// beside other principals: a protection by service holds whoever else may
+/// assume the role.
+fn services_named(document: &str) -> Vec<String> {
+    let Ok(doc) = serde_json::from_str::<Value>(document) else {
+        return Vec::new();
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => return Vec::new(),
+    };
+    statements
+        .iter()
+        .filter(|st| st.get("Effect").and_then(Value::as_str) == Some("Allow"))
+        .filter_map(|st| st.get("Principal")?.get("Service").and_then(strings))
+        .flatten()
+        .collect()
+}
+
 /// What the function knows about a role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleFacts {
+    /// The role's name.
+    pub name: String,
     /// The role's path (`/`, `/service-role/`, ...).
     pub path: String,
     /// The decoded trust policy.
@@ -154,11 +331,14 @@ pub enum Plan {
     Detach(String),
 }
 
-/// Decides from the role's live facts.
-pub fn plan(role: &RoleFacts, partition: &str) -> Plan {
+/// Decides from the role's live facts and the protection list.
+pub fn plan(role: &RoleFacts, partition: &str, protections: &Protections) -> Plan {
     let admin = admin_policy_arn(partition);
     if !role.attached.contains(&admin) {
         return Plan::AlreadyCompliant;
+    }
+    if let Some(reason) = protections.protects(&role.name, &services_named(&role.trust_policy)) {
+        return Plan::Skip(format!("protected: {reason}"));
     }
     if role.path.starts_with("/aws-service-role/") {
         return Plan::Skip(
@@ -352,9 +532,149 @@ mod tests {
     }
 
     #[test]
+    fn the_roles_accounts_rely_on_keep_administrator_access() {
+        let admin = admin_policy_arn("aws");
+        let role = |name: &str, trust: &str| RoleFacts {
+            name: name.into(),
+            path: "/".into(),
+            trust_policy: allow(trust),
+            attached: vec![admin.clone()],
+            exempt: false,
+        };
+        let cfn = r#"{"Service":"cloudformation.amazonaws.com"}"#;
+        let lambda = r#"{"Service":"lambda.amazonaws.com"}"#;
+        let management = r#"{"AWS":"arn:aws:iam::111111111111:root"}"#;
+        let cases: Vec<(&str, RoleFacts, &str)> = vec![
+            (
+                "the_cdk_bootstrap_execution_role_is_protected",
+                role("cdk-hnb659fds-cfn-exec-role-123456789012-eu-west-1", cfn),
+                "protected: the CDK bootstrap's CloudFormation execution role",
+            ),
+            (
+                "a_cdk_role_with_a_custom_qualifier_is_protected",
+                role("cdk-myqual-cfn-exec-role-123456789012-us-east-1", lambda),
+                "protected: the CDK bootstrap's",
+            ),
+            (
+                "any_role_cloudformation_assumes_is_protected",
+                role("pipeline-deploy-role", cfn),
+                "protected: a CloudFormation service role",
+            ),
+            (
+                "the_self_managed_stackset_role_is_protected",
+                role("AWSCloudFormationStackSetExecutionRole", management),
+                "protected: the execution role of self-managed StackSets",
+            ),
+            (
+                "the_service_managed_stackset_role_is_protected",
+                role(
+                    "stacksets-exec-0123456789abcdef0123456789abcdef",
+                    management,
+                ),
+                "protected: the execution role of service-managed StackSets",
+            ),
+            (
+                "control_towers_execution_role_is_protected",
+                role("AWSControlTowerExecution", management),
+                "protected: Control Tower's execution role",
+            ),
+            (
+                "the_organizations_access_role_is_protected",
+                role("OrganizationAccountAccessRole", management),
+                "protected: the AWS Organizations access role",
+            ),
+            (
+                "role_names_match_whatever_their_case",
+                role("organizationaccountaccessrole", management),
+                "protected: the AWS Organizations access role",
+            ),
+            (
+                "a_lambda_role_named_like_cdk_but_not_its_pattern_loses_admin",
+                role("cdk-app-role", lambda),
+                "detach",
+            ),
+        ];
+        for (name, facts, expected) in cases {
+            let got = match plan(&facts, "aws", &Protections::defaults()) {
+                Plan::Skip(reason) => reason,
+                Plan::Detach(_) => "detach".into(),
+                Plan::AlreadyCompliant => "compliant".into(),
+            };
+            assert!(got.starts_with(expected), "{name}: {got}");
+        }
+    }
+
+    #[test]
+    fn the_protection_setting_replaces_or_extends_the_defaults() {
+        let defaults = Protections::defaults().0.len();
+        let cases: Vec<(&str, Option<&str>, Result<usize, &str>)> = vec![
+            ("unset_means_the_defaults", None, Ok(defaults)),
+            ("an_empty_value_protects_nothing", Some(""), Ok(0)),
+            (
+                "a_list_replaces_the_defaults",
+                Some("deploy-*, service:codepipeline.amazonaws.com"),
+                Ok(2),
+            ),
+            (
+                "the_word_default_extends_them",
+                Some("default,deploy-*"),
+                Ok(defaults + 1),
+            ),
+            (
+                "a_pattern_with_a_slash_is_refused",
+                Some("team/role"),
+                Err("team/role"),
+            ),
+            (
+                "a_service_without_a_principal_is_refused",
+                Some("service:"),
+                Err("service:"),
+            ),
+        ];
+        for (name, value, expected) in cases {
+            match (Protections::from_setting(value), expected) {
+                (Ok(p), Ok(n)) => assert_eq!(p.0.len(), n, "{name}"),
+                (Err(e), Err(entry)) => assert!(e.to_string().contains(entry), "{name}: {e}"),
+                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
+            }
+        }
+        let custom =
+            Protections::from_setting(Some("deploy-*,service:codepipeline.amazonaws.com")).unwrap();
+        assert!(custom.protects("deploy-prod", &[]).is_some());
+        assert!(custom
+            .protects("app", &["codepipeline.amazonaws.com".into()])
+            .is_some());
+        assert!(
+            custom.protects("cdk-x-cfn-exec-role-1-r", &[]).is_none(),
+            "replaced, not extended"
+        );
+    }
+
+    #[test]
+    fn patterns_match_with_stars_anywhere() {
+        for (pattern, name, expected) in [
+            ("cdk-*-cfn-exec-role-*", "cdk-a-cfn-exec-role-1", true),
+            ("cdk-*-cfn-exec-role-*", "cdk--cfn-exec-role-", true),
+            ("cdk-*-cfn-exec-role-*", "xcdk-a-cfn-exec-role-1", false),
+            ("*-deploy", "prod-deploy", true),
+            ("*-deploy", "prod-deploy-2", false),
+            ("exact", "exact", true),
+            ("exact", "exactly", false),
+            ("a*a", "a", false),
+        ] {
+            assert_eq!(
+                matches_pattern(pattern, name),
+                expected,
+                "{pattern} ~ {name}"
+            );
+        }
+    }
+
+    #[test]
     fn plans() {
         let admin = admin_policy_arn("aws");
         let service = RoleFacts {
+            name: "app-role".into(),
             path: "/service-role/".into(),
             trust_policy: allow(r#"{"Service":"lambda.amazonaws.com"}"#),
             attached: vec![
@@ -385,7 +705,11 @@ Plan::Detach("arn:aws-us-gov:iam::aws:policy/AdministratorAccess".into()),
             ("other_partition_arn_does_not_match", service.clone(), "aws-cn", Plan::AlreadyCompliant),
         ];
         for (name, role, partition, expected) in cases {
-            assert_eq!(plan(&role, partition), expected, "{name}");
+            assert_eq!(
+                plan(&role, partition, &Protections::defaults()),
+                expected,
+                "{name}"
+            );
         }
     }
 }
