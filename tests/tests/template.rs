@@ -283,3 +283,20 @@ fn a_hung_aws_call_ends_in_a_failed_record_well_before_lambda_stops_the_function
     let reserve = remediation_shared::deadline::RECORD_RESERVE;
     assert!(reserve.as_millis() * 10 <= u128::from(timeout) * 1000);
 }
+
+#[test]
+fn no_concurrency_is_reserved_by_default_so_new_accounts_can_deploy() {
+    // A reservation fails `sam deploy` where the account's concurrency quota
+    // is low (10 in many new accounts); the parameter still sets one.
+    let t = template();
+    assert_eq!(t["Parameters"]["ReservedConcurrency"]["Default"], -1);
+}
+
+#[test]
+fn the_protected_roles_reach_the_role_function() {
+    let t = template();
+    assert_eq!(t["Parameters"]["ProtectedRoles"]["Default"], "default");
+    let env =
+        &t["Resources"]["IamDetachAdminPolicyFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(text(&env["PROTECTED_ROLES"]), "Ref:ProtectedRoles");
+}
