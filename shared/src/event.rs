@@ -256,8 +256,24 @@ pub struct AsffFinding {
     pub workflow: Option<AsffWorkflow>,
     /// `ACTIVE` or `ARCHIVED`.
     pub record_state: Option<String>,
+    /// The check that produced it: `security-control/EC2.13` (consolidated
+    /// findings), a standard's path (`pci-dss/v/3.2.1/PCI.EC2.5`), or the ARN
+    /// of a Config rule.
+    pub generator_id: Option<String>,
+    /// The product's own fields: the standard and control of a per-standard
+    /// finding (`StandardsArn`, `ControlId`, or `RuleId` for CIS 1.2.0), or
+    /// the Config rule of a finding AWS Config sent (`aws/config/ConfigRuleName`).
+    /// Values are strings in ASFF; anything else reads as absent.
+    pub product_fields: Option<serde_json::Map<String, Value>>,
     /// The resources the finding is about.
     pub resources: Vec<AsffResource>,
+}
+
+impl AsffFinding {
+    /// A product field, when it is a string.
+    pub fn product_field(&self, key: &str) -> Option<&str> {
+        self.product_fields.as_ref()?.get(key)?.as_str()
+    }
 }
 
 /// `Compliance` of an ASFF finding.

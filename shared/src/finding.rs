@@ -270,12 +270,16 @@ impl<S: Scope> Normalizer<'_, S> {
         let wanted = S::ASFF_RESOURCE_TYPE;
         let mut controls = Vec::new();
         for (i, f) in d.findings.iter().enumerate() {
+            // The control as the finding names it (per-standard findings name
+            // it in their own product fields).
             if let Some(c) = f
                 .compliance
                 .as_ref()
-                .and_then(|c| c.security_control_id.clone())
+                .and_then(|c| c.security_control_id.as_deref())
+                .or_else(|| f.product_field("ControlId"))
+                .or_else(|| f.product_field("RuleId"))
             {
-                controls.push(c);
+                controls.push(c.to_owned());
             }
             let inactive = inactive_reason(f).or_else(|| S::security_hub_skip(f));
             for (j, r) in f.resources.iter().enumerate() {

@@ -91,3 +91,82 @@ pub fn missing(path: &str) -> FindingError {
         message: "missing field".into(),
     }
 }
+
+/// A control as one standard names it in its per-standard findings, and the
+/// consolidated control it is (Security Hub's controls reference lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StandardControl {
+    /// Part of the standard's ARN or path that names it and its version,
+    /// e.g. `cis-aws-foundations-benchmark/v/1.2.0`.
+    pub standard: &'static str,
+    /// The control's id in that standard, e.g. `4.1`.
+    pub id: &'static str,
+    /// The consolidated control, e.g. `EC2.13`.
+    pub control: &'static str,
+}
+
+/// Standards whose per-standard findings name controls by their
+/// consolidated ids.
+const SAME_IDS: &[&str] = &["aws-foundational-security-best-practices", "nist-800-53"];
+
+/// The consolidated Security Hub control a finding reports on, if any:
+/// `Compliance.SecurityControlId` (consolidated findings, the default since
+/// 2023), else the finding's `ProductFields.ControlId` (`RuleId` in CIS
+/// 1.2.0) under its standard, looked up in `per_standard`.
+pub fn security_control(finding: &AsffFinding, per_standard: &[StandardControl]) -> Option<String> {
+    if let Some(c) = finding
+        .compliance
+        .as_ref()
+        .and_then(|c| c.security_control_id.as_deref())
+    {
+        return Some(c.to_owned());
+    }
+    let id = finding
+        .product_field("ControlId")
+        .or_else(|| finding.product_field("RuleId"))?;
+    let standard = [
+        finding.product_field("StandardsArn"),
+        finding.product_field("StandardsGuideArn"),
+        finding.product_field("StandardsControlArn"),
+        finding.generator_id.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    per_standard
+        .iter()
+        .find(|row| row.id == id && standard.contains(row.standard))
+        .map(|row| row.control.to_owned())
+        .or_else(|| {
+            SAME_IDS
+                .iter()
+                .any(|s| standard.contains(s))
+                .then(|| id.to_owned())
+        })
+}
+
+/// Why a Security Hub finding does not call for a fix that answers
+/// `controls`, if it does not; see [`security_control`].
+pub fn control_skip(
+    finding: &AsffFinding,
+    controls: &[&str],
+    per_standard: &[StandardControl],
+) -> Option<String> {
+    match security_control(finding, per_standard) {
+        Some(c) if controls.contains(&c.as_str()) => None,
+        Some(c) => Some(format!(
+            "Security Hub control {c} does not call for this fix"
+        )),
+        None => Some("the finding names no Security Hub control that calls for this fix".into()),
+    }
+}
+
+/// Whether the Config rule `rule`, as deployed, is one of the `managed` rules:
+/// conformance packs add suffixes, Security Hub a `securityhub-` prefix, and
+/// Control Tower writes names its own way (`AWSControlTower_AWS-GR_RESTRICTED_SSH`),
+/// so the match ignores case and reads `_` as `-`.
+pub fn config_rule_is(rule: &str, managed: &[&str]) -> bool {
+    let rule = rule.to_ascii_lowercase().replace('_', "-");
+    managed.iter().any(|m| rule.contains(m))
+}

@@ -8,9 +8,9 @@
 //! attached policy is AdministratorAccess. No GuardDuty finding type reports
 //! AdministratorAccess on a role, so none is answered.
 
-use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
+use remediation_shared::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
-use remediation_shared::scope::missing;
+use remediation_shared::scope::{config_rule_is, missing};
 use remediation_shared::{FindingError, Reading, Resource, Scope};
 
 /// The role function's scope.
@@ -54,7 +54,7 @@ impl Scope for RoleScope {
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &[CLOUDTRAIL_CALL];
 
     fn config_rule(rule: &str) -> bool {
-        rule.contains(CONFIG_RULE)
+        config_rule_is(rule, &[CONFIG_RULE])
     }
 
     fn config_resource(path: &str, id: &str) -> Result<RoleRef, FindingError> {
@@ -73,6 +73,21 @@ impl Scope for RoleScope {
         Ok(Reading::Skip(
             "no GuardDuty finding reports AdministratorAccess on a role".into(),
         ))
+    }
+
+    /// No Security Hub control checks AWS managed AdministratorAccess on a
+    /// role (IAM.1 covers customer managed policies only): the findings that
+    /// call for this fix are those AWS Config sends for its
+    /// `iam-policy-blacklisted-check` rule.
+    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
+        match finding.product_field("aws/config/ConfigRuleName") {
+            Some(rule) if config_rule_is(rule, &[CONFIG_RULE]) => None,
+            Some(rule) => Some(format!("Config rule {rule} does not call for this fix")),
+            None => Some(
+                "only findings of the Config rule iam-policy-blacklisted-check call for this fix"
+                    .into(),
+            ),
+        }
     }
 
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<RoleRef, FindingError> {
@@ -159,11 +174,12 @@ mod tests {
         )
     }
 
-    fn hub(arn: &str) -> Value {
+    fn hub(arn: &str, rule: &str) -> Value {
         envelope(
             "aws.securityhub",
             "Security Hub Findings - Imported",
             json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-gov-west-1",
+                   "ProductFields": {"aws/config/ConfigRuleName": rule},
                    "Compliance": {"Status": "FAILED"}, "Resources": [{"Type": "AwsIamRole", "Id": arn}]}]}),
         )
     }
@@ -180,8 +196,8 @@ mod tests {
             ("attaching_admin_names_the_role", attach("arn:aws:iam::aws:policy/AdministratorAccess"), Ok(vec!["arn:aws:iam::123456789012:role/app-role aws region="])),
             ("attaching_another_policy_is_skipped", attach("arn:aws:iam::aws:policy/ReadOnlyAccess"), Ok(vec!["skip attached policy arn:aws:iam::aws:policy/ReadOnlyAccess is not AdministratorAccess"])),
             ("a_customer_policy_named_like_admin_is_skipped", attach("arn:aws:iam::123456789012:policy/AdministratorAccess"), Ok(vec!["skip attached policy arn:aws:iam::123456789012:policy/AdministratorAccess is not AdministratorAccess"])),
-            ("partitions_come_from_the_resource_arn_and_iam_has_no_region", hub("arn:aws-us-gov:iam::123456789012:role/app/worker"), Ok(vec!["arn:aws-us-gov:iam::123456789012:role/worker aws-us-gov region="])),
-            ("a_user_arn_is_not_a_role", hub("arn:aws:iam::123456789012:user/alice"), Err("detail.findings[0].Resources[0].Id")),
+            ("partitions_come_from_the_resource_arn_and_iam_has_no_region", hub("arn:aws-us-gov:iam::123456789012:role/app/worker", "securityhub-iam-policy-blacklisted-check-x1"), Ok(vec!["arn:aws-us-gov:iam::123456789012:role/worker aws-us-gov region="])),
+            ("a_user_arn_is_not_a_role", hub("arn:aws:iam::123456789012:user/alice", "iam-policy-blacklisted-check"), Err("detail.findings[0].Resources[0].Id")),
         ];
         for (name, event, expected) in cases {
             match (read(event), expected) {

@@ -6,9 +6,11 @@
 //! resource type, the finding types and API calls declared here); this file
 //! holds what is particular to buckets.
 
-use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
+use remediation_shared::event::{
+    AsffFinding, CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail,
+};
 use remediation_shared::resource::{Arn, BucketName};
-use remediation_shared::scope::missing;
+use remediation_shared::scope::{config_rule_is, control_skip, missing, StandardControl};
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The bucket function's scope.
@@ -20,6 +22,33 @@ pub const GUARDDUTY_TYPES: &[&str] = &[
     "Policy:S3/BucketBlockPublicAccessDisabled",
     "Policy:S3/BucketAnonymousAccessGranted",
     "Policy:S3/BucketPublicAccessGranted",
+];
+
+/// The managed Config rules that call for the fix, by their identifiers.
+pub const CONFIG_RULES: &[&str] = &[
+    "s3-bucket-level-public-access-prohibited",
+    "s3-bucket-public-read-prohibited",
+    "s3-bucket-public-write-prohibited",
+];
+
+/// The Security Hub controls that call for the fix: S3.2 (public read), S3.3
+/// (public write), S3.8 (bucket-level Block Public Access).
+pub const SECURITY_HUB_CONTROLS: &[&str] = &["S3.2", "S3.3", "S3.8"];
+
+/// The same controls as standards name them in per-standard findings
+/// (consolidation off); AWS Foundational Security Best Practices and NIST
+/// 800-53 use the consolidated ids.
+pub const PER_STANDARD_CONTROLS: &[StandardControl] = &[
+    StandardControl {
+        standard: "pci-dss/v/3.2.1",
+        id: "PCI.S3.2",
+        control: "S3.2",
+    },
+    StandardControl {
+        standard: "pci-dss/v/3.2.1",
+        id: "PCI.S3.1",
+        control: "S3.3",
+    },
 ];
 
 /// CloudTrail S3 calls that may turn Block Public Access off.
@@ -39,8 +68,8 @@ impl Scope for BucketScope {
     const CLOUDTRAIL_SOURCE: &'static str = "s3.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
 
-    fn config_rule(_rule: &str) -> bool {
-        true
+    fn config_rule(rule: &str) -> bool {
+        config_rule_is(rule, CONFIG_RULES)
     }
 
     fn config_resource(path: &str, id: &str) -> Result<BucketName, FindingError> {
@@ -71,6 +100,10 @@ impl Scope for BucketScope {
             })
             .collect::<Result<_, _>>()?;
         Ok(Reading::Targets(names))
+    }
+
+    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
+        control_skip(finding, SECURITY_HUB_CONTROLS, PER_STANDARD_CONTROLS)
     }
 
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<BucketName, FindingError> {
@@ -118,12 +151,29 @@ mod tests {
     }
 
     fn config(id: &str) -> Value {
+        rule("s3-bucket-level-public-access-prohibited", id)
+    }
+
+    fn rule(rule: &str, id: &str) -> Value {
         envelope(
             "aws.config",
             "Config Rules Compliance Change",
             json!({"resourceId": id, "resourceType": "AWS::S3::Bucket", "awsRegion": "eu-west-1",
-                   "configRuleName": "s3-bucket-level-public-access-prohibited",
+                   "configRuleName": rule,
                    "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
+        )
+    }
+
+    /// A failed Security Hub finding on a bucket: consolidated (`control`
+    /// given) or per-standard (`product_fields` given).
+    fn hub(control: Option<&str>, product_fields: Value) -> Value {
+        envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Imported",
+            json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-east-1",
+                   "Compliance": {"Status": "FAILED", "SecurityControlId": control},
+                   "ProductFields": product_fields,
+                   "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::site-bucket"}]}]}),
         )
     }
 
@@ -146,6 +196,108 @@ mod tests {
                 "a_config_bucket_is_named_with_its_region",
                 config("my-bucket"),
                 Ok(vec!["arn:aws:s3:::my-bucket eu-west-1"]),
+            ),
+            (
+                "public_read_is_answered",
+                rule("s3-bucket-public-read-prohibited", "b-1"),
+                Ok(vec!["arn:aws:s3:::b-1 eu-west-1"]),
+            ),
+            (
+                "public_write_in_a_conformance_pack_is_answered",
+                rule(
+                    "s3-bucket-public-write-prohibited-conformance-pack-ab12",
+                    "b-1",
+                ),
+                Ok(vec!["arn:aws:s3:::b-1 eu-west-1"]),
+            ),
+            (
+                "security_hubs_own_rule_name_is_answered",
+                rule(
+                    "securityhub-s3-bucket-level-public-access-prohibited-9f8e7d",
+                    "b-1",
+                ),
+                Ok(vec!["arn:aws:s3:::b-1 eu-west-1"]),
+            ),
+            (
+                "control_towers_guardrail_is_answered",
+                rule(
+                    "AWSControlTower_AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                    "b-1",
+                ),
+                Ok(vec!["arn:aws:s3:::b-1 eu-west-1"]),
+            ),
+            (
+                "a_versioning_finding_leaves_a_website_bucket_alone",
+                rule("s3-bucket-versioning-enabled", "b-1"),
+                Ok(vec![
+                    "skip Config rule s3-bucket-versioning-enabled is not handled by this function",
+                ]),
+            ),
+            (
+                "a_logging_finding_leaves_a_website_bucket_alone",
+                rule("s3-bucket-logging-enabled", "b-1"),
+                Ok(vec![
+                    "skip Config rule s3-bucket-logging-enabled is not handled by this function",
+                ]),
+            ),
+            (
+                "control_s3_8_is_answered",
+                hub(Some("S3.8"), json!({})),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "control_s3_2_is_answered",
+                hub(Some("S3.2"), json!({})),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "control_s3_3_is_answered",
+                hub(Some("S3.3"), json!({})),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "ssl_control_s3_5_is_not",
+                hub(Some("S3.5"), json!({})),
+                Ok(vec![
+                    "skip Security Hub control S3.5 does not call for this fix",
+                ]),
+            ),
+            (
+                "logging_control_s3_9_is_not",
+                hub(Some("S3.9"), json!({})),
+                Ok(vec![
+                    "skip Security Hub control S3.9 does not call for this fix",
+                ]),
+            ),
+            (
+                "versioning_control_s3_14_is_not",
+                hub(Some("S3.14"), json!({})),
+                Ok(vec![
+                    "skip Security Hub control S3.14 does not call for this fix",
+                ]),
+            ),
+            (
+                "a_per_standard_pci_finding_is_read_by_its_own_id",
+                hub(
+                    None,
+                    json!({"StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1", "ControlId": "PCI.S3.2"}),
+                ),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "a_per_standard_foundational_finding_uses_the_consolidated_id",
+                hub(
+                    None,
+                    json!({"StandardsArn": "arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0", "ControlId": "S3.8"}),
+                ),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "a_finding_without_a_control_is_skipped",
+                hub(None, json!({})),
+                Ok(vec![
+                    "skip the finding names no Security Hub control that calls for this fix",
+                ]),
             ),
             (
                 "a_name_s3_could_never_have_is_malformed",

@@ -8,11 +8,11 @@
 //! GuardDuty finding is about SSH, where CloudTrail names the group.
 
 use remediation_shared::event::{
-    CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
+    AsffFinding, CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
     SecurityGroupRuleItem,
 };
 use remediation_shared::resource::{Arn, GroupId};
-use remediation_shared::scope::missing;
+use remediation_shared::scope::{config_rule_is, control_skip, missing, StandardControl};
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The security-group function's scope.
@@ -23,8 +23,32 @@ pub struct GroupScope;
 pub const GUARDDUTY_PORT_PROBE: &str = "Recon:EC2/PortProbeUnprotectedPort";
 /// GuardDuty SSH brute force finding (acted on when the instance is the target).
 pub const GUARDDUTY_SSH_BRUTE_FORCE: &str = "UnauthorizedAccess:EC2/SSHBruteForce";
-/// Config rules (by the managed rule's name) that flag open SSH.
+/// Config rules (by the managed rule's identifier) that flag open SSH;
+/// Control Tower's guardrail `AWSControlTower_AWS-GR_RESTRICTED_SSH` is the first.
 pub const CONFIG_RULES: &[&str] = &["restricted-ssh", "vpc-sg-port-restriction-check"];
+
+/// The Security Hub controls that call for the fix: SSH is one of their
+/// ports (the function still revokes only world-open SSH). EC2.13: 22 from
+/// 0.0.0.0/0 or ::/0; EC2.19: high-risk ports unrestricted; EC2.53 and
+/// EC2.54: remote administration ports from 0.0.0.0/0 and from ::/0.
+pub const SECURITY_HUB_CONTROLS: &[&str] = &["EC2.13", "EC2.19", "EC2.53", "EC2.54"];
+
+/// The same controls as standards name them in per-standard findings
+/// (consolidation off); AWS Foundational Security Best Practices and NIST
+/// 800-53 use the consolidated ids.
+pub const PER_STANDARD_CONTROLS: &[StandardControl] = &[
+    // CIS 1.2.0 names its checks in `ProductFields.RuleId`, without a `ControlId`.
+    StandardControl {
+        standard: "cis-aws-foundations-benchmark/v/1.2.0",
+        id: "4.1",
+        control: "EC2.13",
+    },
+    StandardControl {
+        standard: "pci-dss/v/3.2.1",
+        id: "PCI.EC2.5",
+        control: "EC2.13",
+    },
+];
 /// CloudTrail EC2 calls that may open ingress.
 pub const CLOUDTRAIL_CALLS: &[&str] =
     &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
@@ -45,7 +69,7 @@ impl Scope for GroupScope {
     const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
 
     fn config_rule(rule: &str) -> bool {
-        CONFIG_RULES.iter().any(|r| rule.contains(r))
+        config_rule_is(rule, CONFIG_RULES)
     }
 
     fn config_resource(path: &str, id: &str) -> Result<GroupId, FindingError> {
@@ -96,6 +120,10 @@ impl Scope for GroupScope {
             });
         }
         Ok(Reading::Targets(groups))
+    }
+
+    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
+        control_skip(finding, SECURITY_HUB_CONTROLS, PER_STANDARD_CONTROLS)
     }
 
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<GroupId, FindingError> {
@@ -187,6 +215,20 @@ mod tests {
         )
     }
 
+    /// A failed Security Hub finding on a group: consolidated (`control`
+    /// given) or per-standard (`product_fields` given).
+    fn hub(control: Option<&str>, product_fields: Value) -> Value {
+        envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Imported",
+            json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-east-1",
+                   "Compliance": {"Status": "FAILED", "SecurityControlId": control},
+                   "ProductFields": product_fields,
+                   "Resources": [{"Type": "AwsEc2SecurityGroup",
+                                  "Id": "arn:aws:ec2:us-east-1:123456789012:security-group/sg-12345678"}]}]}),
+        )
+    }
+
     fn cloudtrail(detail: Value) -> Value {
         let mut d = json!({"eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress"});
         d.as_object_mut()
@@ -217,6 +259,16 @@ mod tests {
             ("restricted_ssh_names_the_group", config("restricted-ssh"), Ok(vec!["group sg-12345678 eu-west-1"])),
             ("prefixed_config_rule_names_still_match", config("securityhub-restricted-ssh-a1b2c3"), Ok(vec!["group sg-12345678 eu-west-1"])),
             ("the_port_restriction_check_is_answered", config("vpc-sg-port-restriction-check"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("control_towers_guardrail_is_answered", config("AWSControlTower_AWS-GR_RESTRICTED_SSH"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("rule_names_are_matched_whatever_their_case", config("Restricted-SSH"), Ok(vec!["group sg-12345678 eu-west-1"])),
+            ("control_ec2_13_is_answered", hub(Some("EC2.13"), json!({})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("control_ec2_19_is_answered", hub(Some("EC2.19"), json!({})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("control_ec2_53_is_answered", hub(Some("EC2.53"), json!({})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("control_ec2_54_is_answered", hub(Some("EC2.54"), json!({})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("the_default_group_control_ec2_2_is_not", hub(Some("EC2.2"), json!({})), Ok(vec!["skip Security Hub control EC2.2 does not call for this fix"])),
+            ("cis_1_2_names_it_4_1_in_rule_id", hub(None, json!({"StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0", "RuleId": "4.1"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("pci_names_it_pci_ec2_5", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1", "ControlId": "PCI.EC2.5"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("cis_1_2_rule_4_2_is_rdp_not_ssh", hub(None, json!({"StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0", "RuleId": "4.2"})), Ok(vec!["skip the finding names no Security Hub control that calls for this fix"])),
             ("another_group_rule_is_skipped", config("ec2-security-group-attached-to-eni"), Ok(vec!["skip Config rule ec2-security-group-attached-to-eni is not handled by this function"])),
             ("cloudtrail_group_id_falls_back_to_the_request", cloudtrail(json!({"requestParameters": {"groupId": "sg-87654321"}, "responseElements": null})), Ok(vec!["group sg-87654321 us-east-1"])),
             ("cloudtrail_names_the_groups_of_the_rules_created", cloudtrail(json!({"requestParameters": {"groupName": "web"}, "responseElements": {"securityGroupRuleSet": {"items": [{"groupId": "sg-11111111"}]}}})), Ok(vec!["group sg-11111111 us-east-1"])),
@@ -241,8 +293,8 @@ mod tests {
         let event = envelope(
             "aws.securityhub",
             "Security Hub Findings - Imported",
-            json!({"findings": [{"Id": "f-1", "Resources": [{"Type": "AwsEc2SecurityGroup",
-                   "Id": "arn:aws:s3:::not-a-group"}]}]}),
+            json!({"findings": [{"Id": "f-1", "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.13"},
+                   "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:s3:::not-a-group"}]}]}),
         );
         let err = read(event).unwrap_err();
         assert!(err.contains("detail.findings[0].Resources[0].Id"), "{err}");
