@@ -274,6 +274,25 @@ mod tests {
     }
 
     #[test]
+    fn payloads_keep_the_field_order_their_function_declares() {
+        #[derive(Serialize)]
+        struct Rule {
+            rule_id: &'static str,
+            protocol: &'static str,
+            cidr: &'static str,
+        }
+        let r = Report::new(Outcome::Remediated, "x").before(&Rule {
+            rule_id: "sgr-1",
+            protocol: "tcp",
+            cidr: "::/0",
+        });
+        assert_eq!(
+            serde_json::to_string(&r.before).unwrap(),
+            r#"{"rule_id":"sgr-1","protocol":"tcp","cidr":"::/0"}"#
+        );
+    }
+
+    #[test]
     fn a_missing_resource_on_read_is_a_skip_and_anything_else_a_failure() {
         let gone = AwsError::new("Get", "NoSuchThing", "m", Some(404)).into_not_found();
         let r = Report::read_failed(&gone, "the thing");
