@@ -25,6 +25,11 @@ pub struct RuleRecord {
     pub to_port: i32,
     /// The source CIDR (IPv4 or IPv6).
     pub cidr: String,
+    /// What else revoking the rule closes, besides TCP 22 (`tcp 0-21`,
+    /// `tcp 23-65535`, `all traffic`): a rule broader than SSH is revoked
+    /// whole, because narrowing it would need the power to open ports; the
+    /// owner re-opens what they need.
+    pub also_closes: Vec<String>,
 }
 
 /// A group's state in audit records (`before`, `after`).
@@ -111,8 +116,49 @@ impl Rule {
                 Source::PrefixList(p) => p.clone(),
                 Source::Unknown => String::new(),
             },
+            also_closes: also_closes(self),
         }
     }
+}
+
+/// What revoking `rule` closes besides TCP 22, for a rule that opens it.
+pub fn also_closes(rule: &Rule) -> Vec<String> {
+    let protocol = rule.protocol.trim();
+    if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
+        return vec!["all traffic".into()];
+    }
+    let (from, to) = match (rule.from_port, rule.to_port) {
+        (Some(from), Some(to)) if from >= 0 && to >= 0 => (from, to),
+        _ => (0, 65535),
+    };
+    let range = |a: i32, b: i32| {
+        if a == b {
+            format!("tcp {a}")
+        } else {
+            format!("tcp {a}-{b}")
+        }
+    };
+    let mut closes = Vec::new();
+    if from < SSH_PORT {
+        closes.push(range(from, SSH_PORT - 1));
+    }
+    if to > SSH_PORT {
+        closes.push(range(SSH_PORT + 1, to));
+    }
+    closes
+}
+
+/// "sgr-1: tcp 0-21, tcp 23-65535; sgr-2: all traffic" for the rules of
+/// `rules` broader than SSH; empty when none is.
+fn broader(rules: &[Rule]) -> String {
+    rules
+        .iter()
+        .filter_map(|r| {
+            let closes = also_closes(r);
+            (!closes.is_empty()).then(|| format!("{}: {}", r.rule_id, closes.join(", ")))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The SSH port.
@@ -201,12 +247,15 @@ impl Plan {
             Plan::Skip(reason) => {
                 Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
             }
-            Plan::Revoke(rules) => Examined::Change(Proposal::new(
-                &before,
-                &revocations(&rules),
-                format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", ")),
-                rules,
-            )),
+            Plan::Revoke(rules) => {
+                let mut summary =
+                    format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", "));
+                let also = broader(&rules);
+                if !also.is_empty() {
+                    summary.push_str(&format!("; that also closes {also}"));
+                }
+                Examined::Change(Proposal::new(&before, &revocations(&rules), summary, rules))
+            }
         }
     }
 }
@@ -305,6 +354,10 @@ pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
             "; already gone: {}",
             ids(&done.already_gone).join(", ")
         ));
+    }
+    let also = broader(&done.revoked);
+    if !also.is_empty() {
+        reason.push_str(&format!("; also closed {also}"));
     }
     proposal
         .report(Outcome::Remediated, reason)
@@ -667,6 +720,88 @@ mod tests {
             assert_eq!(r.changes.len(), changes, "{name}");
             assert_eq!(r.before, Some(p.before.clone()), "{name}");
         }
+    }
+
+    #[test]
+    fn a_rule_broader_than_ssh_says_what_else_it_closes() {
+        let cases: &[(&str, Rule, &[&str])] = &[
+            (
+                "ssh_alone_closes_nothing_else",
+                rule("a", "tcp", 22, 22, cidr("0.0.0.0/0")),
+                &[],
+            ),
+            (
+                "all_traffic_is_all_traffic",
+                rule("a", "-1", -1, -1, cidr("::/0")),
+                &["all traffic"],
+            ),
+            (
+                "every_tcp_port_is_the_ports_around_22",
+                rule("a", "tcp", 0, 65535, cidr("0.0.0.0/0")),
+                &["tcp 0-21", "tcp 23-65535"],
+            ),
+            (
+                "tcp_without_ports_is_every_port",
+                Rule {
+                    from_port: None,
+                    to_port: None,
+                    ..rule("a", "tcp", 0, 0, cidr("0.0.0.0/0"))
+                },
+                &["tcp 0-21", "tcp 23-65535"],
+            ),
+            (
+                "a_range_from_20_to_25",
+                rule("a", "tcp", 20, 25, cidr("0.0.0.0/0")),
+                &["tcp 20-21", "tcp 23-25"],
+            ),
+            (
+                "a_range_from_21_to_23_names_single_ports",
+                rule("a", "6", 21, 23, cidr("0.0.0.0/0")),
+                &["tcp 21", "tcp 23"],
+            ),
+            (
+                "a_range_starting_at_22",
+                rule("a", "tcp", 22, 80, cidr("0.0.0.0/0")),
+                &["tcp 23-80"],
+            ),
+        ];
+        for (name, r, expected) in cases {
+            assert_eq!(also_closes(r), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_dry_run_and_the_record_say_what_else_a_broad_rule_closed() {
+        let rules = vec![
+            rule("sgr-ssh", "tcp", 22, 22, cidr("0.0.0.0/0")),
+            rule("sgr-all", "-1", -1, -1, cidr("::/0")),
+            rule("sgr-range", "tcp", 0, 65535, cidr("0.0.0.0/0")),
+        ];
+        let Examined::Change(p) = plan(&rules, false).examined(&rules) else {
+            panic!("a change was expected")
+        };
+        assert_eq!(
+            p.dry_run().reason,
+            "dry run: would revoke 3 rule(s): sgr-ssh, sgr-all, sgr-range; that also closes sgr-all: all traffic; sgr-range: tcp 0-21, tcp 23-65535"
+        );
+        assert_eq!(
+            p.changes[1]["also_closes"],
+            serde_json::json!(["all traffic"])
+        );
+        let r = settle(
+            &p,
+            Revocation {
+                revoked: rules.clone(),
+                ..Revocation::default()
+            },
+        );
+        assert!(
+            r.reason
+                .ends_with("; also closed sgr-all: all traffic; sgr-range: tcp 0-21, tcp 23-65535"),
+            "{}",
+            r.reason
+        );
+        assert_eq!(r.changes[0]["also_closes"], serde_json::json!([]));
     }
 
     #[test]

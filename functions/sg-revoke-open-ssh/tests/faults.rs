@@ -586,7 +586,7 @@ async fn baseline() -> Run {
         format!("arn:aws:ec2:us-east-1:123456789012:security-group/{GROUP}")
     );
     assert_eq!(r["error_code"], Value::Null);
-    let open = json!({"rule_id": OPEN, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0"});
+    let open = json!({"rule_id": OPEN, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "also_closes": []});
     assert_eq!(
         r["before"],
         json!({"type": "security_group_ingress", "world_open_ssh_rules": [open]}),
@@ -674,12 +674,12 @@ async fn a_partial_revoke_is_reported_as_exactly_that() {
     assert_eq!(
         r["after"],
         json!({"type": "security_group_ingress", "world_open_ssh_rules": [
-            {"rule_id": OPEN6, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "::/0"}
+            {"rule_id": OPEN6, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "::/0", "also_closes": []}
         ]})
     );
     assert_eq!(
         r["changes"],
-        json!([{"type": "revoke_ingress_rule", "rule_id": OPEN, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0"}])
+        json!([{"type": "revoke_ingress_rule", "rule_id": OPEN, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "also_closes": []}])
     );
     assert_eq!(
         r["before"]["world_open_ssh_rules"]

@@ -271,10 +271,10 @@ async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
     assert_eq!(
         r["changes"],
         json!([
-            {"type": "revoke_ingress_rule", "rule_id": "sgr-open4", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0"},
-            {"type": "revoke_ingress_rule", "rule_id": "sgr-open6", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "::/0"},
-            {"type": "revoke_ingress_rule", "rule_id": "sgr-range", "protocol": "tcp", "from_port": 20, "to_port": 25, "cidr": "0.0.0.0/0"},
-            {"type": "revoke_ingress_rule", "rule_id": "sgr-all", "protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "::/0"}
+            {"type": "revoke_ingress_rule", "rule_id": "sgr-open4", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "also_closes": []},
+            {"type": "revoke_ingress_rule", "rule_id": "sgr-open6", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "::/0", "also_closes": []},
+            {"type": "revoke_ingress_rule", "rule_id": "sgr-range", "protocol": "tcp", "from_port": 20, "to_port": 25, "cidr": "0.0.0.0/0", "also_closes": ["tcp 20-21", "tcp 23-25"]},
+            {"type": "revoke_ingress_rule", "rule_id": "sgr-all", "protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "::/0", "also_closes": ["all traffic"]}
         ])
     );
     assert_eq!(
