@@ -95,7 +95,7 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-package.txt
 	touch $@
 
-## make bench: our three functions (release builds behind the loopback Runtime
+## make bench: the bench/ package: our functions (release builds behind the loopback Runtime
 ## API) side by side with Cloud Custodian (its own virtualenv, .venv-peer)
 ## against the same local emulator; prints a markdown table and writes it to
 ## bench/results.md. Run `make package` first for the package-size row.
@@ -103,7 +103,7 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 ## BENCH_ONLY=<function> runs one function and only prints its table.
 bench: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
-	$(CARGO) test --workspace --locked --no-run
+	$(CARGO) build --workspace --all-targets --locked
 	BENCH_ONLY=$(BENCH_ONLY) BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
 	BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
 	BENCH_PEER_SITE_PACKAGES=$$($(PEER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \

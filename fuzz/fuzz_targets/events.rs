@@ -1,5 +1,5 @@
 //! Fuzz target: raw bytes as an invocation payload, through the shared
-//! crate's parsing and normalisation for each of the three functions.
+//! crate's parsing and each function's scope.
 //!
 //! A crash is a panic anywhere on that path, or a broken invariant: a
 //! payload that is read must yield at least one item (a target or a skip
@@ -11,7 +11,24 @@
 use libfuzzer_sys::fuzz_target;
 use remediation_shared::event::{self, Payload};
 use remediation_shared::finding::{normalize, Item};
-use remediation_shared::Remediation;
+use remediation_shared::Scope;
+use serde_json::Value;
+
+/// The invariants of one scope's reading of `value`.
+fn read<S: Scope>(value: &Value) {
+    match normalize::<S>(value.clone()) {
+        Ok(finding) => {
+            assert!(!finding.items.is_empty(), "a finding with no item");
+            for item in &finding.items {
+                match item {
+                    Item::Target(target) => assert!(!target.arn().is_empty()),
+                    Item::Skip(skip) => assert!(!skip.reason.is_empty(), "a skip without a reason"),
+                }
+            }
+        }
+        Err(err) => assert!(!err.to_string().is_empty(), "an error without a message"),
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let payload = Payload::from_slice(data);
@@ -22,24 +39,7 @@ fuzz_target!(|data: &[u8]| {
     let Payload::Json(value) = payload else {
         return;
     };
-    for remediation in [
-        Remediation::S3BlockPublicAccess,
-        Remediation::SgRevokeOpenSsh,
-        Remediation::IamDetachAdminPolicy,
-    ] {
-        match normalize(value.clone(), remediation) {
-            Ok(finding) => {
-                assert!(!finding.items.is_empty(), "a finding with no item");
-                for item in &finding.items {
-                    match item {
-                        Item::Target(target) => {
-                            assert!(!target.arn().is_empty());
-                        }
-                        Item::Skip(skip) => assert!(!skip.reason.is_empty(), "a skip without a reason"),
-                    }
-                }
-            }
-            Err(err) => assert!(!err.to_string().is_empty(), "an error without a message"),
-        }
-    }
+    read::<s3_block_public_access::scope::BucketScope>(&value);
+    read::<sg_revoke_open_ssh::scope::GroupScope>(&value);
+    read::<iam_detach_admin_policy::scope::RoleScope>(&value);
 });

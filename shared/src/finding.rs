@@ -232,7 +232,7 @@ impl<S: Scope> Normalizer<'_, S> {
     fn guardduty(&mut self) -> Result<(), FindingError> {
         let d: event::GuardDutyFinding = self.detail()?;
         self.name = Some(d.finding_type.clone());
-        if is_sample(Detail(&self.env.detail)) {
+        if is_sample(Detail(&self.env.detail))? {
             self.skip(
                 None,
                 "GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders".into(),
@@ -399,14 +399,36 @@ fn resource_owner(detail: Detail<'_>) -> Option<String> {
 
 /// Whether a GuardDuty finding is one of the console's generated samples
 /// (`service.additionalInfo.sample`: true, written as a boolean or a string).
-fn is_sample(detail: Detail<'_>) -> bool {
-    matches!(
-        detail.get::<Value>("service.additionalInfo.sample"),
-        Ok(Some(Value::Bool(true)))
-    ) || matches!(
-        detail.get::<Value>("service.additionalInfo.sample"),
-        Ok(Some(Value::String(s))) if s.eq_ignore_ascii_case("true")
-    )
+/// Read strictly: a finding whose sample flag cannot be read is refused, not
+/// taken for a real one, since its resources may be placeholders.
+fn is_sample(detail: Detail<'_>) -> Result<bool, FindingError> {
+    let mut at = detail.0;
+    let mut path = String::from("detail");
+    for key in ["service", "additionalInfo"] {
+        path = format!("{path}.{key}");
+        match at.get(key) {
+            None | Some(Value::Null) => return Ok(false),
+            Some(next @ Value::Object(_)) => at = next,
+            Some(other) => {
+                return Err(FindingError::value(
+                    path,
+                    &other.to_string(),
+                    "an object (it says whether the finding is a generated sample)",
+                ))
+            }
+        }
+    }
+    match at.get("sample") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(other) => Err(FindingError::value(
+            format!("{path}.sample"),
+            &other.to_string(),
+            "true or false",
+        )),
+    }
 }
 
 /// Why an ASFF finding is not acted on, if it is not.

@@ -502,3 +502,29 @@ async fn without_an_invoked_arn_the_credentials_account_is_home() {
     assert!(fake.seen.lock().unwrap().is_empty());
     assert_eq!(sink.records()[0]["outcome"], "skipped");
 }
+
+#[tokio::test]
+async fn a_clipped_reason_says_exactly_how_much_was_cut() {
+    // GIVEN a compliant Config result whose rule name is 5,000 characters long
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let event = json!({"version": "0", "id": "e-1", "detail-type": "Config Rules Compliance Change",
+        "source": "aws.config", "account": "123456789012", "region": "us-east-1", "resources": [],
+        "detail": {"resourceId": "b-1", "resourceType": "AWS::S3::Bucket", "configRuleName": "r".repeat(5_000),
+                   "newEvaluationResult": {"complianceType": "COMPLIANT"}}});
+    // WHEN it is handled
+    handle(&fake, &Config::default(), &sink, invoke(event, HOME))
+        .await
+        .unwrap();
+    // THEN the reason and the trigger name are clipped, saying how much was cut
+    let record = &sink.records()[0];
+    let full = format!("Config reports COMPLIANT for {}", "r".repeat(5_000));
+    let cut = full.chars().count() - 1_024;
+    assert_eq!(
+        record["reason"],
+        format!("{}... ({cut} more characters)", &full[..1_024])
+    );
+    assert_eq!(
+        record["trigger"]["name"],
+        format!("{}... (4744 more characters)", "r".repeat(256))
+    );
+}

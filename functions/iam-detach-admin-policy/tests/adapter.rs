@@ -249,8 +249,7 @@ async fn unmodifiable_entity_and_access_denied_are_errors() {
     }
 }
 
-#[path = "../../../tests/support/operations.rs"]
-mod operations;
+use remediation_testing::operations;
 
 #[tokio::test]
 async fn the_operations_called_are_exactly_the_declared_permissions() {

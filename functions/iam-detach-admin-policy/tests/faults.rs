@@ -15,8 +15,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../../tests/support/faults.rs"]
-mod faults_support;
+use remediation_testing::faults as faults_support;
 
 use std::sync::Arc;
 

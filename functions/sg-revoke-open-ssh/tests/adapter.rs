@@ -233,8 +233,7 @@ async fn unauthorized_operation_is_access_denied() {
     assert_eq!(rule.num_calls(), 1);
 }
 
-#[path = "../../../tests/support/operations.rs"]
-mod operations;
+use remediation_testing::operations;
 
 #[tokio::test]
 async fn the_operations_called_are_exactly_the_declared_permissions() {

@@ -15,11 +15,11 @@
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-use integration_tests::emulator::{
+use remediation_testing::emulator::{
     service_trust, trust_with, unique, Flags, ADMIN_POLICY, READ_ONLY_POLICY,
 };
-use integration_tests::function::sample_ids::{BUCKET, GROUP, ROLE, ROLE_ID};
-use integration_tests::{Deployment, Emulator, Function, GroupRule, Invocation, Source};
+use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE, ROLE_ID};
+use remediation_testing::{Deployment, Emulator, Function, GroupRule, Invocation, Source};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -76,7 +76,7 @@ async fn bucket(emu: &Emulator) -> bool {
     emu.create_bucket(&name).await;
     println!("bucket {name}");
     println!("before: {}", flags(emu.flags(&name).await));
-    let f = Function::S3BlockPublicAccess;
+    let f = Function::named("s3-block-public-access");
     let file = "securityhub-s3-8-failed.json";
     let inv = Deployment::start(emu, f, &[]).invoke(&f.sample(file, &[(BUCKET, &name)]));
     let after = emu.flags(&name).await;
@@ -133,7 +133,7 @@ async fn security_group(emu: &Emulator) -> bool {
     println!("security group {group} in {vpc}");
     let before = emu.rules(&group).await;
     show_rules("before", &before);
-    let f = Function::SgRevokeOpenSsh;
+    let f = Function::named("sg-revoke-open-ssh");
     let file = "config-restricted-ssh-noncompliant.json";
     let inv = Deployment::start(emu, f, &[]).invoke(&f.sample(file, &[(GROUP, &group)]));
     let after = emu.rules(&group).await;
@@ -167,7 +167,7 @@ async fn roles(emu: &Emulator) -> bool {
             &policies,
         )
         .await;
-    let f = Function::IamDetachAdminPolicy;
+    let f = Function::named("iam-detach-admin-policy");
     let mut deployment = Deployment::start(emu, f, &[]);
     let mut ok = true;
     for (role, file, expected, outcome) in [

@@ -8,9 +8,9 @@
 
 use std::sync::Barrier;
 
-use integration_tests::emulator::{service_trust, unique, ADMIN_POLICY, READ_ONLY_POLICY};
-use integration_tests::function::sample_ids::{BUCKET, GROUP, ROLE};
-use integration_tests::{Deployment, Emulator, Function, GroupRule, Invocation};
+use remediation_testing::emulator::{service_trust, unique, ADMIN_POLICY, READ_ONLY_POLICY};
+use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE};
+use remediation_testing::{Deployment, Emulator, Function, GroupRule, Invocation};
 
 /// How many times the finding is delivered, all at once.
 const DELIVERIES: usize = 50;
@@ -82,7 +82,7 @@ fn claimed(records: &[serde_json::Value]) -> Vec<String> {
 async fn fifty_deliveries_of_one_security_group_finding_revoke_each_rule_once() {
     let emu = Emulator::from_env();
     let vpc = emu.create_vpc().await;
-    let f = Function::SgRevokeOpenSsh;
+    let f = Function::named("sg-revoke-open-ssh");
     let id = emu.create_group(&vpc, &unique("dup-sg")).await;
     let open = [
         GroupRule::cidr("tcp", 22, 22, "0.0.0.0/0"),
@@ -113,7 +113,7 @@ async fn fifty_deliveries_of_one_security_group_finding_revoke_each_rule_once() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_deliveries_of_one_role_finding_detach_administrator_access_once() {
     let emu = Emulator::from_env();
-    let f = Function::IamDetachAdminPolicy;
+    let f = Function::named("iam-detach-admin-policy");
     let name = unique("dup-role");
     emu.create_role(
         &name,
@@ -137,7 +137,7 @@ async fn fifty_deliveries_of_one_role_finding_detach_administrator_access_once()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_deliveries_of_one_bucket_finding_leave_all_four_settings_on() {
     let emu = Emulator::from_env();
-    let f = Function::S3BlockPublicAccess;
+    let f = Function::named("s3-block-public-access");
     let bucket = unique("dup-bucket");
     emu.create_bucket(&bucket).await;
     emu.put_flags(&bucket, [false, true, false, false]).await;

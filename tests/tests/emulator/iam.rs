@@ -4,16 +4,16 @@
 
 use std::collections::BTreeSet;
 
-use integration_tests::emulator::{
+use remediation_testing::emulator::{
     service_trust, trust_with, unique, SeededRole, ADMIN_POLICY, READ_ONLY_POLICY,
 };
-use integration_tests::function::sample_ids::{ROLE, ROLE_ID};
-use integration_tests::{Deployment, Emulator, Function};
+use remediation_testing::function::sample_ids::{CDK_ROLE, ROLE, ROLE_ID};
+use remediation_testing::{Deployment, Emulator, Function};
 use serde_json::{json, Value};
 
 use crate::{assert_skipped, assert_untouched_answer, summary};
 
-const F: Function = Function::IamDetachAdminPolicy;
+const F: Function = Function::named("iam-detach-admin-policy");
 
 /// One sample per trigger, for the tests that need only one; the loops run
 /// every sample of `events/acted-on.json`.
@@ -51,6 +51,49 @@ fn sample(file: &str, role: &SeededRole) -> String {
     F.sample(file, &[(ROLE, &role.name), (ROLE_ID, &role.id)])
 }
 
+/// The samples acted on that name the example role (the CDK sample names its own).
+fn acted_on_by_any_role() -> Vec<String> {
+    F.acted_on()
+        .into_iter()
+        .filter(|f| !f.contains("cdk-role"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_cdk_bootstrap_execution_role_keeps_administrator_access() {
+    // GIVEN the role `cdk bootstrap` creates: trusted by CloudFormation, with AdministratorAccess
+    let emu = Emulator::from_env();
+    let name = format!("cdk-{}-cfn-exec-role-123456789012-us-east-1", unique("q"));
+    let cdk = emu
+        .create_role(
+            &name,
+            "/",
+            &service_trust(&["cloudformation.amazonaws.com"]),
+            &[ADMIN_POLICY],
+        )
+        .await;
+    let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "false")]);
+    // WHEN AdministratorAccess is reported attached to it
+    let inv = function.invoke(&F.sample(
+        "cloudtrail-attach-admin-cdk-role.json",
+        &[(CDK_ROLE, &cdk.name)],
+    ));
+    // THEN it is skipped as protected, and keeps the policy
+    assert_skipped(
+        &inv,
+        "protected: the CDK bootstrap's CloudFormation execution role",
+    );
+    assert_eq!(emu.attached(&cdk.name).await, set(&[ADMIN_POLICY]));
+
+    // AND a dry run says so too
+    let mut dry = Deployment::start(&emu, F, &[("DRY_RUN", "true")]);
+    let inv = dry.invoke(&F.sample(
+        "cloudtrail-attach-admin-cdk-role.json",
+        &[(CDK_ROLE, &cdk.name)],
+    ));
+    assert_skipped(&inv, "protected");
+}
+
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -59,7 +102,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 async fn every_trigger_detaches_only_administrator_access_and_redelivery_is_already_compliant() {
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in F.acted_on() {
+    for file in acted_on_by_any_role() {
         let seeded = lambda_role(&emu).await;
         let event = sample(&file, &seeded);
 
@@ -217,7 +260,7 @@ async fn roles_that_are_not_pure_service_roles_keep_every_policy() {
     let mut function = Deployment::start(&emu, F, &[]);
     for (case, path, trust, reason) in cases {
         let seeded = role(&emu, path, &trust).await;
-        for file in F.acted_on() {
+        for file in acted_on_by_any_role() {
             let inv = function.invoke(&sample(&file, &seeded));
             assert_eq!(
                 summary(&inv),

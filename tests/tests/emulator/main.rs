@@ -30,7 +30,7 @@ mod properties;
 mod s3;
 mod sg;
 
-use integration_tests::Invocation;
+use remediation_testing::Invocation;
 
 /// The audit outcome of every record, with the answer: the shape most
 /// assertions start from.
@@ -59,7 +59,7 @@ fn assert_skipped(inv: &Invocation, because: &str) {
 fn assert_untouched_answer(file: &str, inv: &Invocation) {
     if file.starts_with("malformed") {
         assert!(
-            matches!(&inv.answer, integration_tests::Answer::Error(b) if b.contains("Finding.Malformed")),
+            matches!(&inv.answer, remediation_testing::Answer::Error(b) if b.contains("Finding.Malformed")),
             "{file}: {:?}",
             inv.answer
         );

@@ -19,11 +19,11 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use integration_tests::emulator::{unique, ADMIN_POLICY, READ_ONLY_POLICY};
-use integration_tests::function::sample_ids::{BUCKET, GROUP, ROLE_ID};
-use integration_tests::{Deployment, Emulator, Function, GroupRule, Source};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use remediation_testing::emulator::{unique, ADMIN_POLICY, READ_ONLY_POLICY};
+use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE_ID};
+use remediation_testing::{Deployment, Emulator, Function, GroupRule, Source};
 use serde_json::{json, Value};
 
 /// Generated resources per test when `PROPTEST_CASES` is not set.
@@ -129,7 +129,7 @@ fn generated_security_groups_lose_exactly_their_world_open_ssh_rules() {
             .await;
         (vpc, peer, list)
     });
-    let f = Function::SgRevokeOpenSsh;
+    let f = Function::named("sg-revoke-open-ssh");
     // One warm instance for every case, as Lambda would keep it.
     let function = RefCell::new(Deployment::start(&emu, f, &[]));
     let strategy = prop::collection::vec(gen_rule(), 0..10);
@@ -267,7 +267,7 @@ fn gen_trust() -> impl Strategy<Value = (Value, bool)> {
 fn generated_roles_lose_administrator_access_only_when_they_are_pure_service_roles() {
     let rt = runtime();
     let emu = Emulator::from_env();
-    let f = Function::IamDetachAdminPolicy;
+    let f = Function::named("iam-detach-admin-policy");
     // One warm instance for every case, as Lambda would keep it.
     let function = RefCell::new(Deployment::start(&emu, f, &[]));
     let policies = prop::sample::subsequence(
@@ -349,7 +349,7 @@ fn tls_only(bucket: &str) -> Value {
 fn generated_buckets_end_with_all_four_settings_on_and_nothing_else_changed() {
     let rt = runtime();
     let emu = Emulator::from_env();
-    let f = Function::S3BlockPublicAccess;
+    let f = Function::named("s3-block-public-access");
     // One warm instance for every case, as Lambda would keep it.
     let function = RefCell::new(Deployment::start(&emu, f, &[]));
     let flags = prop::option::weighted(0.8, prop::array::uniform4(prop::bool::ANY));

@@ -1,14 +1,14 @@
 //! `s3-block-public-access` against buckets in the emulator: after a run, the
 //! bucket's four settings are exactly as the rule says, and the record says so.
 
-use integration_tests::emulator::{unique, Flags};
-use integration_tests::function::sample_ids::BUCKET;
-use integration_tests::{Deployment, Emulator, Function};
+use remediation_testing::emulator::{unique, Flags};
+use remediation_testing::function::sample_ids::{BUCKET, LEGACY_BUCKET};
+use remediation_testing::{Deployment, Emulator, Function};
 use serde_json::json;
 
 use crate::{assert_skipped, assert_untouched_answer, summary};
 
-const F: Function = Function::S3BlockPublicAccess;
+const F: Function = Function::named("s3-block-public-access");
 const ALL_ON: Flags = [true; 4];
 
 /// One sample per trigger, for the tests that need only one; the loops run
@@ -32,8 +32,14 @@ async fn every_trigger_turns_all_four_settings_on_and_redelivery_is_already_comp
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
     for file in F.acted_on() {
-        let name = bucket(&emu, None).await;
-        let event = F.sample(&file, &[(BUCKET, &name)]);
+        // The legacy sample names a bucket as us-east-1 allowed before 2018.
+        let name = if file.contains("legacy") {
+            unique("Legacy_Public_Bucket")
+        } else {
+            unique("public-bucket")
+        };
+        emu.create_bucket(&name).await;
+        let event = F.sample(&file, &[(BUCKET, &name), (LEGACY_BUCKET, &name)]);
 
         let first = function.invoke(&event);
         assert_eq!(summary(&first), (true, vec!["remediated".into()]), "{file}");
@@ -194,6 +200,32 @@ async fn a_bucket_deleted_before_its_event_arrives_is_skipped() {
     let mut function = Deployment::start(&emu, F, &[]);
     let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
     assert_skipped(&inv, "no longer exists");
+}
+
+#[tokio::test]
+async fn a_public_website_bucket_keeps_its_access_when_a_finding_is_about_something_else() {
+    // GIVEN a website bucket made public on purpose, by its policy
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "PublicRead", "Effect": "Allow",
+        "Principal": "*", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{name}/*")}]});
+    emu.put_bucket_policy(&name, &policy).await;
+    let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "false")]);
+    for file in [
+        "config-versioning-website-bucket.json",
+        "securityhub-s3-9-logging-failed.json",
+    ] {
+        // WHEN a versioning or logging finding about it arrives
+        let inv = function.invoke(&F.sample(file, &[(BUCKET, &name)]));
+        // THEN it is skipped, and the bucket stays as its owner made it
+        assert_skipped(&inv, "");
+        assert_eq!(emu.flags(&name).await, None, "{file}");
+        assert_eq!(
+            emu.bucket_policy(&name).await,
+            Some(policy.clone()),
+            "{file}"
+        );
+    }
 }
 
 #[tokio::test]

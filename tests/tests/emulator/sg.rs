@@ -4,14 +4,14 @@
 
 use std::collections::BTreeSet;
 
-use integration_tests::emulator::unique;
-use integration_tests::function::sample_ids::{GROUP, GROUP_2};
-use integration_tests::{Deployment, Emulator, Function, GroupRule, Source};
+use remediation_testing::emulator::unique;
+use remediation_testing::function::sample_ids::{GROUP, GROUP_2};
+use remediation_testing::{Deployment, Emulator, Function, GroupRule, Source};
 use serde_json::Value;
 
 use crate::{assert_skipped, assert_untouched_answer, summary};
 
-const F: Function = Function::SgRevokeOpenSsh;
+const F: Function = Function::named("sg-revoke-open-ssh");
 
 /// One sample per trigger, for the tests that need only one; the loops run
 /// every sample of `events/acted-on.json`.

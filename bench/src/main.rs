@@ -19,9 +19,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use integration_tests::emulator::{service_trust, unique, ADMIN_POLICY, PLACEHOLDER_KEY};
-use integration_tests::function::sample_ids::{BUCKET, GROUP, ROLE, ROLE_ID};
-use integration_tests::{Deployment, Emulator, Function, GroupRule};
+use remediation_testing::emulator::{service_trust, unique, ADMIN_POLICY, PLACEHOLDER_KEY};
+use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE, ROLE_ID};
+use remediation_testing::{Deployment, Emulator, Function, GroupRule};
+
+/// The functions measured.
+const S3: Function = Function::named("s3-block-public-access");
+const SG: Function = Function::named("sg-revoke-open-ssh");
+const IAM: Function = Function::named("iam-detach-admin-policy");
 
 /// Cold runs per system and function.
 const COLD_RUNS: usize = 7;
@@ -43,9 +48,9 @@ struct Burst {
 /// The CloudTrail sample both systems receive, per function.
 fn sample(f: Function) -> &'static str {
     match f {
-        Function::S3BlockPublicAccess => "cloudtrail-delete-public-access-block.json",
-        Function::SgRevokeOpenSsh => "cloudtrail-authorize-ingress.json",
-        Function::IamDetachAdminPolicy => "cloudtrail-attach-admin.json",
+        S3 => "cloudtrail-delete-public-access-block.json",
+        SG => "cloudtrail-authorize-ingress.json",
+        _ => "cloudtrail-attach-admin.json",
     }
 }
 
@@ -79,7 +84,7 @@ impl Seeded {
                     .into_iter()
                     .filter(|r| !r.egress && r.from <= 22 && 22 <= r.to)
                     .filter_map(|r| match r.source {
-                        integration_tests::Source::Cidr(c) if c.ends_with("/0") => Some(c),
+                        remediation_testing::Source::Cidr(c) if c.ends_with("/0") => Some(c),
                         _ => None,
                     })
                     .collect();
@@ -102,12 +107,12 @@ impl Seeded {
 
 async fn seed(emu: &Emulator, f: Function, vpc: &str) -> Seeded {
     match f {
-        Function::S3BlockPublicAccess => {
+        S3 => {
             let b = unique("bench-bucket");
             emu.create_bucket(&b).await;
             Seeded::Bucket(b)
         }
-        Function::SgRevokeOpenSsh => {
+        SG => {
             let g = emu.create_group(vpc, &unique("bench-sg")).await;
             emu.authorize(
                 &g,
@@ -120,7 +125,7 @@ async fn seed(emu: &Emulator, f: Function, vpc: &str) -> Seeded {
             .await;
             Seeded::Group(g)
         }
-        Function::IamDetachAdminPolicy => {
+        _ => {
             let r = emu
                 .create_role(
                     &unique("bench-role"),
@@ -380,7 +385,7 @@ async fn burst_theirs(emu: &Emulator, f: Function, python: &Path, vpc: &str) -> 
 }
 
 fn bench_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench")
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 /// Runs the peer's script in `dir` (holding `config.json`) and parses its JSON line.
@@ -562,11 +567,7 @@ async fn main() {
     });
     // BENCH_ONLY=<function name>: that function alone, printed, not written to the results file.
     let only = std::env::var("BENCH_ONLY").ok().filter(|o| !o.is_empty());
-    for f in [
-        Function::S3BlockPublicAccess,
-        Function::SgRevokeOpenSsh,
-        Function::IamDetachAdminPolicy,
-    ] {
+    for f in [S3, SG, IAM] {
         if only.as_deref().is_some_and(|o| o != f.name()) {
             continue;
         }

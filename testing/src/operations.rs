@@ -1,10 +1,7 @@
 //! An SDK interceptor that records the name of every operation a client
 //! starts, so that an adapter's tests can compare the operations its code
 //! really calls with the IAM permissions it declares (`PERMISSIONS`).
-//! Test support only: the functions' adapter tests include this file by path.
 //! It records names and nothing else, and never alters a request.
-
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -2,8 +2,7 @@
 //! the faults by name, their wire form in each AWS protocol, response scripts
 //! for aws-smithy-mocks rules, and an HTTP client that can hang, so that an
 //! attempt really times out.
-//! Test support only: the fault matrices include this file by path. It builds
-//! clients and responses and asserts nothing.
+//! It builds clients and responses and asserts nothing.
 //!
 //! Why a hanging client: aws-smithy-mocks applies a modeled output or error in
 //! `modify_before_attempt_completion`, which the orchestrator runs even after an
@@ -11,8 +10,6 @@
 //! out attempt is scripted instead as an HTTP response with status
 //! [`HANG_STATUS`]; the mock HTTP client hands it to [`HangingHttpClient`],
 //! which never completes it, and the attempt timeout fires.
-
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

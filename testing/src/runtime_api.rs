@@ -7,11 +7,8 @@
 //! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error`,
 //! `POST .../init/error`) over HTTP/1.1 with keep-alive, one thread per
 //! connection, and collects the binary's stdout (audit records) and stderr
-//! (logs). The functions' own tests include this file by path; the
-//! integration crate exports it. It must not be used outside tests, and it
-//! never talks to anything but loopback.
-
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! (logs). It must not be used outside tests, and it never talks to anything
+//! but loopback.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -387,4 +384,21 @@ pub fn assert_every_sample_handled(runs: &[SampleRun], alive: bool) {
             );
         }
     }
+}
+
+/// The check of a function's real binary on every sample of its own folder
+/// (`events/<function>/`), AWS unreachable: each gets an answer and a
+/// record, the process never dies, nothing claims a fix, samples it acts on
+/// fail with the transport's code and the others are skipped successfully.
+pub fn check_binary(binary: &Path, function: &str) {
+    let events = crate::samples::events_dir().join(function);
+    let (runs, alive) = run_every_sample(binary, function, &events);
+    assert_every_sample_handled(&runs, alive);
+    assert!(runs
+        .iter()
+        .any(|r| matches!(r.answer, Some(Answer::Response(_)))));
+    assert!(runs.iter().any(|r| r
+        .records
+        .iter()
+        .any(|x| x["error_code"] == "DispatchFailure")));
 }

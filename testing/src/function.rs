@@ -1,9 +1,10 @@
-//! The three functions as Lambda runs them: each built binary started as a
-//! bootstrap behind the loopback Runtime API, with AWS pointed at the
-//! emulator, and fed the `events/` samples rewritten for seeded resources.
+//! A function as Lambda runs it: its built binary started as a bootstrap
+//! behind the loopback Runtime API, with AWS pointed at the emulator, and fed
+//! the `events/` samples rewritten for seeded resources.
 //!
 //! It owns where the binaries and samples are and which ids the samples use.
-//! It must not judge outcomes: tests and the demo do.
+//! A function is known by its name alone, so a new function needs nothing
+//! here. It must not judge outcomes: tests and the demo do.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,27 +26,25 @@ pub mod sample_ids {
     pub const ROLE: &str = "example-lambda-role";
     /// The role's unique id, as Config events name it.
     pub const ROLE_ID: &str = "AROAEXAMPLEROLEID0001";
+    /// A bucket with a legacy us-east-1 name (capitals, underscores).
+    pub const LEGACY_BUCKET: &str = "Example_Legacy_Bucket_2017";
+    /// The CDK bootstrap's CloudFormation execution role.
+    pub const CDK_ROLE: &str = "cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1";
 }
 
-/// One of the three functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    /// `s3-block-public-access`.
-    S3BlockPublicAccess,
-    /// `sg-revoke-open-ssh`.
-    SgRevokeOpenSsh,
-    /// `iam-detach-admin-policy`.
-    IamDetachAdminPolicy,
-}
+/// A function, by its package, binary and `events/` folder name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Function(&'static str);
 
 impl Function {
+    /// The function named `name`.
+    pub const fn named(name: &'static str) -> Self {
+        Function(name)
+    }
+
     /// The package, binary and `events/` folder name.
     pub fn name(self) -> &'static str {
-        match self {
-            Function::S3BlockPublicAccess => "s3-block-public-access",
-            Function::SgRevokeOpenSsh => "sg-revoke-open-ssh",
-            Function::IamDetachAdminPolicy => "iam-detach-admin-policy",
-        }
+        self.0
     }
 
     /// The built binary. Cargo puts it next to this crate's own test and demo
@@ -146,8 +145,8 @@ impl Function {
     }
 }
 
-/// The repository's root (this crate lives in `tests/`).
-fn repo_root() -> PathBuf {
+/// The repository's root (this crate lives in `testing/`).
+pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 

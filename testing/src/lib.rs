@@ -1,0 +1,40 @@
+//! Test support for every function, one crate that each function's tests,
+//! the end-to-end tests, the demo and the benchmark take as a dependency.
+//!
+//! # Layout
+//! - [`samples`]: the `events/` samples and the acted-on manifest.
+//! - [`handler`]: a function's handler over fakes, with a recording sink.
+//! - [`hostile`]: generated hostile input for any function's driver, run by
+//!   [`hostile_tests!`] from each function's `tests/hostile.rs`.
+//! - [`runtime_api`]: the Lambda Runtime API served on loopback, and the check
+//!   that a function's real binary answers every sample.
+//! - [`faults`]: faults by name and their wire form in each AWS protocol,
+//!   for the fault matrices (aws-smithy-mocks rules and a hanging client).
+//! - [`operations`]: the SDK operations a client starts, against an
+//!   adapter's declared permissions.
+//! - [`emulator`]: the local emulator that `scripts/with-emulator` started on
+//!   loopback: SDK clients for it, seeding, and reading state back.
+//! - [`function`]: a function's built binary as a Lambda bootstrap behind the
+//!   Runtime API, with AWS pointed at the emulator, fed rewritten samples.
+//!
+//! It must never talk to anything but loopback, and it holds no credentials
+//! (the emulator accepts any placeholder). It judges nothing about
+//! remediation: the tests do.
+
+// Test support: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod emulator;
+pub mod faults;
+pub mod function;
+pub mod handler;
+pub mod hostile;
+pub mod operations;
+pub mod runtime_api;
+pub mod samples;
+
+pub use emulator::{Emulator, GroupRule, Source};
+pub use function::{Deployment, Function, Invocation};
+/// Re-exported for [`hostile_tests!`].
+pub use proptest;
+pub use runtime_api::Answer;

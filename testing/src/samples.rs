@@ -1,0 +1,131 @@
+//! The sample events of `events/` and the manifest of the samples each
+//! function acts on (`events/acted-on.json`), and the checks every function
+//! makes of its scope against them: each of its own samples reads as its
+//! table says, every sample it does not act on is skipped or refused without
+//! a panic, and the manifest says exactly which samples name a target.
+//!
+//! It reads files only. It knows no function: each passes its scope.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use remediation_shared::finding::{normalize, Item};
+use remediation_shared::Scope;
+use serde_json::Value;
+
+use crate::function::repo_root;
+
+/// `events/`.
+pub fn events_dir() -> PathBuf {
+    repo_root().join("events")
+}
+
+/// The sample `events/<function>/<file>` as JSON.
+pub fn load(function: &str, file: &str) -> Value {
+    let path = events_dir().join(function).join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every sample, as `<folder>/<file>`, sorted.
+pub fn all() -> Vec<String> {
+    let mut all = Vec::new();
+    for dir in std::fs::read_dir(events_dir()).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "json") {
+                all.push(format!(
+                    "{}/{}",
+                    dir.file_name().unwrap().to_string_lossy(),
+                    file.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+/// The samples the manifest says `function` acts on, as `<folder>/<file>`.
+pub fn acted_on(function: &str) -> Vec<String> {
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join("acted-on.json")).unwrap())
+            .unwrap();
+    manifest[function]
+        .as_array()
+        .unwrap_or_else(|| panic!("events/acted-on.json has no list for {function}"))
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// How scope `S` reads the sample at `<folder>/<file>`: one line per item,
+/// `target <arn>` or `skip`, or `malformed: <error>`.
+pub fn read<S: Scope>(sample: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(events_dir().join(sample)).unwrap();
+    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+        return vec!["malformed: not JSON".into()];
+    };
+    match normalize::<S>(value) {
+        Ok(finding) => finding
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Target(t) => format!("target {}", t.arn()),
+                Item::Skip(_) => "skip".into(),
+            })
+            .collect(),
+        Err(e) => vec![format!("malformed: {e}")],
+    }
+}
+
+/// Checks scope `S` against every sample: its own (the files of
+/// `events/<S::FUNCTION>/`) read exactly as `expected` says (file name to the
+/// lines of [`read`]; `malformed <field>` for a refusal that names the
+/// field), and the manifest lists exactly the samples of any folder from
+/// which `S` reads a target (so every other sample is skipped or refused).
+pub fn check_scope<S: Scope>(expected: &BTreeMap<&str, Vec<&str>>) {
+    let function = S::FUNCTION;
+    let own_prefix = format!("{function}/");
+    let mut targets = Vec::new();
+    let mut own = Vec::new();
+    for sample in all() {
+        let read = read::<S>(&sample);
+        if read.iter().any(|l| l.starts_with("target ")) {
+            targets.push(sample.clone());
+        }
+        let Some(file) = sample.strip_prefix(&own_prefix) else {
+            continue;
+        };
+        own.push(file.to_owned());
+        let want = expected
+            .get(file)
+            .unwrap_or_else(|| panic!("{sample} has no expectation in {function}'s table"));
+        match want.as_slice() {
+            [one] if one.starts_with("malformed ") => {
+                let field = &one["malformed ".len()..];
+                assert!(
+                    read.len() == 1 && read[0].starts_with("malformed:") && read[0].contains(field),
+                    "{sample}: expected a refusal naming {field}, got {read:?}"
+                );
+            }
+            _ => assert_eq!(read, *want, "{sample}"),
+        }
+    }
+    for file in expected.keys() {
+        assert!(
+            own.iter().any(|o| o == file),
+            "the table names {file}, which is not a sample"
+        );
+    }
+    let mut listed = acted_on(function);
+    listed.sort();
+    assert_eq!(
+        targets, listed,
+        "events/acted-on.json must list exactly the samples {function} reads a target from"
+    );
+}
