@@ -176,6 +176,16 @@ impl AwsError {
         self
     }
 
+    /// The same error, reclassified as "not found" when its code is one of
+    /// `codes` (the codes by which one service says a resource does not exist).
+    pub fn not_found_if(self, codes: &[&str]) -> Self {
+        if codes.contains(&self.code.as_str()) {
+            self.into_not_found()
+        } else {
+            self
+        }
+    }
+
     /// The stable Lambda error type for this error (`Aws.Throttled`, ...).
     pub fn error_type(&self) -> &'static str {
         match self.kind {

@@ -257,6 +257,13 @@ pub enum Examined<W> {
     Change(Proposal<W>),
 }
 
+impl<W> Examined<W> {
+    /// Nothing to write, the resource in `state`, for `outcome` and `reason`.
+    pub fn unchanged(outcome: Outcome, reason: impl Into<String>, state: &impl Serialize) -> Self {
+        Examined::Settled(Report::new(outcome, reason).unchanged(state))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

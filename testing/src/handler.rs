@@ -23,6 +23,13 @@ pub struct Handled {
     pub records: Vec<Value>,
 }
 
+impl Handled {
+    /// The answer and the records.
+    pub fn into_parts(self) -> (Result<Summary, HandlerError>, Vec<Value>) {
+        (self.result, self.records)
+    }
+}
+
 /// Runs `remediator` on `event` with `config`, as the function named in its
 /// scope, and returns the answer and the records.
 pub async fn run<R: Remediator>(remediator: &R, config: &Config, event: Value) -> Handled {

@@ -129,3 +129,39 @@ pub fn check_scope<S: Scope>(expected: &BTreeMap<&str, Vec<&str>>) {
         "events/acted-on.json must list exactly the samples {function} reads a target from"
     );
 }
+
+/// An EventBridge envelope around `detail`, in the samples' account and region.
+pub fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
+    serde_json::json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
+           "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
+}
+
+/// A row of a scope's reading table: its name (a sentence), the event, and
+/// the lines it reads as, or a field that its refusal names.
+pub type Reading = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
+
+/// Checks each row of `rows` against scope `S`: the event reads as the
+/// row's lines (`describe` renders each target, a skip is `skip <reason>`),
+/// or is refused with an error that names the row's field.
+pub fn check_readings<S: Scope>(
+    rows: Vec<Reading>,
+    describe: impl Fn(&remediation_shared::Target<S::Resource>) -> String,
+) {
+    for (name, event, expected) in rows {
+        let read = normalize::<S>(event).map(|finding| {
+            finding
+                .items
+                .iter()
+                .map(|item| match item {
+                    Item::Target(t) => describe(t),
+                    Item::Skip(s) => format!("skip {}", s.reason),
+                })
+                .collect::<Vec<_>>()
+        });
+        match (read, expected) {
+            (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
+            (Err(err), Err(field)) => assert!(err.to_string().contains(field), "{name}: {err}"),
+            (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
+        }
+    }
+}

@@ -122,12 +122,9 @@ pub fn decode_policy(document: &str) -> String {
         .unwrap_or_else(|_| document.to_owned())
 }
 
+/// A role (or policy attachment) that does not exist.
 fn not_found_if_no_entity(err: AwsError) -> AwsError {
-    if err.code == "NoSuchEntity" {
-        err.into_not_found()
-    } else {
-        err
-    }
+    err.not_found_if(&["NoSuchEntity"])
 }
 
 impl RolePolicies for IamAdapter {

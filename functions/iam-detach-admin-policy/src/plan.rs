@@ -396,16 +396,12 @@ impl Plan {
             attached_policy_arns: role.attached.clone(),
         };
         match self {
-            Plan::AlreadyCompliant => Examined::Settled(
-                Report::new(
-                    Outcome::AlreadyCompliant,
-                    "AdministratorAccess is not attached",
-                )
-                .unchanged(&before),
+            Plan::AlreadyCompliant => Examined::unchanged(
+                Outcome::AlreadyCompliant,
+                "AdministratorAccess is not attached",
+                &before,
             ),
-            Plan::Skip(reason) => {
-                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
-            }
+            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
             Plan::Detach(arn) => Examined::Change(Proposal::new(
                 &before,
                 &[Change::DetachRolePolicy {

@@ -125,34 +125,10 @@ impl Scope for RoleScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_shared::finding::{normalize, Item};
+    use remediation_testing::samples::{check_readings, envelope, Reading};
     use serde_json::{json, Value};
 
     use super::*;
-
-    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
-        json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
-               "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
-    }
-
-    /// What the scope reads: `<resource arn> <partition> region=<region>` or
-    /// `skip <reason>`, or the error.
-    fn read(event: Value) -> Result<Vec<String>, String> {
-        let finding = normalize::<RoleScope>(event).map_err(|e| e.to_string())?;
-        Ok(finding
-            .items
-            .into_iter()
-            .map(|item| match item {
-                Item::Target(t) => format!(
-                    "{} {} region={}",
-                    t.arn(),
-                    t.partition,
-                    t.region.unwrap_or_default()
-                ),
-                Item::Skip(s) => format!("skip {}", s.reason),
-            })
-            .collect())
-    }
 
     fn config(id: &str) -> Value {
         envelope(
@@ -184,12 +160,9 @@ mod tests {
         )
     }
 
-    /// A row: its name, the event, and the reading (or a field the error names).
-    type Case = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
-
     #[test]
     fn readings() {
-        let cases: Vec<Case> = vec![
+        let rows: Vec<Reading> = vec![
             ("a_config_role_id_is_kept_to_be_resolved", config("AROAEXAMPLEROLEID0001"), Ok(vec!["AROAEXAMPLEROLEID0001 aws region="])),
             ("config_role_names_are_accepted_when_not_an_id", config("plain-name"), Ok(vec!["arn:aws:iam::123456789012:role/plain-name aws region="])),
             ("an_invalid_role_name_is_malformed", config("bad/role"), Err("detail.resourceId")),
@@ -199,12 +172,13 @@ mod tests {
             ("partitions_come_from_the_resource_arn_and_iam_has_no_region", hub("arn:aws-us-gov:iam::123456789012:role/app/worker", "securityhub-iam-policy-blacklisted-check-x1"), Ok(vec!["arn:aws-us-gov:iam::123456789012:role/worker aws-us-gov region="])),
             ("a_user_arn_is_not_a_role", hub("arn:aws:iam::123456789012:user/alice", "iam-policy-blacklisted-check"), Err("detail.findings[0].Resources[0].Id")),
         ];
-        for (name, event, expected) in cases {
-            match (read(event), expected) {
-                (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
-                (Err(err), Err(field)) => assert!(err.contains(field), "{name}: {err}"),
-                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
-            }
-        }
+        check_readings::<RoleScope>(rows, |t| {
+            format!(
+                "{} {} region={}",
+                t.arn(),
+                t.partition,
+                t.region.clone().unwrap_or_default()
+            )
+        });
     }
 }

@@ -9,8 +9,7 @@ use std::sync::Mutex;
 
 use iam_detach_admin_policy::aws::{Detached, RoleInfo, RolePolicies};
 use iam_detach_admin_policy::DetachAdminPolicy;
-use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, AwsError, Config, HandlerError, RecordingSink, Summary};
+use remediation_shared::{AwsError, Config, HandlerError};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -130,30 +129,20 @@ impl RolePolicies for &FakeIam {
 }
 
 fn sample(name: &str) -> Value {
-    let path = format!(
-        "{}/../../events/iam-detach-admin-policy/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    remediation_testing::samples::load("iam-detach-admin-policy", name)
 }
 
 async fn run(
     iam: &FakeIam,
     config: &Config,
     event: Value,
-) -> (Result<Summary, HandlerError>, Vec<Value>) {
-    let sink = RecordingSink::default();
-    let mut ctx = Context::default();
-    ctx.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:123456789012:function:iam-detach-admin-policy".into();
-    let result = handle(
-        &DetachAdminPolicy::new(iam),
-        config,
-        &sink,
-        LambdaEvent::new(event, ctx),
-    )
-    .await;
-    (result, sink.records())
+) -> (
+    Result<remediation_shared::Summary, HandlerError>,
+    Vec<Value>,
+) {
+    remediation_testing::handler::run(&DetachAdminPolicy::new(iam), config, event)
+        .await
+        .into_parts()
 }
 
 const ROLE: &str = "example-lambda-role";

@@ -57,12 +57,9 @@ impl S3Adapter {
     }
 }
 
+/// A bucket that does not exist (or no longer does).
 fn not_found_if_no_bucket(err: AwsError) -> AwsError {
-    if err.code == "NoSuchBucket" {
-        err.into_not_found()
-    } else {
-        err
-    }
+    err.not_found_if(&["NoSuchBucket"])
 }
 
 impl BucketPublicAccess for S3Adapter {

@@ -22,16 +22,14 @@ use crate::aws::BucketPublicAccess;
 use crate::plan::{PublicAccessFlags, Work};
 use crate::scope::BucketScope;
 
-/// The bucket remediator over any [`BucketPublicAccess`] port.
+/// The remediator over any [`BucketPublicAccess`] port: `BlockPublicAccess::new(port)`.
 #[derive(Debug, Clone)]
-pub struct BlockPublicAccess<P> {
-    port: P,
-}
+pub struct BlockPublicAccess<P>(P);
 
 impl<P> BlockPublicAccess<P> {
-    /// Builds the remediator over `port`.
+    /// Over `port`.
     pub fn new(port: P) -> Self {
-        BlockPublicAccess { port }
+        BlockPublicAccess(port)
     }
 }
 
@@ -41,12 +39,12 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
 
     async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
         let bucket = target.resource.as_str();
-        let current = match self.port.public_access_block(bucket).await {
+        let current = match self.0.public_access_block(bucket).await {
             Ok(c) => c,
             Err(e) => return Examined::Settled(Report::read_failed(&e, "the bucket")),
         };
         let exempt = if plan::needs_tags(current) {
-            match self.port.tags(bucket).await {
+            match self.0.tags(bucket).await {
                 Ok(tags) => config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 Err(e) => {
                     let before = plan::State::BucketPublicAccessBlock(current.unwrap_or_default());
@@ -64,11 +62,11 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
         let bucket = target.resource.as_str();
         let write = self
-            .port
+            .0
             .put_public_access_block(bucket, PublicAccessFlags::ALL)
             .await;
         let read_back = match write {
-            Ok(()) => Some(self.port.public_access_block(bucket).await),
+            Ok(()) => Some(self.0.public_access_block(bucket).await),
             Err(_) => None,
         };
         plan::settle(&proposal, write, read_back)

@@ -99,16 +99,12 @@ impl Plan {
     pub fn examined(self, current: Option<PublicAccessFlags>) -> Examined<Work> {
         let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
         match self {
-            Plan::AlreadyCompliant => Examined::Settled(
-                Report::new(
-                    Outcome::AlreadyCompliant,
-                    "all four Block Public Access settings are on",
-                )
-                .unchanged(&before),
+            Plan::AlreadyCompliant => Examined::unchanged(
+                Outcome::AlreadyCompliant,
+                "all four Block Public Access settings are on",
+                &before,
             ),
-            Plan::Skip(reason) => {
-                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
-            }
+            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
             Plan::Enable(settings) => Examined::Change(Proposal::new(
                 &before,
                 &[Change::EnablePublicAccessBlock {

@@ -127,28 +127,10 @@ impl Scope for BucketScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_shared::finding::{normalize, Item};
+    use remediation_testing::samples::{check_readings, envelope, Reading};
     use serde_json::{json, Value};
 
     use super::*;
-
-    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
-        json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
-               "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
-    }
-
-    /// What the scope reads: `<bucket arn> <region>` or `skip <reason>`, or the error.
-    fn read(event: Value) -> Result<Vec<String>, String> {
-        let finding = normalize::<BucketScope>(event).map_err(|e| e.to_string())?;
-        Ok(finding
-            .items
-            .into_iter()
-            .map(|item| match item {
-                Item::Target(t) => format!("{} {}", t.arn(), t.region.unwrap_or_default()),
-                Item::Skip(s) => format!("skip {}", s.reason),
-            })
-            .collect())
-    }
 
     fn config(id: &str) -> Value {
         rule("s3-bucket-level-public-access-prohibited", id)
@@ -186,12 +168,9 @@ mod tests {
         )
     }
 
-    /// A row: its name, the event, and the reading (or a field the error names).
-    type Case = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
-
     #[test]
     fn readings() {
-        let cases: Vec<Case> = vec![
+        let rows: Vec<Reading> = vec![
             (
                 "a_config_bucket_is_named_with_its_region",
                 config("my-bucket"),
@@ -332,12 +311,8 @@ mod tests {
                 Err("detail.requestParameters.bucketName"),
             ),
         ];
-        for (name, event, expected) in cases {
-            match (read(event), expected) {
-                (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
-                (Err(err), Err(field)) => assert!(err.contains(field), "{name}: {err}"),
-                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
-            }
-        }
+        check_readings::<BucketScope>(rows, |t| {
+            format!("{} {}", t.arn(), t.region.clone().unwrap_or_default())
+        });
     }
 }

@@ -16,8 +16,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use remediation_testing::faults as faults_support;
-
 use std::sync::Arc;
 
 use aws_sdk_s3::config::retry::RetryPartition;
@@ -27,12 +25,12 @@ use aws_sdk_s3::operation::put_public_access_block::PutPublicAccessBlockOutput;
 use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag};
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use faults_support::{
-    every_case_passes, retry_config, script, timeout_config, unique_retry_partition, Fault,
-    HangingHttpClient, Protocol, Service, Variant,
+use remediation_shared::HandlerError;
+use remediation_testing::faults::{
+    check_failed, check_gone, check_row, every_case_passes, retry_config, script, timeout_config,
+    unique_retry_partition, Fault, HangingHttpClient, Protocol, Run, Service, Variant,
 };
-use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, Config, HandlerError, Summary};
+use remediation_testing::handler::enforcing;
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 use serde_json::{json, Value};
@@ -274,13 +272,6 @@ fn rule(call: Call, fault: Option<Fault>) -> Rule {
 }
 
 /// What one run did.
-struct Run {
-    result: Result<Summary, HandlerError>,
-    records: Vec<Value>,
-    /// Attempts answered per call, in the order of [`CALLS`].
-    calls: Vec<usize>,
-}
-
 /// Runs the CloudTrail sample through `handle()` with `fault` injected on one call.
 async fn run(fault: Option<(Call, Fault)>) -> Run {
     let rules: Vec<Rule> = CALLS
@@ -298,41 +289,25 @@ async fn run(fault: Option<(Call, Fault)>) -> Run {
             .timeout_config(timeout_config())
             .retry_partition(RetryPartition::new(partition.clone()))
     );
-    let sink = remediation_shared::RecordingSink::default();
-    let mut ctx = Context::default();
-    ctx.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access".into();
-    let config = Config {
-        dry_run: false,
-        ..Config::default()
-    };
-    let result = handle(
+    let (result, records) = remediation_testing::handler::run(
         &BlockPublicAccess::new(S3Adapter::new(client)),
-        &config,
-        &sink,
-        LambdaEvent::new(sample(), ctx),
+        &enforcing(),
+        sample(),
     )
-    .await;
+    .await
+    .into_parts();
     Run {
         result,
-        records: sink.records(),
+        records,
         calls: rules.iter().map(Rule::num_calls).collect(),
     }
 }
 
 fn sample() -> Value {
-    let path = format!(
-        "{}/../../events/s3-block-public-access/cloudtrail-delete-public-access-block.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// A record without its timestamp, for comparing two runs.
-fn timeless(record: &Value) -> Value {
-    let mut r = record.clone();
-    r.as_object_mut().unwrap().remove("timestamp");
-    r
+    remediation_testing::samples::load(
+        "s3-block-public-access",
+        "cloudtrail-delete-public-access-block.json",
+    )
 }
 
 /// Runs one row and checks it ends as the row says.
@@ -340,35 +315,18 @@ async fn check(row: &Row, baseline: &Run) {
     let case = format!("{:?} × {:?}", row.call, row.fault);
     let run = run(Some((row.call, row.fault))).await;
     let at = row.call as usize;
-    let records = &run.records;
-    assert_eq!(
-        run.calls[at],
-        row.fault.attempts(),
-        "{case}: attempts on the faulted call; records: {records:?}"
-    );
-    assert_eq!(
-        run.calls[..at],
-        baseline.calls[..at],
-        "{case}: calls before the faulted one"
-    );
-    assert_eq!(records.len(), 1, "{case}: one record: {records:?}");
-    let r = &records[0];
-    let base = &baseline.records[0];
-    if row.expect == Expect::Baseline {
-        assert!(run.result.is_ok(), "{case}: {:?}", run.result.err());
-        assert_eq!(
-            timeless(r),
-            timeless(base),
-            "{case}: the record of the run without a fault"
-        );
-        assert_eq!(
-            run.calls[at + 1..],
-            baseline.calls[at + 1..],
-            "{case}: calls after the faulted one, as without a fault (one write)"
-        );
+    let Some(r) = check_row(
+        &case,
+        &run,
+        baseline,
+        at,
+        row.fault,
+        row.expect == Expect::Baseline,
+    ) else {
         return;
-    }
-    assert_ne!(r["outcome"], "remediated", "{case}: {r}");
+    };
+    let r = &r;
+    let base = &baseline.records[0];
     assert!(
         run.calls[at + 1..].iter().all(|&n| n == 0),
         "{case}: no call after the faulted one: {:?}",
@@ -392,32 +350,11 @@ async fn check(row: &Row, baseline: &Run) {
         Expect::Baseline => unreachable!(),
         Expect::Failed => {
             let code = row.fault.code(&S3);
-            assert_eq!(r["outcome"], "failed", "{case}: {r}");
-            assert_eq!(r["error_code"], code, "{case}: {r}");
+            check_failed(&case, &run, r, row.fault, code);
             assert_eq!(r["after"], Value::Null, "{case}: after: {r}");
-            match &run.result {
-                Err(HandlerError::Remediation {
-                    failed: 1,
-                    total: 1,
-                    error_type,
-                    first_code,
-                    ..
-                }) => assert_eq!(
-                    (*error_type, first_code.as_str()),
-                    (row.fault.error_type(), code),
-                    "{case}: the invocation's error"
-                ),
-                other => panic!("{case}: expected one failed resource, got {other:?}"),
-            }
         }
         Expect::Skipped => {
-            assert!(run.result.is_ok(), "{case}: {:?}", run.result.err());
-            assert_eq!(r["outcome"], "skipped", "{case}: {r}");
-            assert_eq!(r["error_code"], Value::Null, "{case}: {r}");
-            assert!(
-                r["reason"].as_str().unwrap().contains("no longer exists"),
-                "{case}: {r}"
-            );
+            check_gone(&case, &run, r);
         }
         Expect::VerificationFailed => {
             assert_eq!(r["outcome"], "failed", "{case}: {r}");

@@ -7,8 +7,7 @@
 
 use std::sync::Mutex;
 
-use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, AwsError, Config, HandlerError, RecordingSink};
+use remediation_shared::{AwsError, Config, HandlerError};
 use s3_block_public_access::aws::BucketPublicAccess;
 use s3_block_public_access::plan::PublicAccessFlags;
 use s3_block_public_access::BlockPublicAccess;
@@ -87,11 +86,7 @@ const PARTIAL: PublicAccessFlags = PublicAccessFlags {
 };
 
 fn sample(name: &str) -> Value {
-    let path = format!(
-        "{}/../../events/s3-block-public-access/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    remediation_testing::samples::load("s3-block-public-access", name)
 }
 
 async fn run(
@@ -102,18 +97,9 @@ async fn run(
     Result<remediation_shared::Summary, HandlerError>,
     Vec<Value>,
 ) {
-    let sink = RecordingSink::default();
-    let mut ctx = Context::default();
-    ctx.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:123456789012:function:s3-block-public-access".into();
-    let result = handle(
-        &BlockPublicAccess::new(bucket),
-        config,
-        &sink,
-        LambdaEvent::new(event, ctx),
-    )
-    .await;
-    (result, sink.records())
+    remediation_testing::handler::run(&BlockPublicAccess::new(bucket), config, event)
+        .await
+        .into_parts()
 }
 
 const TRIGGERS: &[&str] = &[

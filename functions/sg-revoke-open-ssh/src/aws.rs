@@ -65,17 +65,17 @@ impl Ec2Adapter {
     }
 }
 
+/// A group or rule that does not exist (or no longer does).
 fn normalise(err: AwsError) -> AwsError {
-    match err.code.as_str() {
-        "InvalidGroup.NotFound"
-        | "InvalidSecurityGroupRuleId.NotFound"
-        | "InvalidSecurityGroupId.NotFound"
-        | "InvalidSecurityGroupID.NotFound"
+    err.not_found_if(&[
+        "InvalidGroup.NotFound",
+        "InvalidSecurityGroupRuleId.NotFound",
+        "InvalidSecurityGroupId.NotFound",
+        "InvalidSecurityGroupID.NotFound",
         // "The specified rule does not exist in this security group": what the
         // emulator answers when concurrent deliveries race to revoke one rule.
-        | "InvalidPermission.NotFound" => err.into_not_found(),
-        _ => err,
-    }
+        "InvalidPermission.NotFound",
+    ])
 }
 
 impl From<&SecurityGroupRule> for Rule {

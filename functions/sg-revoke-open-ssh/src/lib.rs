@@ -23,16 +23,14 @@ use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
 use crate::scope::GroupScope;
 
-/// The security-group remediator over any [`SecurityGroupRules`] port.
+/// The remediator over any [`SecurityGroupRules`] port: `RevokeOpenSsh::new(port)`.
 #[derive(Debug, Clone)]
-pub struct RevokeOpenSsh<P> {
-    port: P,
-}
+pub struct RevokeOpenSsh<P>(P);
 
 impl<P> RevokeOpenSsh<P> {
-    /// Builds the remediator over `port`.
+    /// Over `port`.
     pub fn new(port: P) -> Self {
-        RevokeOpenSsh { port }
+        RevokeOpenSsh(port)
     }
 }
 
@@ -42,12 +40,12 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
 
     async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
         let group = target.resource.as_str();
-        let tags = match self.port.group_tags(group).await {
+        let tags = match self.0.group_tags(group).await {
             Ok(t) => t,
             Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
         };
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let rules = match self.port.rules(group).await {
+        let rules = match self.0.rules(group).await {
             Ok(r) => r,
             Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
         };
@@ -59,14 +57,14 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
         let mut to_revoke = proposal.work.clone();
         let mut done = Revocation::default();
         for attempt in 0..2 {
-            match self.port.revoke(group, &plan::ids(&to_revoke)).await {
+            match self.0.revoke(group, &plan::ids(&to_revoke)).await {
                 Ok(answer) => {
                     let (revoked, missed) = plan::confirmed(&to_revoke, answer.rule_ids.as_deref());
                     done.revoked.extend(revoked);
                     done.missed = missed;
                     break;
                 }
-                Err(e) if plan::reread_after(&e, attempt) => match self.port.rules(group).await {
+                Err(e) if plan::reread_after(&e, attempt) => match self.0.rules(group).await {
                     Ok(rules) => {
                         let current = plan::world_open_ssh(&rules);
                         done.already_gone = plan::gone(&to_revoke, &current);

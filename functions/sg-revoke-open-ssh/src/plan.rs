@@ -237,16 +237,12 @@ impl Plan {
     pub fn examined(self, rules: &[Rule]) -> Examined<Work> {
         let before = State::of(&world_open_ssh(rules));
         match self {
-            Plan::AlreadyCompliant => Examined::Settled(
-                Report::new(
-                    Outcome::AlreadyCompliant,
-                    "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
-                )
-                .unchanged(&before),
+            Plan::AlreadyCompliant => Examined::unchanged(
+                Outcome::AlreadyCompliant,
+                "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
+                &before,
             ),
-            Plan::Skip(reason) => {
-                Examined::Settled(Report::new(Outcome::Skipped, reason).unchanged(&before))
-            }
+            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
             Plan::Revoke(rules) => {
                 let mut summary =
                     format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", "));

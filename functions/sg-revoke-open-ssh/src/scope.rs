@@ -180,30 +180,10 @@ impl Scope for GroupScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_shared::finding::{normalize, Item};
+    use remediation_testing::samples::{check_readings, envelope, Reading};
     use serde_json::{json, Value};
 
     use super::*;
-
-    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
-        json!({"version": "0", "id": "e-1", "detail-type": detail_type, "source": source,
-               "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
-    }
-
-    /// What the scope reads: `group <id> <region>` or `skip <reason>`, or the error.
-    fn read(event: Value) -> Result<Vec<String>, String> {
-        let finding = normalize::<GroupScope>(event).map_err(|e| e.to_string())?;
-        Ok(finding
-            .items
-            .into_iter()
-            .map(|item| match item {
-                Item::Target(t) => {
-                    format!("group {} {}", t.resource, t.region.unwrap_or_default())
-                }
-                Item::Skip(s) => format!("skip {}", s.reason),
-            })
-            .collect())
-    }
 
     fn config(rule: &str) -> Value {
         envelope(
@@ -250,12 +230,9 @@ mod tests {
         json!({"action": {"portProbeAction": {"portProbeDetails": [{"localPortDetails": {"port": port}}]}}})
     }
 
-    /// A row: its name, the event, and the reading (or a field the error names).
-    type Case = (&'static str, Value, Result<Vec<&'static str>, &'static str>);
-
     #[test]
     fn readings() {
-        let cases: Vec<Case> = vec![
+        let rows: Vec<Reading> = vec![
             ("restricted_ssh_names_the_group", config("restricted-ssh"), Ok(vec!["group sg-12345678 eu-west-1"])),
             ("prefixed_config_rule_names_still_match", config("securityhub-restricted-ssh-a1b2c3"), Ok(vec!["group sg-12345678 eu-west-1"])),
             ("the_port_restriction_check_is_answered", config("vpc-sg-port-restriction-check"), Ok(vec!["group sg-12345678 eu-west-1"])),
@@ -279,13 +256,13 @@ mod tests {
             ("a_brute_force_target_names_its_groups", guardduty(GUARDDUTY_SSH_BRUTE_FORCE, json!({"resourceRole": "TARGET"})), Ok(vec!["group sg-0123456789abcdef0 us-east-1"])),
             ("a_brute_force_source_is_skipped", guardduty(GUARDDUTY_SSH_BRUTE_FORCE, json!({"resourceRole": "ACTOR"})), Ok(vec!["skip the instance is the ACTOR of the brute force, not its target"])),
         ];
-        for (name, event, expected) in cases {
-            match (read(event), expected) {
-                (Ok(items), Ok(want)) => assert_eq!(items, want, "{name}"),
-                (Err(err), Err(field)) => assert!(err.contains(field), "{name}: {err}"),
-                (got, want) => panic!("{name}: got {got:?}, expected {want:?}"),
-            }
-        }
+        check_readings::<GroupScope>(rows, |t| {
+            format!(
+                "group {} {}",
+                t.resource,
+                t.region.clone().unwrap_or_default()
+            )
+        });
     }
 
     #[test]
@@ -296,7 +273,13 @@ mod tests {
             json!({"findings": [{"Id": "f-1", "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.13"},
                    "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:s3:::not-a-group"}]}]}),
         );
-        let err = read(event).unwrap_err();
-        assert!(err.contains("detail.findings[0].Resources[0].Id"), "{err}");
+        check_readings::<GroupScope>(
+            vec![(
+                "an_s3_arn_named_as_a_group_is_refused",
+                event,
+                Err("detail.findings[0].Resources[0].Id"),
+            )],
+            |t| t.arn(),
+        );
     }
 }

@@ -16,8 +16,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use remediation_testing::faults as faults_support;
-
 use std::sync::Arc;
 
 use aws_sdk_ec2::config::retry::RetryPartition;
@@ -27,12 +25,12 @@ use aws_sdk_ec2::operation::revoke_security_group_ingress::RevokeSecurityGroupIn
 use aws_sdk_ec2::types::{RevokedSecurityGroupRule, SecurityGroup, SecurityGroupRule, Tag};
 use aws_sdk_ec2::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use faults_support::{
-    every_case_passes, retry_config, script, timeout_config, unique_retry_partition, Fault,
-    HangingHttpClient, Protocol, Service, Variant,
+use remediation_shared::HandlerError;
+use remediation_testing::faults::{
+    check_failed, check_gone, check_row, every_case_passes, retry_config, script, timeout_config,
+    unique_retry_partition, Fault, HangingHttpClient, Protocol, Run, Service, Variant,
 };
-use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, Config, HandlerError, RecordingSink, Summary};
+use remediation_testing::handler::enforcing;
 use serde_json::{json, Value};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
@@ -385,14 +383,8 @@ fn recovery_rules(fault: Option<Fault>) -> [Rule; 2] {
     [reread, revoke(&[OPEN], &[OPEN])]
 }
 
-/// What one run did.
-struct Run {
-    result: Result<Summary, HandlerError>,
-    records: Vec<Value>,
-    /// Attempts answered per call, in the order of [`CALLS`], then the re-read
-    /// of the rules and the second revoke.
-    calls: Vec<usize>,
-}
+// `Run::calls` holds the attempts per call in the order of [`CALLS`], then
+// the re-read of the rules and the second revoke.
 
 /// Runs the CloudTrail sample through `handle()` over a client answering `rules` in order.
 async fn run_rules(rules: &[Rule]) -> Run {
@@ -407,24 +399,16 @@ async fn run_rules(rules: &[Rule]) -> Run {
             .timeout_config(timeout_config())
             .retry_partition(RetryPartition::new(partition.clone()))
     );
-    let sink = RecordingSink::default();
-    let mut ctx = Context::default();
-    ctx.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:123456789012:function:sg-revoke-open-ssh".into();
-    let config = Config {
-        dry_run: false,
-        ..Config::default()
-    };
-    let result = handle(
+    let (result, records) = remediation_testing::handler::run(
         &RevokeOpenSsh::new(Ec2Adapter::new(client)),
-        &config,
-        &sink,
-        LambdaEvent::new(sample(), ctx),
+        &enforcing(),
+        sample(),
     )
-    .await;
+    .await
+    .into_parts();
     Run {
         result,
-        records: sink.records(),
+        records,
         calls: rules.iter().map(Rule::num_calls).collect(),
     }
 }
@@ -440,18 +424,7 @@ async fn run(fault: Option<(Call, Fault)>) -> Run {
 }
 
 fn sample() -> Value {
-    let path = format!(
-        "{}/../../events/sg-revoke-open-ssh/cloudtrail-authorize-ingress.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// A record without its timestamp, for comparing two runs.
-fn timeless(record: &Value) -> Value {
-    let mut r = record.clone();
-    r.as_object_mut().unwrap().remove("timestamp");
-    r
+    remediation_testing::samples::load("sg-revoke-open-ssh", "cloudtrail-authorize-ingress.json")
 }
 
 /// Runs one row and checks it ends as the row says.
@@ -459,35 +432,18 @@ async fn check(row: &Row, baseline: &Run) {
     let case = format!("{:?} × {:?}", row.call, row.fault);
     let run = run(Some((row.call, row.fault))).await;
     let at = row.call as usize;
-    let records = &run.records;
-    assert_eq!(
-        run.calls[at],
-        row.fault.attempts(),
-        "{case}: attempts on the faulted call; records: {records:?}"
-    );
-    assert_eq!(
-        run.calls[..at],
-        baseline.calls[..at],
-        "{case}: calls before the faulted one"
-    );
-    assert_eq!(records.len(), 1, "{case}: one record: {records:?}");
-    let r = &records[0];
-    let base = &baseline.records[0];
-    if row.expect == Expect::Baseline {
-        assert!(run.result.is_ok(), "{case}: {:?}", run.result.err());
-        assert_eq!(
-            timeless(r),
-            timeless(base),
-            "{case}: the record of the run without a fault"
-        );
-        assert_eq!(
-            run.calls[at + 1..],
-            baseline.calls[at + 1..],
-            "{case}: calls after the faulted one, as without a fault (one revoke)"
-        );
+    let Some(r) = check_row(
+        &case,
+        &run,
+        baseline,
+        at,
+        row.fault,
+        row.expect == Expect::Baseline,
+    ) else {
         return;
-    }
-    assert_ne!(r["outcome"], "remediated", "{case}: {r}");
+    };
+    let r = &r;
+    let base = &baseline.records[0];
     assert_eq!(r["changes"], json!([]), "{case}: nothing was revoked: {r}");
     // The state before is known once the rules were read.
     let before = if row.call > Call::DescribeSecurityGroupRules {
@@ -506,24 +462,9 @@ async fn check(row: &Row, baseline: &Run) {
                 "{case}: no call after the faulted one: {:?}",
                 run.calls
             );
-            assert_eq!(r["outcome"], "failed", "{case}: {r}");
-            assert_eq!(r["error_code"], code, "{case}: {r}");
+            check_failed(&case, &run, r, row.fault, code);
             // A failed revoke leaves the open rule open, and says so.
             assert_eq!(r["after"], before, "{case}: after: {r}");
-            match &run.result {
-                Err(HandlerError::Remediation {
-                    failed: 1,
-                    total: 1,
-                    error_type,
-                    first_code,
-                    ..
-                }) => assert_eq!(
-                    (*error_type, first_code.as_str()),
-                    (row.fault.error_type(), code),
-                    "{case}: the invocation's error"
-                ),
-                other => panic!("{case}: expected one failed resource, got {other:?}"),
-            }
         }
         Expect::Skipped => {
             assert!(
@@ -531,13 +472,7 @@ async fn check(row: &Row, baseline: &Run) {
                 "{case}: no call after the faulted one: {:?}",
                 run.calls
             );
-            assert!(run.result.is_ok(), "{case}: {:?}", run.result.err());
-            assert_eq!(r["outcome"], "skipped", "{case}: {r}");
-            assert_eq!(r["error_code"], Value::Null, "{case}: {r}");
-            assert!(
-                r["reason"].as_str().unwrap().contains("no longer exists"),
-                "{case}: {r}"
-            );
+            check_gone(&case, &run, r);
         }
         Expect::AlreadyGone => {
             assert_eq!(

@@ -7,8 +7,7 @@
 
 use std::sync::Mutex;
 
-use lambda_runtime::{Context, LambdaEvent};
-use remediation_shared::{handle, AwsError, Config, HandlerError, RecordingSink, Summary};
+use remediation_shared::{AwsError, Config, HandlerError};
 use serde_json::{json, Value};
 use sg_revoke_open_ssh::aws::{Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::{Rule, Source};
@@ -195,30 +194,20 @@ impl SecurityGroupRules for &FakeEc2 {
 }
 
 fn sample(name: &str) -> Value {
-    let path = format!(
-        "{}/../../events/sg-revoke-open-ssh/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    remediation_testing::samples::load("sg-revoke-open-ssh", name)
 }
 
 async fn run(
     ec2: &FakeEc2,
     config: &Config,
     event: Value,
-) -> (Result<Summary, HandlerError>, Vec<Value>) {
-    let sink = RecordingSink::default();
-    let mut ctx = Context::default();
-    ctx.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:123456789012:function:sg-revoke-open-ssh".into();
-    let result = handle(
-        &RevokeOpenSsh::new(ec2),
-        config,
-        &sink,
-        LambdaEvent::new(event, ctx),
-    )
-    .await;
-    (result, sink.records())
+) -> (
+    Result<remediation_shared::Summary, HandlerError>,
+    Vec<Value>,
+) {
+    remediation_testing::handler::run(&RevokeOpenSsh::new(ec2), config, event)
+        .await
+        .into_parts()
 }
 
 const G1: &str = "sg-0123456789abcdef0";
