@@ -3,7 +3,8 @@
 #
 # Everything either command needs beyond the Rust toolchain and Python 3 is
 # installed inside the repository: the Python tools (the moto AWS emulator,
-# the SAM CLI, cfn-lint, checkov, the EventBridge pattern engine) into .venv,
+# the SAM CLI, cfn-lint, checkov, the EventBridge pattern engine, cargo-lambda)
+# into .venv,
 # pinned in scripts/requirements.txt; crates by cargo.
 
 CARGO ?= cargo
@@ -18,17 +19,19 @@ RUNS ?= 3
 # Cargo tools the project installs for itself, pinned, into .tools/.
 TOOLS := .tools
 CARGO_DENY_VERSION := 0.20.2
+CARGO_MACHETE_VERSION := 0.9.1
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 300
 
-.PHONY: test fmt lint deny secrets template-checks tests demo venv package bench fuzz
+.PHONY: test fmt lint deny unused-deps secrets template-checks tests demo venv package bench fuzz
 
 ## make test: the whole suite: formatting, clippy with warnings denied, the
-## dependencies' licences, bans and sources (cargo-deny), a scan for
+## dependencies' licences, bans and sources (cargo-deny), no unused
+## dependency (cargo-machete), a scan for
 ## credentials (detect-secrets), the template's
 ## checks, then unit, property, fault, adapter, binary, template and
 ## end-to-end tests with the emulator running.
-test: fmt lint deny secrets template-checks tests
+test: fmt lint deny unused-deps secrets template-checks tests
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -43,6 +46,13 @@ deny: $(TOOLS)/bin/cargo-deny
 
 $(TOOLS)/bin/cargo-deny:
 	$(CARGO) install --locked --quiet --root $(TOOLS) --version $(CARGO_DENY_VERSION) cargo-deny
+
+# No dependency declared and unused, in any package of the workspace or the fuzz target.
+unused-deps: $(TOOLS)/bin/cargo-machete
+	$(TOOLS)/bin/cargo-machete
+
+$(TOOLS)/bin/cargo-machete:
+	$(CARGO) install --locked --quiet --root $(TOOLS) --version $(CARGO_MACHETE_VERSION) cargo-machete
 
 # No credentials in the repository: detect-secrets (checkov's own scanner,
 # pinned with it) over every file git tracks or would track. The entropy
