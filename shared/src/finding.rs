@@ -407,7 +407,7 @@ fn is_sample(detail: Detail<'_>) -> Result<bool, FindingError> {
     for key in ["service", "additionalInfo"] {
         path = format!("{path}.{key}");
         match at.get(key) {
-            None | Some(Value::Null) => return Ok(false),
+            None => return Ok(false),
             Some(next @ Value::Object(_)) => at = next,
             Some(other) => {
                 return Err(FindingError::value(
@@ -419,7 +419,7 @@ fn is_sample(detail: Detail<'_>) -> Result<bool, FindingError> {
         }
     }
     match at.get("sample") {
-        None | Some(Value::Null) => Ok(false),
+        None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),

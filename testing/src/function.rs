@@ -200,11 +200,22 @@ impl Deployment {
     /// records of this invocation. Panics, with the function's logs, if it
     /// does not answer within a minute.
     pub fn invoke(&mut self, event: &str) -> Invocation {
+        self.invoke_with_timeout(event, Duration::from_secs(60))
+    }
+
+    /// [`invoke`](Self::invoke) as a function whose timeout is
+    /// `function_timeout` gets it: Lambda's deadline that far away.
+    pub fn invoke_with_timeout(&mut self, event: &str, function_timeout: Duration) -> Invocation {
         self.invocations += 1;
         let request_id = format!("{}-{}", self.function.name(), self.invocations);
         let answer = self
             .api
-            .invoke(&request_id, event, Duration::from_secs(60))
+            .invoke_with_timeout(
+                &request_id,
+                event,
+                Duration::from_secs(60),
+                function_timeout,
+            )
             .unwrap_or_else(|| {
                 panic!(
                     "{} did not answer {request_id} (init error: {:?}); its logs:\n{}",

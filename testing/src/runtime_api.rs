@@ -29,7 +29,8 @@ pub enum Answer {
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<(String, String)>,
+    /// Request id, event, and the function's timeout for it (Lambda's deadline is now plus that).
+    queue: VecDeque<(String, String, Duration)>,
     answers: Vec<(String, Answer)>,
     init_error: Option<String>,
     first_poll: Option<Instant>,
@@ -93,11 +94,24 @@ impl RuntimeApi {
 
     /// Delivers one event and waits for its answer (at most `timeout`).
     pub fn invoke(&mut self, request_id: &str, event: &str, timeout: Duration) -> Option<Answer> {
+        self.invoke_with_timeout(request_id, event, timeout, Duration::from_secs(60))
+    }
+
+    /// [`invoke`](Self::invoke), with Lambda's deadline `function_timeout`
+    /// after the event is handed over, as a function with that timeout gets it.
+    pub fn invoke_with_timeout(
+        &mut self,
+        request_id: &str,
+        event: &str,
+        timeout: Duration,
+        function_timeout: Duration,
+    ) -> Option<Answer> {
         let (lock, cvar) = &*self.state;
-        lock.lock()
-            .unwrap()
-            .queue
-            .push_back((request_id.to_owned(), event.to_owned()));
+        lock.lock().unwrap().queue.push_back((
+            request_id.to_owned(),
+            event.to_owned(),
+            function_timeout,
+        ));
         cvar.notify_all();
         let deadline = Instant::now() + timeout;
         let mut st = lock.lock().unwrap();
@@ -241,7 +255,7 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
         let reply = if method == "GET" && path.ends_with("/invocation/next") {
             let mut st = lock.lock().unwrap();
             st.first_poll.get_or_insert_with(Instant::now);
-            let (id, event) = loop {
+            let (id, event, function_timeout) = loop {
                 if let Some(next) = st.queue.pop_front() {
                     break next;
                 }
@@ -252,7 +266,7 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_millis()
-                + 60_000;
+                + function_timeout.as_millis();
             format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:local\r\nContent-Length: {}\r\n\r\n{event}",
                 event.len()
