@@ -370,6 +370,15 @@ impl Detail<'_> {
         }
         deserialize_at(&format!("detail.{path}"), at.clone()).map(Some)
     }
+
+    /// [`get`](Self::get) of a field the function cannot do without: absent
+    /// is an error naming it.
+    pub fn require<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, FindingError> {
+        self.get(path)?.ok_or_else(|| FindingError::Field {
+            path: format!("detail.{path}"),
+            message: "missing field".into(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,6 @@ pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
 pub use handler::{handle, handle_located, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
 pub use permission::Permission;
-pub use report::{Examined, Proposal, Report};
+pub use report::{Decision, Examined, Proposal, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};

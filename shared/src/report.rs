@@ -257,6 +257,37 @@ pub enum Examined<W> {
     Change(Proposal<W>),
 }
 
+/// What a function's plan decides for one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision<C> {
+    /// It is already as it should be.
+    AlreadyCompliant,
+    /// Leave it alone, for this reason.
+    Skip(String),
+    /// Make this change.
+    Change(C),
+}
+
+impl<C> Decision<C> {
+    /// The decision as the driver takes it, for a resource in state
+    /// `before`: nothing to write (`compliant` says why, for an already
+    /// compliant one), or the proposal that `propose` makes of the change.
+    pub fn examined<W>(
+        self,
+        compliant: &str,
+        before: &impl Serialize,
+        propose: impl FnOnce(C) -> Proposal<W>,
+    ) -> Examined<W> {
+        match self {
+            Decision::AlreadyCompliant => {
+                Examined::unchanged(Outcome::AlreadyCompliant, compliant, before)
+            }
+            Decision::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, before),
+            Decision::Change(change) => Examined::Change(propose(change)),
+        }
+    }
+}
+
 impl<W> Examined<W> {
     /// Nothing to write, the resource in `state`, for `outcome` and `reason`.
     pub fn unchanged(outcome: Outcome, reason: impl Into<String>, state: &impl Serialize) -> Self {

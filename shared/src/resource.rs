@@ -14,6 +14,10 @@ use crate::error::FindingError;
 /// A kind of resource a function acts on, as the driver sees it: something
 /// that can be compared (one record per resource) and named by an ARN.
 pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
+    /// The resource named by `id`, as AWS Config's `resourceId` gives it;
+    /// `path` names the field, for the error.
+    fn parse_id(path: &str, id: &str) -> Result<Self, FindingError>;
+
     /// The resource's ARN, given where it lives (`region` and `account` may be
     /// empty when the event does not say); an identifier that no ARN can be
     /// formed from is named by itself.
@@ -21,12 +25,20 @@ pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
 }
 
 impl Resource for BucketName {
+    fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
+        BucketName::parse(path, id)
+    }
+
     fn resource_arn(&self, partition: &Partition, _region: &str, _account: &str) -> String {
         self.arn(partition)
     }
 }
 
 impl Resource for GroupId {
+    fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
+        GroupId::parse(path, id)
+    }
+
     fn resource_arn(&self, partition: &Partition, region: &str, account: &str) -> String {
         self.arn(partition, region, account)
     }
@@ -164,6 +176,16 @@ impl Arn {
 }
 
 impl Arn {
+    /// The resource part of an ARN of `service`, or the error for an ARN of
+    /// another service; `path` names the field it came from.
+    pub fn resource_of(&self, service: &str, path: &str) -> Result<&str, FindingError> {
+        if self.service == service {
+            Ok(&self.resource)
+        } else {
+            Err(self.of_another_type(path))
+        }
+    }
+
     /// The error for an ARN that does not name a resource of the type its
     /// finding states; `path` names the field it came from.
     pub fn of_another_type(&self, path: &str) -> FindingError {

@@ -50,12 +50,23 @@ pub trait Scope {
     const CLOUDTRAIL_SOURCE: &'static str;
     /// The CloudTrail API calls it answers.
     const CLOUDTRAIL_CALLS: &'static [&'static str];
+    /// The managed Config rules that call for the fix, by identifier.
+    const CONFIG_RULES: &'static [&'static str];
+    /// The Security Hub controls that call for the fix, by consolidated id.
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] = &[];
+    /// The same controls as standards name them in per-standard findings.
+    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[];
 
-    /// Whether a non-compliant result of this Config rule calls for the fix.
-    fn config_rule(rule: &str) -> bool;
+    /// Whether a non-compliant result of this Config rule calls for the fix:
+    /// by default, whether it is one of [`Self::CONFIG_RULES`] as deployed.
+    fn config_rule(rule: &str) -> bool {
+        config_rule_is(rule, Self::CONFIG_RULES)
+    }
 
     /// The resource a Config event's `resourceId` names; `path` is its field.
-    fn config_resource(path: &str, id: &str) -> Result<Self::Resource, FindingError>;
+    fn config_resource(path: &str, id: &str) -> Result<Self::Resource, FindingError> {
+        Self::Resource::parse_id(path, id)
+    }
 
     /// The targets of a GuardDuty finding of one of [`Self::GUARDDUTY_TYPES`];
     /// `detail` is the whole finding, for the fields this function reads.
@@ -65,10 +76,14 @@ pub trait Scope {
     ) -> Result<Reading<Self::Resource>, FindingError>;
 
     /// Why an active, failed Security Hub finding does not call for this fix,
-    /// if it does not. By default every such finding on the resource type does.
+    /// if it does not: by default, when its control is not one of
+    /// [`Self::SECURITY_HUB_CONTROLS`] (see [`control_skip`]).
     fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
-        let _ = finding;
-        None
+        control_skip(
+            finding,
+            Self::SECURITY_HUB_CONTROLS,
+            Self::PER_STANDARD_CONTROLS,
+        )
     }
 
     /// The resource a Security Hub resource of [`Self::ASFF_RESOURCE_TYPE`]

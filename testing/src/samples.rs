@@ -136,6 +136,20 @@ pub fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
            "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
 }
 
+/// A failed Security Hub finding on one resource of type `ty` named by
+/// `arn`: consolidated (`control` given), or per-standard (its standard and
+/// id in `product_fields`).
+pub fn security_hub(ty: &str, arn: &str, control: Option<&str>, product_fields: Value) -> Value {
+    envelope(
+        "aws.securityhub",
+        "Security Hub Findings - Imported",
+        serde_json::json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-east-1",
+               "Compliance": {"Status": "FAILED", "SecurityControlId": control},
+               "ProductFields": product_fields,
+               "Resources": [{"Type": ty, "Id": arn}]}]}),
+    )
+}
+
 /// A row of a scope's reading table: its name (a sentence), the event, and
 /// the lines it reads as, or a field that its refusal names.
 pub type Reading = (&'static str, Value, Result<Vec<&'static str>, &'static str>);

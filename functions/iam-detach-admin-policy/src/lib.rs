@@ -93,7 +93,11 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             attached,
             exempt: config.is_exempt(role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         };
-        match plan::plan(&facts, partition.as_str(), &self.protections).examined(&name, &facts) {
+        match plan::examined(
+            plan::plan(&facts, partition.as_str(), &self.protections),
+            &name,
+            &facts,
+        ) {
             Examined::Settled(report) => Examined::Settled(report.resource(role.arn)),
             Examined::Change(proposal) => Examined::Change(proposal.resource(role.arn)),
         }

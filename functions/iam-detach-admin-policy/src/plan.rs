@@ -8,7 +8,7 @@
 //! OIDC principals, `NotPrincipal`, a policy we cannot read) is left alone, as
 //! are service-linked roles (`/aws-service-role/`) and SSO roles (`/aws-reserved/`).
 
-use remediation_shared::{AwsError, Examined, Outcome, Proposal, Report};
+use remediation_shared::{AwsError, Decision, Examined, Outcome, Proposal, Report};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -320,16 +320,8 @@ pub struct RoleFacts {
     pub exempt: bool,
 }
 
-/// What to do with one role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
-    /// AdministratorAccess is not attached.
-    AlreadyCompliant,
-    /// Leave the role alone, for this reason.
-    Skip(String),
-    /// Detach this policy, and only this one.
-    Detach(String),
-}
+/// What to do with one role: the change is detaching this policy, and only this one.
+pub type Plan = Decision<String>;
 
 /// Decides from the role's live facts and the protection list.
 pub fn plan(role: &RoleFacts, partition: &str, protections: &Protections) -> Plan {
@@ -355,7 +347,7 @@ pub fn plan(role: &RoleFacts, partition: &str, protections: &Protections) -> Pla
     }
     match trust(&role.trust_policy) {
         Trust::Other(why) => Plan::Skip(format!("not a service role: {why}")),
-        Trust::ServicesOnly(_) => Plan::Detach(admin),
+        Trust::ServicesOnly(_) => Plan::Change(admin),
     }
 }
 
@@ -388,35 +380,24 @@ impl Work {
     }
 }
 
-impl Plan {
-    /// The plan as the driver takes it, for the role `name` whose facts are `role`.
-    pub fn examined(self, name: &str, role: &RoleFacts) -> Examined<Work> {
-        let before = State::RolePolicies {
-            path: role.path.clone(),
-            attached_policy_arns: role.attached.clone(),
+/// The plan as the driver takes it, for the role `name` whose facts are `role`.
+pub fn examined(plan: Plan, name: &str, role: &RoleFacts) -> Examined<Work> {
+    let before = State::RolePolicies {
+        path: role.path.clone(),
+        attached_policy_arns: role.attached.clone(),
+    };
+    plan.examined("AdministratorAccess is not attached", &before, |arn| {
+        let change = Change::DetachRolePolicy {
+            policy_arn: arn.clone(),
         };
-        match self {
-            Plan::AlreadyCompliant => Examined::unchanged(
-                Outcome::AlreadyCompliant,
-                "AdministratorAccess is not attached",
-                &before,
-            ),
-            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
-            Plan::Detach(arn) => Examined::Change(Proposal::new(
-                &before,
-                &[Change::DetachRolePolicy {
-                    policy_arn: arn.clone(),
-                }],
-                format!("detach {arn}"),
-                Work {
-                    role_name: name.to_owned(),
-                    path: role.path.clone(),
-                    policy_arn: arn,
-                    attached: role.attached.clone(),
-                },
-            )),
-        }
-    }
+        let work = Work {
+            role_name: name.to_owned(),
+            path: role.path.clone(),
+            policy_arn: arn.clone(),
+            attached: role.attached.clone(),
+        };
+        Proposal::new(&before, &[change], format!("detach {arn}"), work)
+    })
 }
 
 /// How the detach of `proposal` ended.
@@ -593,7 +574,7 @@ mod tests {
         for (name, facts, expected) in cases {
             let got = match plan(&facts, "aws", &Protections::defaults()) {
                 Plan::Skip(reason) => reason,
-                Plan::Detach(_) => "detach".into(),
+                Plan::Change(_) => "detach".into(),
                 Plan::AlreadyCompliant => "compliant".into(),
             };
             assert!(got.starts_with(expected), "{name}: {got}");
@@ -684,7 +665,7 @@ mod tests {
             ..service.clone()
         };
         let cases: Vec<(&str, RoleFacts, &str, Plan)> = vec![
-            ("service_role_with_admin_loses_admin_only", service.clone(), "aws", Plan::Detach(admin.clone())),
+            ("service_role_with_admin_loses_admin_only", service.clone(), "aws", Plan::Change(admin.clone())),
             ("role_without_admin_is_compliant", RoleFacts { attached: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()], ..service.clone() }, "aws", Plan::AlreadyCompliant),
             ("customer_policy_named_like_admin_is_not_admin", RoleFacts { attached: vec!["arn:aws:iam::123456789012:policy/AdministratorAccess".into()], ..service.clone() }, "aws", Plan::AlreadyCompliant),
             ("human_role_is_skipped", human.clone(), "aws", Plan::Skip("not a service role: trust policy allows AWS principal arn:aws:iam::123456789012:root".into())),
@@ -695,9 +676,9 @@ mod tests {
                 "gov_cloud_partition_uses_its_own_arn",
                 RoleFacts { attached: vec![admin_policy_arn("aws-us-gov")], ..service.clone() },
                 "aws-us-gov",
-Plan::Detach("arn:aws-us-gov:iam::aws:policy/AdministratorAccess".into()),
+Plan::Change("arn:aws-us-gov:iam::aws:policy/AdministratorAccess".into()),
             ),
-            ("china_partition_uses_its_own_arn", RoleFacts { attached: vec![admin_policy_arn("aws-cn")], ..service.clone() }, "aws-cn", Plan::Detach("arn:aws-cn:iam::aws:policy/AdministratorAccess".into())),
+            ("china_partition_uses_its_own_arn", RoleFacts { attached: vec![admin_policy_arn("aws-cn")], ..service.clone() }, "aws-cn", Plan::Change("arn:aws-cn:iam::aws:policy/AdministratorAccess".into())),
             ("other_partition_arn_does_not_match", service.clone(), "aws-cn", Plan::AlreadyCompliant),
         ];
         for (name, role, partition, expected) in cases {

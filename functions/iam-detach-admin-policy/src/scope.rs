@@ -10,7 +10,7 @@
 
 use remediation_shared::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
-use remediation_shared::scope::{config_rule_is, missing};
+use remediation_shared::scope::config_rule_is;
 use remediation_shared::{FindingError, Reading, Resource, Scope};
 
 /// The role function's scope.
@@ -32,6 +32,15 @@ pub enum RoleRef {
 }
 
 impl Resource for RoleRef {
+    /// AWS Config names roles by their unique id; a name is read as one.
+    fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
+        if RoleId::looks_like(id) {
+            Ok(RoleRef::Id(RoleId::parse(path, id)?))
+        } else {
+            Ok(RoleRef::Name(RoleName::parse(path, id)?))
+        }
+    }
+
     fn resource_arn(&self, partition: &Partition, _region: &str, account: &str) -> String {
         match self {
             RoleRef::Name(n) => n.arn(partition, account),
@@ -52,18 +61,7 @@ impl Scope for RoleScope {
     const GUARDDUTY_TYPES: &'static [&'static str] = &[];
     const CLOUDTRAIL_SOURCE: &'static str = "iam.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &[CLOUDTRAIL_CALL];
-
-    fn config_rule(rule: &str) -> bool {
-        config_rule_is(rule, &[CONFIG_RULE])
-    }
-
-    fn config_resource(path: &str, id: &str) -> Result<RoleRef, FindingError> {
-        if RoleId::looks_like(id) {
-            Ok(RoleRef::Id(RoleId::parse(path, id)?))
-        } else {
-            Ok(RoleRef::Name(RoleName::parse(path, id)?))
-        }
-    }
+    const CONFIG_RULES: &'static [&'static str] = &[CONFIG_RULE];
 
     fn guardduty(
         _finding: &GuardDutyFinding,
@@ -91,11 +89,11 @@ impl Scope for RoleScope {
     }
 
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<RoleRef, FindingError> {
-        if arn.service != "iam" || !arn.resource.starts_with("role/") {
+        let Some(role) = arn.resource_of("iam", path)?.strip_prefix("role/") else {
             return Err(arn.of_another_type(path));
-        }
+        };
         // The name is the last part: a role's path sits between `role/` and it.
-        let name = arn.resource.rsplit('/').next().unwrap_or_default();
+        let name = role.rsplit('/').next().unwrap_or_default();
         Ok(RoleRef::Name(RoleName::parse(path, name)?))
     }
 
@@ -103,23 +101,16 @@ impl Scope for RoleScope {
         _call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<RoleRef>, FindingError> {
-        let policy_path = "detail.requestParameters.policyArn";
-        let policy = detail
-            .get::<String>("requestParameters.policyArn")?
-            .ok_or_else(|| missing(policy_path))?;
-        let arn = Arn::parse(policy_path, &policy)?;
+        let policy: String = detail.require("requestParameters.policyArn")?;
+        let arn = Arn::parse("detail.requestParameters.policyArn", &policy)?;
         if arn.account != "aws" || arn.resource != "policy/AdministratorAccess" {
             return Ok(Reading::Skip(format!(
                 "attached policy {policy} is not AdministratorAccess"
             )));
         }
-        let role_path = "detail.requestParameters.roleName";
-        let name = detail
-            .get::<String>("requestParameters.roleName")?
-            .ok_or_else(|| missing(role_path))?;
-        Ok(Reading::Targets(vec![RoleRef::Name(RoleName::parse(
-            role_path, &name,
-        )?)]))
+        let name: String = detail.require("requestParameters.roleName")?;
+        let role = RoleName::parse("detail.requestParameters.roleName", &name)?;
+        Ok(Reading::Targets(vec![RoleRef::Name(role)]))
     }
 }
 

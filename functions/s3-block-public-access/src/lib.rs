@@ -56,7 +56,7 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
         } else {
             false
         };
-        plan::plan(current, exempt).examined(current)
+        plan::examined(plan::plan(current, exempt), current)
     }
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

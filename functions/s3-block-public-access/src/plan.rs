@@ -4,7 +4,7 @@
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment.
 
-use remediation_shared::{AwsError, Examined, Outcome, Proposal, Report};
+use remediation_shared::{AwsError, Decision, Examined, Outcome, Proposal, Report};
 use serde::Serialize;
 
 /// The Block Public Access settings of a bucket.
@@ -63,16 +63,9 @@ pub enum Change {
     },
 }
 
-/// What to do with one bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
-    /// All four settings are already on.
-    AlreadyCompliant,
-    /// Leave the bucket alone, for this reason.
-    Skip(String),
-    /// Turn all four settings on; these were off.
-    Enable(Vec<&'static str>),
-}
+/// What to do with one bucket: the change is turning all four settings on,
+/// naming those that were off.
+pub type Plan = Decision<Vec<&'static str>>;
 
 /// Whether the bucket's tags must be read: only when something would change.
 pub fn needs_tags(current: Option<PublicAccessFlags>) -> bool {
@@ -87,34 +80,27 @@ pub fn plan(current: Option<PublicAccessFlags>, exempt: bool) -> Plan {
     } else if exempt {
         Plan::Skip("bucket carries the exemption tag".into())
     } else {
-        Plan::Enable(missing)
+        Plan::Change(missing)
     }
 }
 
 /// The settings to turn on, as the apply step needs them.
 pub type Work = Vec<&'static str>;
 
-impl Plan {
-    /// The plan as the driver takes it, for a bucket whose settings were `current`.
-    pub fn examined(self, current: Option<PublicAccessFlags>) -> Examined<Work> {
-        let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
-        match self {
-            Plan::AlreadyCompliant => Examined::unchanged(
-                Outcome::AlreadyCompliant,
-                "all four Block Public Access settings are on",
-                &before,
-            ),
-            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
-            Plan::Enable(settings) => Examined::Change(Proposal::new(
-                &before,
-                &[Change::EnablePublicAccessBlock {
-                    settings: settings.clone(),
-                }],
-                format!("turn on {}", settings.join(", ")),
-                settings,
-            )),
-        }
-    }
+/// The plan as the driver takes it, for a bucket whose settings were `current`.
+pub fn examined(plan: Plan, current: Option<PublicAccessFlags>) -> Examined<Work> {
+    let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
+    plan.examined(
+        "all four Block Public Access settings are on",
+        &before,
+        |settings| {
+            let change = Change::EnablePublicAccessBlock {
+                settings: settings.clone(),
+            };
+            let summary = format!("turn on {}", settings.join(", "));
+            Proposal::new(&before, &[change], summary, settings)
+        },
+    )
 }
 
 /// How the write and its read back ended: `write` is the put's result,
@@ -213,25 +199,25 @@ mod tests {
                 "missing_configuration_counts_as_all_off",
                 None,
                 false,
-                Plan::Enable(ALL_FOUR.to_vec()),
+                Plan::Change(ALL_FOUR.to_vec()),
             ),
             (
                 "all_off_enables_all_four",
                 Some(OFF),
                 false,
-                Plan::Enable(ALL_FOUR.to_vec()),
+                Plan::Change(ALL_FOUR.to_vec()),
             ),
             (
                 "partial_settings_enable_only_the_missing_ones",
                 Some(partial),
                 false,
-                Plan::Enable(vec!["IgnorePublicAcls", "RestrictPublicBuckets"]),
+                Plan::Change(vec!["IgnorePublicAcls", "RestrictPublicBuckets"]),
             ),
             (
                 "one_setting_off_is_not_compliant",
                 Some(only_restrict_off),
                 false,
-                Plan::Enable(vec!["RestrictPublicBuckets"]),
+                Plan::Change(vec!["RestrictPublicBuckets"]),
             ),
             (
                 "exempt_bucket_is_skipped",
@@ -260,7 +246,7 @@ mod tests {
 
     #[test]
     fn a_proposal_says_what_a_dry_run_would_turn_on() {
-        let Examined::Change(p) = plan(Some(OFF), false).examined(Some(OFF)) else {
+        let Examined::Change(p) = examined(plan(Some(OFF), false), Some(OFF)) else {
             panic!("a change was expected")
         };
         let r = p.dry_run();
@@ -282,7 +268,7 @@ mod tests {
 
     #[test]
     fn settling() {
-        let Examined::Change(p) = plan(None, false).examined(None) else {
+        let Examined::Change(p) = examined(plan(None, false), None) else {
             panic!("a change was expected")
         };
         let gone =

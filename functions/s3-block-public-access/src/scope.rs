@@ -6,11 +6,9 @@
 //! resource type, the finding types and API calls declared here); this file
 //! holds what is particular to buckets.
 
-use remediation_shared::event::{
-    AsffFinding, CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail,
-};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
 use remediation_shared::resource::{Arn, BucketName};
-use remediation_shared::scope::{config_rule_is, control_skip, missing, StandardControl};
+use remediation_shared::scope::StandardControl;
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The bucket function's scope.
@@ -67,14 +65,9 @@ impl Scope for BucketScope {
     const GUARDDUTY_TYPES: &'static [&'static str] = GUARDDUTY_TYPES;
     const CLOUDTRAIL_SOURCE: &'static str = "s3.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
-
-    fn config_rule(rule: &str) -> bool {
-        config_rule_is(rule, CONFIG_RULES)
-    }
-
-    fn config_resource(path: &str, id: &str) -> Result<BucketName, FindingError> {
-        BucketName::parse(path, id)
-    }
+    const CONFIG_RULES: &'static [&'static str] = CONFIG_RULES;
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] = SECURITY_HUB_CONTROLS;
+    const PER_STANDARD_CONTROLS: &'static [StandardControl] = PER_STANDARD_CONTROLS;
 
     fn guardduty(
         _finding: &GuardDutyFinding,
@@ -102,32 +95,23 @@ impl Scope for BucketScope {
         Ok(Reading::Targets(names))
     }
 
-    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
-        control_skip(finding, SECURITY_HUB_CONTROLS, PER_STANDARD_CONTROLS)
-    }
-
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<BucketName, FindingError> {
-        if arn.service != "s3" {
-            return Err(arn.of_another_type(path));
-        }
-        BucketName::parse(path, &arn.resource)
+        BucketName::parse(path, arn.resource_of("s3", path)?)
     }
 
     fn cloudtrail(
         _call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<BucketName>, FindingError> {
-        let path = "detail.requestParameters.bucketName";
-        let name = detail
-            .get::<String>("requestParameters.bucketName")?
-            .ok_or_else(|| missing(path))?;
-        Ok(Reading::Targets(vec![BucketName::parse(path, &name)?]))
+        let name: String = detail.require("requestParameters.bucketName")?;
+        let bucket = BucketName::parse("detail.requestParameters.bucketName", &name)?;
+        Ok(Reading::Targets(vec![bucket]))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use remediation_testing::samples::{check_readings, envelope, Reading};
+    use remediation_testing::samples::{check_readings, envelope, security_hub, Reading};
     use serde_json::{json, Value};
 
     use super::*;
@@ -146,16 +130,12 @@ mod tests {
         )
     }
 
-    /// A failed Security Hub finding on a bucket: consolidated (`control`
-    /// given) or per-standard (`product_fields` given).
     fn hub(control: Option<&str>, product_fields: Value) -> Value {
-        envelope(
-            "aws.securityhub",
-            "Security Hub Findings - Imported",
-            json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-east-1",
-                   "Compliance": {"Status": "FAILED", "SecurityControlId": control},
-                   "ProductFields": product_fields,
-                   "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::site-bucket"}]}]}),
+        security_hub(
+            "AwsS3Bucket",
+            "arn:aws:s3:::site-bucket",
+            control,
+            product_fields,
         )
     }
 

@@ -49,7 +49,7 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
             Ok(r) => r,
             Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
         };
-        plan::plan(&rules, exempt).examined(&rules)
+        plan::examined(plan::plan(&rules, exempt), &rules)
     }
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use remediation_shared::{AwsError, AwsErrorKind, Examined, Outcome, Proposal, Report};
+use remediation_shared::{AwsError, AwsErrorKind, Decision, Examined, Outcome, Proposal, Report};
 use serde::Serialize;
 
 /// An ingress rule as audit records describe it.
@@ -206,16 +206,8 @@ pub fn world_open_ssh(rules: &[Rule]) -> Vec<Rule> {
         .collect()
 }
 
-/// What to do with one group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
-    /// No rule opens SSH to the world.
-    AlreadyCompliant,
-    /// Leave the group alone, for this reason.
-    Skip(String),
-    /// Revoke exactly these rules, by id.
-    Revoke(Vec<Rule>),
-}
+/// What to do with one group: the change is revoking exactly these rules, by id.
+pub type Plan = Decision<Vec<Rule>>;
 
 /// Decides from the group's live rules.
 pub fn plan(rules: &[Rule], exempt: bool) -> Plan {
@@ -225,35 +217,28 @@ pub fn plan(rules: &[Rule], exempt: bool) -> Plan {
     } else if exempt {
         Plan::Skip("security group carries the exemption tag".into())
     } else {
-        Plan::Revoke(open)
+        Plan::Change(open)
     }
 }
 
 /// The rules to revoke, as the apply step needs them.
 pub type Work = Vec<Rule>;
 
-impl Plan {
-    /// The plan as the driver takes it, for a group whose rules were `rules`.
-    pub fn examined(self, rules: &[Rule]) -> Examined<Work> {
-        let before = State::of(&world_open_ssh(rules));
-        match self {
-            Plan::AlreadyCompliant => Examined::unchanged(
-                Outcome::AlreadyCompliant,
-                "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
-                &before,
-            ),
-            Plan::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, &before),
-            Plan::Revoke(rules) => {
-                let mut summary =
-                    format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", "));
-                let also = broader(&rules);
-                if !also.is_empty() {
-                    summary.push_str(&format!("; that also closes {also}"));
-                }
-                Examined::Change(Proposal::new(&before, &revocations(&rules), summary, rules))
+/// The plan as the driver takes it, for a group whose rules were `rules`.
+pub fn examined(plan: Plan, rules: &[Rule]) -> Examined<Work> {
+    let before = State::of(&world_open_ssh(rules));
+    plan.examined(
+        "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
+        &before,
+        |rules| {
+            let mut summary = format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", "));
+            let also = broader(&rules);
+            if !also.is_empty() {
+                summary.push_str(&format!("; that also closes {also}"));
             }
-        }
-    }
+            Proposal::new(&before, &revocations(&rules), summary, rules)
+        },
+    )
 }
 
 /// The rules of `asked` that a revoke answer confirms, and those it does not:
@@ -547,7 +532,7 @@ mod tests {
                 "open_rule_is_revoked_and_the_rest_kept",
                 both.clone(),
                 false,
-                Plan::Revoke(vec![open.clone()]),
+                Plan::Change(vec![open.clone()]),
             ),
             (
                 "exempt_group_is_skipped",
@@ -573,7 +558,7 @@ mod tests {
             rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0")),
             rule("sgr-2", "tcp", 22, 22, cidr("10.0.0.0/8")),
         ];
-        let Examined::Change(p) = plan(&rules, false).examined(&rules) else {
+        let Examined::Change(p) = examined(plan(&rules, false), &rules) else {
             panic!("a change was expected")
         };
         let r = p.dry_run();
@@ -636,7 +621,7 @@ mod tests {
         let a = rule("sgr-a", "tcp", 22, 22, cidr("0.0.0.0/0"));
         let b = rule("sgr-b", "tcp", 22, 22, cidr("::/0"));
         let both = vec![a.clone(), b.clone()];
-        let Examined::Change(p) = plan(&both, false).examined(&both) else {
+        let Examined::Change(p) = examined(plan(&both, false), &both) else {
             panic!("a change was expected")
         };
         let throttled = AwsError::new(
@@ -773,7 +758,7 @@ mod tests {
             rule("sgr-all", "-1", -1, -1, cidr("::/0")),
             rule("sgr-range", "tcp", 0, 65535, cidr("0.0.0.0/0")),
         ];
-        let Examined::Change(p) = plan(&rules, false).examined(&rules) else {
+        let Examined::Change(p) = examined(plan(&rules, false), &rules) else {
             panic!("a change was expected")
         };
         assert_eq!(

@@ -8,11 +8,11 @@
 //! GuardDuty finding is about SSH, where CloudTrail names the group.
 
 use remediation_shared::event::{
-    AsffFinding, CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
+    CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
     SecurityGroupRuleItem,
 };
 use remediation_shared::resource::{Arn, GroupId};
-use remediation_shared::scope::{config_rule_is, control_skip, missing, StandardControl};
+use remediation_shared::scope::{missing, StandardControl};
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The security-group function's scope.
@@ -67,14 +67,9 @@ impl Scope for GroupScope {
         &[GUARDDUTY_PORT_PROBE, GUARDDUTY_SSH_BRUTE_FORCE];
     const CLOUDTRAIL_SOURCE: &'static str = "ec2.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
-
-    fn config_rule(rule: &str) -> bool {
-        config_rule_is(rule, CONFIG_RULES)
-    }
-
-    fn config_resource(path: &str, id: &str) -> Result<GroupId, FindingError> {
-        GroupId::parse(path, id)
-    }
+    const CONFIG_RULES: &'static [&'static str] = CONFIG_RULES;
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] = SECURITY_HUB_CONTROLS;
+    const PER_STANDARD_CONTROLS: &'static [StandardControl] = PER_STANDARD_CONTROLS;
 
     fn guardduty(
         finding: &GuardDutyFinding,
@@ -122,18 +117,9 @@ impl Scope for GroupScope {
         Ok(Reading::Targets(groups))
     }
 
-    fn security_hub_skip(finding: &AsffFinding) -> Option<String> {
-        control_skip(finding, SECURITY_HUB_CONTROLS, PER_STANDARD_CONTROLS)
-    }
-
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<GroupId, FindingError> {
-        if arn.service != "ec2" {
-            return Err(arn.of_another_type(path));
-        }
-        let id = arn
-            .resource
-            .strip_prefix("security-group/")
-            .unwrap_or(&arn.resource);
+        let resource = arn.resource_of("ec2", path)?;
+        let id = resource.strip_prefix("security-group/").unwrap_or(resource);
         GroupId::parse(path, id)
     }
 
@@ -180,7 +166,7 @@ impl Scope for GroupScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_testing::samples::{check_readings, envelope, Reading};
+    use remediation_testing::samples::{check_readings, envelope, security_hub, Reading};
     use serde_json::{json, Value};
 
     use super::*;
@@ -195,17 +181,12 @@ mod tests {
         )
     }
 
-    /// A failed Security Hub finding on a group: consolidated (`control`
-    /// given) or per-standard (`product_fields` given).
     fn hub(control: Option<&str>, product_fields: Value) -> Value {
-        envelope(
-            "aws.securityhub",
-            "Security Hub Findings - Imported",
-            json!({"findings": [{"Id": "f-1", "AwsAccountId": "123456789012", "Region": "us-east-1",
-                   "Compliance": {"Status": "FAILED", "SecurityControlId": control},
-                   "ProductFields": product_fields,
-                   "Resources": [{"Type": "AwsEc2SecurityGroup",
-                                  "Id": "arn:aws:ec2:us-east-1:123456789012:security-group/sg-12345678"}]}]}),
+        security_hub(
+            "AwsEc2SecurityGroup",
+            "arn:aws:ec2:us-east-1:123456789012:security-group/sg-12345678",
+            control,
+            product_fields,
         )
     }
 
