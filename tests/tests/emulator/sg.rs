@@ -151,6 +151,60 @@ async fn exactly_the_world_open_ssh_rules_are_revoked_and_every_other_rule_is_ke
     let record = inv.record();
     assert_eq!(revoked(record), described(&open));
     assert_eq!(record["changes"].as_array().unwrap().len(), open.len());
+    // Each rule broader than SSH says what else revoking it closed.
+    let also_closes: Vec<(String, i64, i64, String, Value)> = record["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["protocol"].as_str().unwrap().to_owned(),
+                c["from_port"].as_i64().unwrap(),
+                c["to_port"].as_i64().unwrap(),
+                c["cidr"].as_str().unwrap().to_owned(),
+                c["also_closes"].clone(),
+            )
+        })
+        .collect();
+    let closes = |p: &str, from: i64, to: i64, cidr: &str, also: Value| {
+        (p.to_owned(), from, to, cidr.to_owned(), also)
+    };
+    for expected in [
+        closes("tcp", 22, 22, "0.0.0.0/0", serde_json::json!([])),
+        closes(
+            "tcp",
+            20,
+            25,
+            "0.0.0.0/0",
+            serde_json::json!(["tcp 20-21", "tcp 23-25"]),
+        ),
+        closes(
+            "tcp",
+            0,
+            65535,
+            "::/0",
+            serde_json::json!(["tcp 0-21", "tcp 23-65535"]),
+        ),
+        closes(
+            "-1",
+            -1,
+            -1,
+            "0.0.0.0/0",
+            serde_json::json!(["all traffic"]),
+        ),
+        closes(
+            "tcp",
+            21,
+            23,
+            "0.0.0.0/0",
+            serde_json::json!(["tcp 21", "tcp 23"]),
+        ),
+    ] {
+        assert!(
+            also_closes.contains(&expected),
+            "{expected:?} in {also_closes:#?}"
+        );
+    }
     assert_eq!(
         record["before"]["world_open_ssh_rules"]
             .as_array()
