@@ -1,7 +1,7 @@
-//! Fault injection for the functions' fault matrices (`functions/*/tests/faults.rs`):
-//! the faults by name, their wire form in each AWS protocol, response scripts
-//! for aws-smithy-mocks rules, and an HTTP client that can hang, so that an
-//! attempt really times out.
+//! Fault injection for the functions' fault matrices (`functions/*/tests/faults.rs`,
+//! driven by [`crate::matrix`]): the faults by name, their wire form in each
+//! AWS protocol, response scripts for aws-smithy-mocks rules, and an HTTP
+//! client that can hang, so that an attempt really times out.
 //! It builds clients and responses and asserts nothing.
 //!
 //! Why a hanging client: aws-smithy-mocks applies a modeled output or error in
@@ -145,6 +145,33 @@ pub struct Service {
     pub not_found_status: u16,
 }
 
+impl Service {
+    /// S3 (REST-XML): `SlowDown` 503, `AccessDenied` 403, "not found" 404.
+    pub const S3: Service = Service {
+        protocol: Protocol::RestXml,
+        throttling: ("SlowDown", 503),
+        access_denied: ("AccessDenied", 403),
+        not_found_status: 404,
+    };
+
+    /// EC2 (EC2 query): `RequestLimitExceeded` 503, `UnauthorizedOperation`
+    /// 403, "not found" 400.
+    pub const EC2: Service = Service {
+        protocol: Protocol::Ec2Query,
+        throttling: ("RequestLimitExceeded", 503),
+        access_denied: ("UnauthorizedOperation", 403),
+        not_found_status: 400,
+    };
+
+    /// IAM (AWS query): `Throttling` 400, `AccessDenied` 403, "not found" 404.
+    pub const IAM: Service = Service {
+        protocol: Protocol::AwsQuery,
+        throttling: ("Throttling", 400),
+        access_denied: ("AccessDenied", 403),
+        not_found_status: 404,
+    };
+}
+
 /// Whether a retryable fault goes away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -255,129 +282,4 @@ where
         Some(Variant::Persistent) => failing.times(MAX_ATTEMPTS).build(),
         None => failing.build(),
     }
-}
-
-/// Runs each named case in its own task, so that one failing case does not
-/// hide the others, then fails naming every case that failed (each case's own
-/// panic message is printed above).
-pub async fn every_case_passes<F>(cases: Vec<(String, F)>)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    let tasks: Vec<_> = cases
-        .into_iter()
-        .map(|(name, case)| (name, tokio::spawn(case)))
-        .collect();
-    let mut failed = Vec::new();
-    for (name, task) in tasks {
-        if task.await.is_err() {
-            failed.push(name);
-        }
-    }
-    assert!(failed.is_empty(), "failed cases: {failed:#?}");
-}
-
-/// What one run of a fault matrix answered: the handler's answer, its
-/// records, and the attempts each scripted call received.
-#[derive(Debug)]
-pub struct Run {
-    /// The handler's answer.
-    pub result: Result<remediation_shared::Summary, remediation_shared::HandlerError>,
-    /// The records written.
-    pub records: Vec<serde_json::Value>,
-    /// Attempts answered per call, in the order of the matrix's calls.
-    pub calls: Vec<usize>,
-}
-
-/// The checks every row of a matrix makes, whatever the function: the
-/// faulted call (at index `at`) got the fault's attempts, the calls before it
-/// ran as without a fault, and one record was written. A row that must end
-/// as without a fault (`as_baseline`) must also answer the same record and
-/// make the same calls after; it returns `None`. Any other row must not have
-/// remediated, and returns its record for the function's own checks.
-pub fn check_row(
-    case: &str,
-    run: &Run,
-    baseline: &Run,
-    at: usize,
-    fault: Fault,
-    as_baseline: bool,
-) -> Option<serde_json::Value> {
-    let records = &run.records;
-    assert_eq!(
-        run.calls[at],
-        fault.attempts(),
-        "{case}: attempts on the faulted call; records: {records:?}"
-    );
-    assert_eq!(
-        run.calls[..at],
-        baseline.calls[..at],
-        "{case}: calls before the faulted one"
-    );
-    assert_eq!(records.len(), 1, "{case}: one record: {records:?}");
-    let r = &records[0];
-    if as_baseline {
-        assert!(
-            run.result.is_ok(),
-            "{case}: {:?}",
-            run.result.as_ref().err()
-        );
-        assert_eq!(
-            crate::handler::timeless(r),
-            crate::handler::timeless(&baseline.records[0]),
-            "{case}: the record of the run without a fault"
-        );
-        assert_eq!(
-            run.calls[at + 1..],
-            baseline.calls[at + 1..],
-            "{case}: calls after the faulted one, as without a fault"
-        );
-        return None;
-    }
-    assert_ne!(r["outcome"], "remediated", "{case}: {r}");
-    Some(r.clone())
-}
-
-/// A row that must end `failed` with the fault's own `code`: the record says
-/// so, and the invocation fails with the fault's stable error type.
-pub fn check_failed(case: &str, run: &Run, record: &serde_json::Value, fault: Fault, code: &str) {
-    assert_eq!(record["outcome"], "failed", "{case}: {record}");
-    assert_eq!(record["error_code"], code, "{case}: {record}");
-    match &run.result {
-        Err(remediation_shared::HandlerError::Remediation {
-            failed: 1,
-            total: 1,
-            error_type,
-            first_code,
-            ..
-        }) => assert_eq!(
-            (*error_type, first_code.as_str()),
-            (fault.error_type(), code),
-            "{case}: the invocation's error"
-        ),
-        other => panic!("{case}: expected one failed resource, got {other:?}"),
-    }
-}
-
-/// A row whose resource no longer exists: `skipped` with that reason, and a
-/// successful invocation (retrying cannot help).
-pub fn check_gone(case: &str, run: &Run, record: &serde_json::Value) {
-    assert!(
-        run.result.is_ok(),
-        "{case}: {:?}",
-        run.result.as_ref().err()
-    );
-    assert_eq!(record["outcome"], "skipped", "{case}: {record}");
-    assert_eq!(
-        record["error_code"],
-        serde_json::Value::Null,
-        "{case}: {record}"
-    );
-    assert!(
-        record["reason"]
-            .as_str()
-            .unwrap()
-            .contains("no longer exists"),
-        "{case}: {record}"
-    );
 }

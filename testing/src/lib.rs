@@ -10,6 +10,10 @@
 //!   that a function's real binary answers every sample.
 //! - [`faults`]: faults by name and their wire form in each AWS protocol,
 //!   for the fault matrices (aws-smithy-mocks rules and a hanging client).
+//! - [`matrix`]: the generic part of every function's fault matrix: its
+//!   rows, the run of one row against the run without a fault, and the
+//!   checks every row makes; [`fault_client!`] builds the client it runs
+//!   on, and [`matrix_tests!`] writes its tests.
 //! - [`operations`]: the SDK operations a client starts, against an
 //!   adapter's declared permissions.
 //! - [`emulator`]: the local emulator that `scripts/with-emulator` started on
@@ -29,10 +33,13 @@ pub mod faults;
 pub mod function;
 pub mod handler;
 pub mod hostile;
+pub mod matrix;
 pub mod operations;
 pub mod runtime_api;
 pub mod samples;
 
+/// Re-exported for [`fault_client!`].
+pub use aws_smithy_mocks;
 pub use emulator::{Emulator, GroupRule, Source};
 pub use function::{Deployment, Function, Invocation};
 /// Re-exported for [`hostile_tests!`].

@@ -5,19 +5,19 @@
 //!
 //! Each of the three calls of the main path (`GetRole`,
 //! `ListAttachedRolePolicies`, `DetachRolePolicy`; the sample names the role by
-//! name, so AWS Config is never asked) gets each fault of [`ROWS`] while every
-//! other call answers normally: throttling (`Throttling`), HTTP 500, HTTP 503
-//! and a timeout, each transient (the retry succeeds: the run must end exactly
-//! as without a fault) and persistent (every attempt fails: one `failed` record
+//! name, so AWS Config is never asked) gets each fault while every other call
+//! answers normally: throttling (`Throttling`), HTTP 500, HTTP 503 and a
+//! timeout, each transient (the retry succeeds: the run must end exactly as
+//! without a fault) and persistent (every attempt fails: one `failed` record
 //! with the fault's code, and no later call); `AccessDenied` (not retried); and
-//! `NoSuchEntity`, the "not found" code the adapter normalises, on every call.
+//! `NoSuchEntity`, the "not found" code the adapter normalises (the
+//! `NOT_FOUND` table), on every call. The rows, their run and the checks every
+//! function makes are `remediation_testing::matrix`'s; what this function's
+//! records say is here.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-
-use aws_sdk_iam::config::retry::RetryPartition;
 use aws_sdk_iam::operation::detach_role_policy::DetachRolePolicyOutput;
 use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
@@ -26,20 +26,14 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::DetachAdminPolicy;
-use remediation_testing::faults::{
-    check_failed, check_gone, check_row, every_case_passes, retry_config, script, timeout_config,
-    unique_retry_partition, Fault, HangingHttpClient, Protocol, Run, Service, Variant,
-};
-use remediation_testing::handler::enforcing;
+use remediation_testing::faults::{Fault, Service};
+use remediation_testing::matrix::{Case, Expect, Matrix, Run};
 use serde_json::{json, Value};
 
-/// IAM's codes on the wire.
-const IAM: Service = Service {
-    protocol: Protocol::AwsQuery,
-    throttling: ("Throttling", 400),
-    access_denied: ("AccessDenied", 403),
-    not_found_status: 404,
-};
+// Short names for the table below.
+use Call::{DetachRolePolicy, GetRole, ListAttachedRolePolicies};
+use Ending::AlreadyDetached;
+use Expect::{Baseline, Failed, Own, Skipped};
 
 /// The role the CloudTrail sample names.
 const ROLE: &str = "example-lambda-role";
@@ -60,103 +54,131 @@ enum Call {
     DetachRolePolicy,
 }
 
-const CALLS: [Call; 3] = [
-    Call::GetRole,
-    Call::ListAttachedRolePolicies,
-    Call::DetachRolePolicy,
-];
+impl Matrix for Call {
+    const CALLS: &'static [Call] = &[GetRole, ListAttachedRolePolicies, DetachRolePolicy];
 
-/// Every fault each call gets: the retryable ones, access denied, and the
-/// "not found" code the adapter normalises (it does so on every call).
-const FAULTS: [Fault; 10] = [
-    Fault::Throttling(Variant::Transient),
-    Fault::Throttling(Variant::Persistent),
-    Fault::InternalError(Variant::Transient),
-    Fault::InternalError(Variant::Persistent),
-    Fault::ServiceUnavailable(Variant::Transient),
-    Fault::ServiceUnavailable(Variant::Persistent),
-    Fault::Timeout(Variant::Transient),
-    Fault::Timeout(Variant::Persistent),
-    Fault::AccessDenied,
-    Fault::NotFound("NoSuchEntity"),
-];
+    const SAMPLE: &'static str = "cloudtrail-attach-admin.json";
 
-/// How a case must end.
+    type Own = Ending;
+    type Remediator = DetachAdminPolicy<IamAdapter>;
+
+    // Columns: GetRole, ListAttachedRolePolicies, DetachRolePolicy.
+    const NOT_FOUND: &'static [(&'static str, &'static [Expect<Ending>])] =
+        &[("NoSuchEntity", &[Skipped, Skipped, Own(AlreadyDetached)])];
+
+    const SERVICE: Service = Service::IAM;
+
+    fn rule(self, fault: Option<Fault>) -> Rule {
+        match self {
+            GetRole => Self::script(
+                mock!(aws_sdk_iam::Client::get_role)
+                    .match_requests(|r| r.role_name() == Some(ROLE)),
+                fault,
+                || GetRoleOutput::builder().role(role()).build(),
+            ),
+            ListAttachedRolePolicies => Self::script(
+                mock!(aws_sdk_iam::Client::list_attached_role_policies)
+                    .match_requests(|r| r.role_name() == Some(ROLE)),
+                fault,
+                || {
+                    ListAttachedRolePoliciesOutput::builder()
+                        .attached_policies(attached(READ_ONLY))
+                        .attached_policies(attached(ADMIN))
+                        .is_truncated(false)
+                        .build()
+                },
+            ),
+            DetachRolePolicy => Self::script(
+                // The one write: AdministratorAccess, never ReadOnlyAccess. Any other
+                // request panics in the mock, which the driver records as `Handler.Panic`.
+                mock!(aws_sdk_iam::Client::detach_role_policy).match_requests(|r| {
+                    r.role_name() == Some(ROLE) && r.policy_arn() == Some(ADMIN)
+                }),
+                fault,
+                || DetachRolePolicyOutput::builder().build(),
+            ),
+        }
+    }
+
+    fn remediator(rules: &[Rule]) -> Self::Remediator {
+        let iam = remediation_testing::fault_client!(aws_sdk_iam, rules);
+        // The sample names the role by name: a call to AWS Config would find no
+        // rule and panic, which the driver records as `Handler.Panic`.
+        let no_rules: &[&Rule] = &[];
+        let config_client = mock_client!(aws_sdk_config, RuleMode::Sequential, no_rules);
+        DetachAdminPolicy::new(IamAdapter::new(iam, config_client))
+    }
+
+    fn check_baseline(run: &Run, r: &Value) {
+        assert_eq!(run.calls, [1, 1, 1], "baseline: each call once");
+        assert_eq!(r["resource"], ROLE_ARN, "baseline: {r}");
+        assert_eq!(
+            r["before"],
+            json!({"type": "role_policies", "path": "/service-role/", "attached_policy_arns": [READ_ONLY, ADMIN]}),
+            "baseline: before"
+        );
+        assert_eq!(
+            r["after"],
+            json!({"type": "role_policies", "path": "/service-role/", "attached_policy_arns": [READ_ONLY]}),
+            "baseline: after"
+        );
+        assert_eq!(
+            r["changes"],
+            json!([{"type": "detach_role_policy", "policy_arn": ADMIN}]),
+            "baseline: changes"
+        );
+    }
+
+    fn check(case: &Case<'_, Self>) {
+        let r = &case.record;
+        case.assert_no_call_after();
+        assert_eq!(r["changes"], json!([]), "{case}: nothing was detached: {r}");
+        // The role's real ARN is known once it was read; before that, the event's.
+        let resource = if case.row.call > GetRole {
+            ROLE_ARN.to_owned()
+        } else {
+            format!("arn:aws:iam::123456789012:role/{ROLE}")
+        };
+        assert_eq!(r["resource"], resource, "{case}: resource");
+        // The state before is known once the policies were listed.
+        let before = case.known_after(ListAttachedRolePolicies, "before");
+        assert_eq!(r["before"], before, "{case}: before");
+        match case.row.expect {
+            Failed => assert_eq!(r["after"], Value::Null, "{case}: after: {r}"),
+            Own(AlreadyDetached) => {
+                case.assert_already_compliant(&format!("{ADMIN} was already detached"));
+                let after = &case.base()["after"];
+                assert_eq!(r["after"], *after, "{case}: ReadOnlyAccess stays: {r}");
+            }
+            Baseline | Skipped => {}
+        }
+    }
+}
+
+/// How a row ends that no other function's matrix has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// Exactly as without a fault: remediated, one detach of AdministratorAccess.
-    Baseline,
-    /// `failed` with the fault's own code; no call after the faulted one.
-    Failed,
-    /// `skipped`, the role no longer exists; no call after the faulted one.
-    Skipped,
+enum Ending {
     /// The detach says AdministratorAccess is not attached: `already_compliant`.
     AlreadyDetached,
 }
 
-/// One case of the matrix.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    call: Call,
-    fault: Fault,
-    expect: Expect,
+/// The role the sample names: a Lambda service role.
+fn role() -> Role {
+    Role::builder()
+        .path("/service-role/")
+        .role_name(ROLE)
+        .role_id("AROAEXAMPLEROLEID0001")
+        .arn(ROLE_ARN)
+        .create_date(DateTime::from_secs(0))
+        // IAM returns trust policies URL-encoded.
+        .assume_role_policy_document(
+            percent_encoding::utf8_percent_encode(LAMBDA_TRUST, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        )
+        .tags(Tag::builder().key("team").value("web").build().unwrap())
+        .build()
+        .unwrap()
 }
-
-const fn row(call: Call, fault: Fault, expect: Expect) -> Row {
-    Row {
-        call,
-        fault,
-        expect,
-    }
-}
-
-// Short names for the table below.
-use Call::{DetachRolePolicy, GetRole, ListAttachedRolePolicies};
-use Expect::{AlreadyDetached, Baseline, Failed, Skipped};
-use Fault::{AccessDenied, InternalError, NotFound, ServiceUnavailable, Throttling, Timeout};
-use Variant::{Persistent, Transient};
-
-/// The matrix: every call of [`CALLS`] with every fault of [`FAULTS`].
-const ROWS: &[Row] = &[
-    row(GetRole, Throttling(Transient), Baseline),
-    row(GetRole, Throttling(Persistent), Failed),
-    row(GetRole, InternalError(Transient), Baseline),
-    row(GetRole, InternalError(Persistent), Failed),
-    row(GetRole, ServiceUnavailable(Transient), Baseline),
-    row(GetRole, ServiceUnavailable(Persistent), Failed),
-    row(GetRole, Timeout(Transient), Baseline),
-    row(GetRole, Timeout(Persistent), Failed),
-    row(GetRole, AccessDenied, Failed),
-    row(GetRole, NotFound("NoSuchEntity"), Skipped),
-    row(ListAttachedRolePolicies, Throttling(Transient), Baseline),
-    row(ListAttachedRolePolicies, Throttling(Persistent), Failed),
-    row(ListAttachedRolePolicies, InternalError(Transient), Baseline),
-    row(ListAttachedRolePolicies, InternalError(Persistent), Failed),
-    row(
-        ListAttachedRolePolicies,
-        ServiceUnavailable(Transient),
-        Baseline,
-    ),
-    row(
-        ListAttachedRolePolicies,
-        ServiceUnavailable(Persistent),
-        Failed,
-    ),
-    row(ListAttachedRolePolicies, Timeout(Transient), Baseline),
-    row(ListAttachedRolePolicies, Timeout(Persistent), Failed),
-    row(ListAttachedRolePolicies, AccessDenied, Failed),
-    row(ListAttachedRolePolicies, NotFound("NoSuchEntity"), Skipped),
-    row(DetachRolePolicy, Throttling(Transient), Baseline),
-    row(DetachRolePolicy, Throttling(Persistent), Failed),
-    row(DetachRolePolicy, InternalError(Transient), Baseline),
-    row(DetachRolePolicy, InternalError(Persistent), Failed),
-    row(DetachRolePolicy, ServiceUnavailable(Transient), Baseline),
-    row(DetachRolePolicy, ServiceUnavailable(Persistent), Failed),
-    row(DetachRolePolicy, Timeout(Transient), Baseline),
-    row(DetachRolePolicy, Timeout(Persistent), Failed),
-    row(DetachRolePolicy, AccessDenied, Failed),
-    row(DetachRolePolicy, NotFound("NoSuchEntity"), AlreadyDetached),
-];
 
 fn attached(arn: &str) -> AttachedPolicy {
     AttachedPolicy::builder()
@@ -165,242 +187,10 @@ fn attached(arn: &str) -> AttachedPolicy {
         .build()
 }
 
-/// The rule for `call`: its normal answer, or `fault` when it is the faulted call.
-fn rule(call: Call, fault: Option<Fault>) -> Rule {
-    match call {
-        Call::GetRole => script(
-            mock!(aws_sdk_iam::Client::get_role).match_requests(|r| r.role_name() == Some(ROLE)),
-            fault,
-            &IAM,
-            || {
-                let role = Role::builder()
-                    .path("/service-role/")
-                    .role_name(ROLE)
-                    .role_id("AROAEXAMPLEROLEID0001")
-                    .arn(ROLE_ARN)
-                    .create_date(DateTime::from_secs(0))
-                    // IAM returns trust policies URL-encoded.
-                    .assume_role_policy_document(
-                        percent_encoding::utf8_percent_encode(
-                            LAMBDA_TRUST,
-                            percent_encoding::NON_ALPHANUMERIC,
-                        )
-                        .to_string(),
-                    )
-                    .tags(Tag::builder().key("team").value("web").build().unwrap())
-                    .build()
-                    .unwrap();
-                GetRoleOutput::builder().role(role).build()
-            },
-        ),
-        Call::ListAttachedRolePolicies => script(
-            mock!(aws_sdk_iam::Client::list_attached_role_policies)
-                .match_requests(|r| r.role_name() == Some(ROLE)),
-            fault,
-            &IAM,
-            || {
-                ListAttachedRolePoliciesOutput::builder()
-                    .attached_policies(attached(READ_ONLY))
-                    .attached_policies(attached(ADMIN))
-                    .is_truncated(false)
-                    .build()
-            },
-        ),
-        Call::DetachRolePolicy => script(
-            // The one write: AdministratorAccess, never ReadOnlyAccess. Any other
-            // request panics in the mock, which the driver records as `Handler.Panic`.
-            mock!(aws_sdk_iam::Client::detach_role_policy)
-                .match_requests(|r| r.role_name() == Some(ROLE) && r.policy_arn() == Some(ADMIN)),
-            fault,
-            &IAM,
-            || DetachRolePolicyOutput::builder().build(),
-        ),
-    }
-}
-
-/// What one run did.
-/// Runs the CloudTrail sample through `handle()` with `fault` injected on one call.
-async fn run(fault: Option<(Call, Fault)>) -> Run {
-    let rules: Vec<Rule> = CALLS
-        .iter()
-        .map(|&call| rule(call, fault.filter(|(c, _)| *c == call).map(|(_, f)| f)))
-        .collect();
-    let partition = unique_retry_partition();
-    let iam = mock_client!(
-        aws_sdk_iam,
-        RuleMode::Sequential,
-        &rules.iter().collect::<Vec<_>>(),
-        |c| c
-            .http_client(HangingHttpClient::default())
-            .retry_config(retry_config())
-            .timeout_config(timeout_config())
-            .retry_partition(RetryPartition::new(partition.clone()))
-    );
-    // The sample names the role by name: a call to AWS Config would find no
-    // rule and panic, which the driver records as `Handler.Panic`.
-    let no_rules: &[&Rule] = &[];
-    let config_client = mock_client!(aws_sdk_config, RuleMode::Sequential, no_rules);
-    let (result, records) = remediation_testing::handler::run(
-        &DetachAdminPolicy::new(IamAdapter::new(iam, config_client)),
-        &enforcing(),
-        sample(),
-    )
-    .await
-    .into_parts();
-    Run {
-        result,
-        records,
-        calls: rules.iter().map(Rule::num_calls).collect(),
-    }
-}
-
-fn sample() -> Value {
-    remediation_testing::samples::load("iam-detach-admin-policy", "cloudtrail-attach-admin.json")
-}
-
-/// Runs one row and checks it ends as the row says.
-async fn check(row: &Row, baseline: &Run) {
-    let case = format!("{:?} × {:?}", row.call, row.fault);
-    let run = run(Some((row.call, row.fault))).await;
-    let at = row.call as usize;
-    let Some(r) = check_row(
-        &case,
-        &run,
-        baseline,
-        at,
-        row.fault,
-        row.expect == Expect::Baseline,
-    ) else {
-        return;
-    };
-    let r = &r;
-    let base = &baseline.records[0];
-    assert!(
-        run.calls[at + 1..].iter().all(|&n| n == 0),
-        "{case}: no call after the faulted one: {:?}",
-        run.calls
-    );
-    assert_eq!(r["changes"], json!([]), "{case}: nothing was detached: {r}");
-    // The role's real ARN is known once it was read; before that, the event's.
-    let resource = if row.call > Call::GetRole {
-        ROLE_ARN.to_owned()
-    } else {
-        format!("arn:aws:iam::123456789012:role/{ROLE}")
-    };
-    assert_eq!(r["resource"], resource, "{case}: resource");
-    // The state before is known once the policies were listed.
-    let before = if row.call > Call::ListAttachedRolePolicies {
-        base["before"].clone()
-    } else {
-        Value::Null
-    };
-    assert_eq!(r["before"], before, "{case}: before");
-    match row.expect {
-        Expect::Baseline => unreachable!(),
-        Expect::Failed => {
-            let code = row.fault.code(&IAM);
-            check_failed(&case, &run, r, row.fault, code);
-            assert_eq!(r["after"], Value::Null, "{case}: after: {r}");
-        }
-        Expect::Skipped => {
-            check_gone(&case, &run, r);
-        }
-        Expect::AlreadyDetached => {
-            assert!(run.result.is_ok(), "{case}: {:?}", run.result.err());
-            assert_eq!(r["outcome"], "already_compliant", "{case}: {r}");
-            assert_eq!(r["error_code"], Value::Null, "{case}: {r}");
-            assert_eq!(
-                r["after"], base["after"],
-                "{case}: ReadOnlyAccess stays: {r}"
-            );
-            assert!(
-                r["reason"]
-                    .as_str()
-                    .unwrap()
-                    .contains(&format!("{ADMIN} was already detached")),
-                "{case}: {r}"
-            );
-        }
-    }
-}
-
-/// The run without a fault, checked exactly: what every `Baseline` row must match.
-async fn baseline() -> Run {
-    let run = run(None).await;
-    assert!(
-        run.result.is_ok(),
-        "baseline: {:?}",
-        run.result.as_ref().err()
-    );
-    assert_eq!(run.calls, [1, 1, 1], "baseline: each call once");
-    assert_eq!(run.records.len(), 1, "baseline: {:?}", run.records);
-    let r = &run.records[0];
-    assert_eq!(r["outcome"], "remediated", "baseline: {r}");
-    assert_eq!(r["resource"], ROLE_ARN, "baseline: {r}");
-    assert_eq!(r["error_code"], Value::Null);
-    assert_eq!(
-        r["before"],
-        json!({"type": "role_policies", "path": "/service-role/", "attached_policy_arns": [READ_ONLY, ADMIN]}),
-        "baseline: before"
-    );
-    assert_eq!(
-        r["after"],
-        json!({"type": "role_policies", "path": "/service-role/", "attached_policy_arns": [READ_ONLY]}),
-        "baseline: after"
-    );
-    assert_eq!(
-        r["changes"],
-        json!([{"type": "detach_role_policy", "policy_arn": ADMIN}]),
-        "baseline: changes"
-    );
-    run
-}
-
-/// Checks every row of `call`.
-async fn check_call(call: Call) {
-    let baseline = Arc::new(baseline().await);
-    let cases = ROWS
-        .iter()
-        .filter(|r| r.call == call)
-        .map(|row| {
-            let baseline = baseline.clone();
-            let name = format!("{:?} × {:?}", row.call, row.fault);
-            (name, async move { check(row, &baseline).await })
-        })
-        .collect();
-    every_case_passes(cases).await;
-}
-
-#[tokio::test]
-async fn without_a_fault_only_administrator_access_is_detached_once() {
-    baseline().await;
-}
-
-#[tokio::test]
-async fn faults_on_get_role() {
-    check_call(Call::GetRole).await;
-}
-
-#[tokio::test]
-async fn faults_on_list_attached_role_policies() {
-    check_call(Call::ListAttachedRolePolicies).await;
-}
-
-#[tokio::test]
-async fn faults_on_detach_role_policy() {
-    check_call(Call::DetachRolePolicy).await;
-}
-
-#[test]
-fn the_matrix_covers_every_call_and_fault() {
-    assert_eq!(ROWS.len(), CALLS.len() * FAULTS.len(), "rows: {ROWS:?}");
-    for call in CALLS {
-        for fault in FAULTS {
-            let n = ROWS
-                .iter()
-                .filter(|r| r.call == call && r.fault == fault)
-                .count();
-            assert_eq!(n, 1, "{call:?} × {fault:?}: rows in the matrix");
-        }
-    }
-}
+remediation_testing::matrix_tests!(
+    Call,
+    without_a_fault_only_administrator_access_is_detached_once,
+    GetRole => faults_on_get_role,
+    ListAttachedRolePolicies => faults_on_list_attached_role_policies,
+    DetachRolePolicy => faults_on_detach_role_policy,
+);
