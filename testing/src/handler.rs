@@ -28,6 +28,46 @@ impl Handled {
     pub fn into_parts(self) -> (Result<Summary, HandlerError>, Vec<Value>) {
         (self.result, self.records)
     }
+
+    /// The first record written (panics, listing the records, when there is none).
+    pub fn record(&self) -> &Value {
+        self.records
+            .first()
+            .unwrap_or_else(|| panic!("no record: {:?}", self.result))
+    }
+
+    /// Checks that the invocation succeeded and its first record ended `outcome`.
+    pub fn assert_outcome(&self, outcome: &str) {
+        assert!(self.result.is_ok(), "{:?}", self.result);
+        assert_eq!(self.record()["outcome"], outcome, "{}", self.record());
+    }
+
+    /// Checks that the invocation succeeded and its first record was
+    /// skipped, for a reason that contains `reason`.
+    pub fn assert_skipped(&self, reason: &str) {
+        self.assert_outcome("skipped");
+        let r = self.record();
+        assert!(r["reason"].as_str().unwrap().contains(reason), "{r}");
+    }
+
+    /// Checks that the invocation failed and its first record failed with
+    /// the error code `code`.
+    pub fn assert_failed(&self, code: &str) {
+        assert!(self.result.is_err(), "{:?}", self.result);
+        let r = self.record();
+        assert_eq!(r["outcome"], "failed", "{r}");
+        assert_eq!(r["error_code"], code, "{r}");
+    }
+
+    /// Checks how an event that calls for no action ended, for the sample
+    /// `file`: one record, `skipped`, or for a `malformed` event `failed`
+    /// with a failed invocation.
+    pub fn assert_not_acted_on(&self, file: &str, malformed: bool) {
+        assert_eq!(self.records.len(), 1, "{file}: {:?}", self.records);
+        assert_eq!(self.result.is_err(), malformed, "{file}: {:?}", self.result);
+        let outcome = if malformed { "failed" } else { "skipped" };
+        assert_eq!(self.records[0]["outcome"], outcome, "{file}");
+    }
 }
 
 /// Runs `remediator` on `event` with `config`, as the function named in its

@@ -9,7 +9,8 @@ use std::sync::Mutex;
 
 use iam_detach_admin_policy::aws::{Detached, RoleInfo, RolePolicies};
 use iam_detach_admin_policy::DetachAdminPolicy;
-use remediation_shared::{AwsError, Config, HandlerError};
+use remediation_shared::{AwsError, Config};
+use remediation_testing::handler::{self, Handled};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -128,21 +129,10 @@ impl RolePolicies for &FakeIam {
     }
 }
 
-fn sample(name: &str) -> Value {
-    remediation_testing::samples::load("iam-detach-admin-policy", name)
-}
-
-async fn run(
-    iam: &FakeIam,
-    config: &Config,
-    event: Value,
-) -> (
-    Result<remediation_shared::Summary, HandlerError>,
-    Vec<Value>,
-) {
-    remediation_testing::handler::run(&DetachAdminPolicy::new(iam), config, event)
-        .await
-        .into_parts()
+/// Runs the sample `file` through the handler over `iam`.
+async fn run(iam: &FakeIam, config: &Config, file: &str) -> Handled {
+    let event = remediation_testing::samples::load("iam-detach-admin-policy", file);
+    handler::run(&DetachAdminPolicy::new(iam), config, event).await
 }
 
 const ROLE: &str = "example-lambda-role";
@@ -155,10 +145,12 @@ async fn every_trigger_sample_detaches_admin_from_the_service_role_and_nothing_e
         "cloudtrail-attach-admin.json",
     ] {
         let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[READ_ONLY, ADMIN]);
-        let (result, records) = run(&iam, &Config::default(), sample(file)).await;
-        result.unwrap_or_else(|e| panic!("{file}: {e}"));
+        let handled = run(&iam, &Config::default(), file).await;
+        if let Err(e) = &handled.result {
+            panic!("{file}: {e}");
+        }
         assert_eq!(iam.attached(ROLE), [READ_ONLY], "{file}");
-        let r = &records[0];
+        let r = handled.record();
         assert_eq!(r["outcome"], "remediated", "{file}");
         assert_eq!(
             r["resource"],
@@ -180,14 +172,8 @@ async fn every_trigger_sample_detaches_admin_from_the_service_role_and_nothing_e
 #[tokio::test]
 async fn a_config_event_names_the_role_by_id_and_it_is_resolved_first() {
     let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
-    run(
-        &iam,
-        &Config::default(),
-        sample("config-blacklisted-role-id.json"),
-    )
-    .await
-    .0
-    .unwrap();
+    let handled = run(&iam, &Config::default(), "config-blacklisted-role-id.json").await;
+    handled.result.unwrap();
     let calls = iam.calls.lock().unwrap().clone();
     assert_eq!(calls[0], "resolve AROAEXAMPLEROLEID0001");
     assert_eq!(calls[1], format!("get {ROLE}"));
@@ -196,18 +182,8 @@ async fn a_config_event_names_the_role_by_id_and_it_is_resolved_first() {
 #[tokio::test]
 async fn an_unknown_role_id_is_skipped() {
     let iam = FakeIam::default();
-    let (result, records) = run(
-        &iam,
-        &Config::default(),
-        sample("config-blacklisted-role-id.json"),
-    )
-    .await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("AROAEXAMPLEROLEID0001"));
+    let handled = run(&iam, &Config::default(), "config-blacklisted-role-id.json").await;
+    handled.assert_skipped("AROAEXAMPLEROLEID0001");
 }
 
 #[tokio::test]
@@ -237,21 +213,10 @@ async fn roles_that_are_not_pure_service_roles_keep_their_policies() {
     ];
     for (path, trust, why) in cases {
         let iam = FakeIam::with_role(ROLE, path, trust, &[ADMIN]);
-        let (result, records) = run(
-            &iam,
-            &Config::default(),
-            sample("cloudtrail-attach-admin.json"),
-        )
-        .await;
-        result.unwrap();
+        let handled = run(&iam, &Config::default(), "cloudtrail-attach-admin.json").await;
         assert_eq!(iam.detaches(), 0, "{why}");
         assert_eq!(iam.attached(ROLE), [ADMIN], "{why}");
-        assert_eq!(records[0]["outcome"], "skipped", "{why}");
-        assert!(
-            records[0]["reason"].as_str().unwrap().contains(why),
-            "{why}: {}",
-            records[0]["reason"]
-        );
+        handled.assert_skipped(why);
     }
 }
 
@@ -266,29 +231,20 @@ async fn negative_samples_touch_nothing() {
         ("malformed-not-envelope.json", true),
     ] {
         let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
-        let (result, records) = run(&iam, &Config::default(), sample(file)).await;
+        let handled = run(&iam, &Config::default(), file).await;
         assert!(iam.calls.lock().unwrap().is_empty(), "{file}: no AWS call");
-        assert_eq!(result.is_err(), malformed, "{file}");
-        assert_eq!(records.len(), 1, "{file}");
-        assert_eq!(
-            records[0]["outcome"],
-            if malformed { "failed" } else { "skipped" },
-            "{file}"
-        );
+        handled.assert_not_acted_on(file, malformed);
     }
 }
 
 #[tokio::test]
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
-    let event = sample("cloudtrail-attach-admin.json");
-    run(&iam, &Config::default(), event.clone())
+    let file = "cloudtrail-attach-admin.json";
+    run(&iam, &Config::default(), file).await.result.unwrap();
+    run(&iam, &Config::default(), file)
         .await
-        .0
-        .unwrap();
-    let (result, records) = run(&iam, &Config::default(), event).await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "already_compliant");
+        .assert_outcome("already_compliant");
     assert_eq!(iam.detaches(), 1);
 }
 
@@ -299,11 +255,12 @@ async fn dry_run_writes_nothing_and_says_what_it_would_detach() {
         dry_run: true,
         ..Config::default()
     };
-    let (_, records) = run(&iam, &config, sample("cloudtrail-attach-admin.json")).await;
+    let handled = run(&iam, &config, "cloudtrail-attach-admin.json").await;
     assert_eq!(iam.detaches(), 0);
-    assert_eq!(records[0]["outcome"], "dry_run");
+    let r = handled.record();
+    assert_eq!(r["outcome"], "dry_run");
     assert_eq!(
-        records[0]["changes"],
+        r["changes"],
         json!([{"type": "detach_role_policy", "policy_arn": ADMIN}])
     );
 }
@@ -315,31 +272,16 @@ async fn an_exempt_role_is_never_changed() {
         .info
         .tags
         .push(("auto-remediation:exempt".into(), "true".into()));
-    let (_, records) = run(
-        &iam,
-        &Config::default(),
-        sample("cloudtrail-attach-admin.json"),
-    )
-    .await;
+    let handled = run(&iam, &Config::default(), "cloudtrail-attach-admin.json").await;
     assert_eq!(iam.detaches(), 0);
-    assert_eq!(records[0]["outcome"], "skipped");
+    assert_eq!(handled.record()["outcome"], "skipped");
 }
 
 #[tokio::test]
 async fn a_role_deleted_before_the_event_is_skipped() {
     let iam = FakeIam::default();
-    let (result, records) = run(
-        &iam,
-        &Config::default(),
-        sample("cloudtrail-attach-admin.json"),
-    )
-    .await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no longer exists"));
+    let handled = run(&iam, &Config::default(), "cloudtrail-attach-admin.json").await;
+    handled.assert_skipped("no longer exists");
 }
 
 #[tokio::test]
@@ -351,14 +293,7 @@ async fn an_unmodifiable_role_fails_with_its_code() {
         "cannot",
         Some(400),
     ));
-    let (result, records) = run(
-        &iam,
-        &Config::default(),
-        sample("cloudtrail-attach-admin.json"),
-    )
-    .await;
-    assert!(result.is_err());
-    assert_eq!(records[0]["outcome"], "failed");
-    assert_eq!(records[0]["error_code"], "UnmodifiableEntity");
+    let handled = run(&iam, &Config::default(), "cloudtrail-attach-admin.json").await;
+    handled.assert_failed("UnmodifiableEntity");
     assert_eq!(iam.attached(ROLE), [ADMIN]);
 }

@@ -8,6 +8,7 @@
 use std::sync::Mutex;
 
 use remediation_shared::{AwsError, Config, HandlerError};
+use remediation_testing::handler::{self, Handled};
 use s3_block_public_access::aws::BucketPublicAccess;
 use s3_block_public_access::plan::PublicAccessFlags;
 use s3_block_public_access::BlockPublicAccess;
@@ -85,22 +86,14 @@ const PARTIAL: PublicAccessFlags = PublicAccessFlags {
     restrict_public_buckets: false,
 };
 
-fn sample(name: &str) -> Value {
-    remediation_testing::samples::load("s3-block-public-access", name)
+/// Runs the sample `file` through the handler over `bucket`.
+async fn run(bucket: &FakeBucket, config: &Config, file: &str) -> Handled {
+    let event = remediation_testing::samples::load("s3-block-public-access", file);
+    handler::run(&BlockPublicAccess::new(bucket), config, event).await
 }
 
-async fn run(
-    bucket: &FakeBucket,
-    config: &Config,
-    event: Value,
-) -> (
-    Result<remediation_shared::Summary, HandlerError>,
-    Vec<Value>,
-) {
-    remediation_testing::handler::run(&BlockPublicAccess::new(bucket), config, event)
-        .await
-        .into_parts()
-}
+/// The Config sample most cases run.
+const NONCOMPLIANT: &str = "config-bucket-noncompliant.json";
 
 const TRIGGERS: &[&str] = &[
     "config-bucket-noncompliant.json",
@@ -116,12 +109,14 @@ const TRIGGERS: &[&str] = &[
 async fn every_trigger_sample_turns_all_four_settings_on() {
     for file in TRIGGERS {
         let bucket = FakeBucket::new(Some(PARTIAL));
-        let (result, records) = run(&bucket, &Config::default(), sample(file)).await;
-        result.unwrap_or_else(|e| panic!("{file}: {e}"));
+        let handled = run(&bucket, &Config::default(), file).await;
+        if let Err(e) = &handled.result {
+            panic!("{file}: {e}");
+        }
         assert_eq!(bucket.flags(), Some(PublicAccessFlags::ALL), "{file}");
         assert_eq!(bucket.puts(), vec![PublicAccessFlags::ALL], "{file}");
-        assert_eq!(records.len(), 1, "{file}");
-        let r = &records[0];
+        assert_eq!(handled.records.len(), 1, "{file}");
+        let r = handled.record();
         assert_eq!(r["outcome"], "remediated", "{file}");
         assert_eq!(r["resource"], "arn:aws:s3:::example-public-bucket");
         assert_eq!(r["before"]["ignore_public_acls"], false);
@@ -147,20 +142,17 @@ async fn negative_samples_touch_nothing() {
         ("malformed-missing-detail.json", true),
     ] {
         let bucket = FakeBucket::new(None);
-        let (result, records) = run(&bucket, &Config::default(), sample(file)).await;
+        let handled = run(&bucket, &Config::default(), file).await;
         assert_eq!(
             *bucket.reads.lock().unwrap(),
             0,
             "{file}: no AWS call at all"
         );
         assert!(bucket.puts().is_empty(), "{file}");
-        assert_eq!(records.len(), 1, "{file}");
+        handled.assert_not_acted_on(file, malformed);
         if malformed {
-            assert!(matches!(result, Err(HandlerError::Malformed(_))), "{file}");
-            assert_eq!(records[0]["outcome"], "failed");
-        } else {
-            assert!(result.is_ok(), "{file}");
-            assert_eq!(records[0]["outcome"], "skipped", "{file}");
+            let refused = matches!(handled.result, Err(HandlerError::Malformed(_)));
+            assert!(refused, "{file}: {:?}", handled.result);
         }
     }
 }
@@ -168,33 +160,20 @@ async fn negative_samples_touch_nothing() {
 #[tokio::test]
 async fn a_missing_configuration_counts_as_all_off() {
     let bucket = FakeBucket::new(None);
-    let (_, records) = run(
-        &bucket,
-        &Config::default(),
-        sample("config-bucket-noncompliant.json"),
-    )
-    .await;
+    let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
     assert_eq!(bucket.flags(), Some(PublicAccessFlags::ALL));
-    assert_eq!(
-        records[0]["changes"][0]["settings"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    let settings = handled.record()["changes"][0]["settings"].as_array();
+    assert_eq!(settings.unwrap().len(), 4);
 }
 
 #[tokio::test]
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let bucket = FakeBucket::new(None);
-    let event = sample("securityhub-s3-8-failed.json");
-    run(&bucket, &Config::default(), event.clone())
+    let file = "securityhub-s3-8-failed.json";
+    run(&bucket, &Config::default(), file).await.result.unwrap();
+    run(&bucket, &Config::default(), file)
         .await
-        .0
-        .unwrap();
-    let (result, records) = run(&bucket, &Config::default(), event).await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "already_compliant");
+        .assert_outcome("already_compliant");
     assert_eq!(bucket.puts().len(), 1, "no second write");
 }
 
@@ -205,14 +184,15 @@ async fn dry_run_writes_nothing_and_says_what_it_would_do() {
         dry_run: true,
         ..Config::default()
     };
-    let (result, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
-    result.unwrap();
+    let handled = run(&bucket, &config, NONCOMPLIANT).await;
+    handled.result.as_ref().unwrap();
     assert!(bucket.puts().is_empty());
     assert_eq!(bucket.flags(), Some(PARTIAL));
-    assert_eq!(records[0]["outcome"], "dry_run");
-    assert_eq!(records[0]["dry_run"], true);
+    let r = handled.record();
+    assert_eq!(r["outcome"], "dry_run");
+    assert_eq!(r["dry_run"], true);
     assert_eq!(
-        records[0]["changes"][0]["settings"],
+        r["changes"][0]["settings"],
         json!(["IgnorePublicAcls", "RestrictPublicBuckets"])
     );
 }
@@ -223,19 +203,9 @@ async fn an_exempt_bucket_is_never_changed() {
     bucket
         .tags
         .push(("auto-remediation:exempt".into(), "true".into()));
-    let (result, records) = run(
-        &bucket,
-        &Config::default(),
-        sample("config-bucket-noncompliant.json"),
-    )
-    .await;
-    result.unwrap();
+    let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
     assert!(bucket.puts().is_empty());
-    assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("exemption tag"));
+    handled.assert_skipped("exemption tag");
 }
 
 #[tokio::test]
@@ -246,27 +216,17 @@ async fn the_exemption_key_is_configurable() {
         exempt_tag_key: "public-website".into(),
         ..Config::default()
     };
-    let (_, records) = run(&bucket, &config, sample("config-bucket-noncompliant.json")).await;
+    let handled = run(&bucket, &config, NONCOMPLIANT).await;
     assert!(bucket.puts().is_empty());
-    assert_eq!(records[0]["outcome"], "skipped");
+    assert_eq!(handled.record()["outcome"], "skipped");
 }
 
 #[tokio::test]
 async fn a_bucket_deleted_before_the_event_is_skipped() {
     let mut bucket = FakeBucket::new(None);
     bucket.exists = false;
-    let (result, records) = run(
-        &bucket,
-        &Config::default(),
-        sample("config-bucket-noncompliant.json"),
-    )
-    .await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no longer exists"));
+    let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
+    handled.assert_skipped("no longer exists");
 }
 
 #[tokio::test]
@@ -278,31 +238,18 @@ async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
         "not allowed",
         Some(403),
     ));
-    let (result, records) = run(
-        &bucket,
-        &Config::default(),
-        sample("config-bucket-noncompliant.json"),
-    )
-    .await;
-    let diagnostic: lambda_runtime::Diagnostic = result.unwrap_err().into();
+    let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
+    handled.assert_failed("AccessDenied");
+    assert_eq!(handled.record()["after"], Value::Null);
+    let diagnostic: lambda_runtime::Diagnostic = handled.result.unwrap_err().into();
     assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
-    assert_eq!(records[0]["outcome"], "failed");
-    assert_eq!(records[0]["error_code"], "AccessDenied");
-    assert_eq!(records[0]["after"], Value::Null);
 }
 
 #[tokio::test]
 async fn a_write_that_does_not_read_back_is_a_failure() {
     let mut bucket = FakeBucket::new(Some(PARTIAL));
     bucket.ignore_puts = true;
-    let (result, records) = run(
-        &bucket,
-        &Config::default(),
-        sample("config-bucket-noncompliant.json"),
-    )
-    .await;
-    assert!(result.is_err());
-    assert_eq!(records[0]["outcome"], "failed");
-    assert_eq!(records[0]["error_code"], "VerificationFailed");
-    assert_eq!(records[0]["after"]["restrict_public_buckets"], false);
+    let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
+    handled.assert_failed("VerificationFailed");
+    assert_eq!(handled.record()["after"]["restrict_public_buckets"], false);
 }

@@ -7,7 +7,8 @@
 
 use std::sync::Mutex;
 
-use remediation_shared::{AwsError, Config, HandlerError};
+use remediation_shared::{AwsError, Config};
+use remediation_testing::handler::{self, Handled};
 use serde_json::{json, Value};
 use sg_revoke_open_ssh::aws::{Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::{Rule, Source};
@@ -193,30 +194,21 @@ impl SecurityGroupRules for &FakeEc2 {
     }
 }
 
-fn sample(name: &str) -> Value {
-    remediation_testing::samples::load("sg-revoke-open-ssh", name)
-}
-
-async fn run(
-    ec2: &FakeEc2,
-    config: &Config,
-    event: Value,
-) -> (
-    Result<remediation_shared::Summary, HandlerError>,
-    Vec<Value>,
-) {
-    remediation_testing::handler::run(&RevokeOpenSsh::new(ec2), config, event)
-        .await
-        .into_parts()
+/// Runs the sample `file` through the handler over `ec2`.
+async fn run(ec2: &FakeEc2, config: &Config, file: &str) -> Handled {
+    let event = remediation_testing::samples::load("sg-revoke-open-ssh", file);
+    handler::run(&RevokeOpenSsh::new(ec2), config, event).await
 }
 
 const G1: &str = "sg-0123456789abcdef0";
 const G2: &str = "sg-0fedcba9876543210";
+/// The Config sample most cases run.
+const RESTRICTED_SSH: &str = "config-restricted-ssh-noncompliant.json";
 
 #[tokio::test]
 async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
     for (file, groups) in [
-        ("config-restricted-ssh-noncompliant.json", vec![G1]),
+        (RESTRICTED_SSH, vec![G1]),
         ("config-vpc-sg-port-restriction-check.json", vec![G1]),
         ("guardduty-port-probe-ssh.json", vec![G1, G2]),
         ("guardduty-ssh-brute-force-target.json", vec![G1]),
@@ -225,7 +217,7 @@ async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
         ("cloudtrail-modify-rules.json", vec![G1]),
     ] {
         let ec2 = FakeEc2::with(&[G1, G2], demo_rules());
-        let (result, records) = run(&ec2, &Config::default(), sample(file)).await;
+        let Handled { result, records } = run(&ec2, &Config::default(), file).await;
         result.unwrap_or_else(|e| panic!("{file}: {e}"));
         for g in &groups {
             assert_eq!(ec2.rule_ids(g), KEPT, "{file}: {g}");
@@ -246,13 +238,8 @@ async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
 #[tokio::test]
 async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
-    let (_, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    let r = &records[0];
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    let r = handled.record();
     assert_eq!(
         r["resource"],
         format!("arn:aws:ec2:us-east-1:123456789012:security-group/{G1}")
@@ -266,13 +253,7 @@ async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
             {"type": "revoke_ingress_rule", "rule_id": "sgr-all", "protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "::/0", "also_closes": ["all traffic"]}
         ])
     );
-    assert_eq!(
-        r["before"]["world_open_ssh_rules"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(open_rules(&r["before"]).len(), 4);
     assert_eq!(
         r["after"],
         json!({"type": "security_group_ingress", "world_open_ssh_rules": []})
@@ -281,6 +262,11 @@ async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
         ec2.calls.lock().unwrap().last().unwrap(),
         &format!("revoke {G1} sgr-open4,sgr-open6,sgr-range,sgr-all")
     );
+}
+
+/// The world-open SSH rules a record's `before` or `after` lists.
+fn open_rules(state: &Value) -> &Vec<Value> {
+    state["world_open_ssh_rules"].as_array().unwrap()
 }
 
 #[tokio::test]
@@ -296,29 +282,20 @@ async fn negative_samples_touch_nothing() {
         ("malformed-wrong-type.json", true),
     ] {
         let ec2 = FakeEc2::with(&[G1, G2], demo_rules());
-        let (result, records) = run(&ec2, &Config::default(), sample(file)).await;
+        let handled = run(&ec2, &Config::default(), file).await;
         assert!(ec2.calls.lock().unwrap().is_empty(), "{file}: no AWS call");
-        assert_eq!(records.len(), 1, "{file}");
-        assert_eq!(result.is_err(), malformed, "{file}");
-        assert_eq!(
-            records[0]["outcome"],
-            if malformed { "failed" } else { "skipped" },
-            "{file}"
-        );
+        handled.assert_not_acted_on(file, malformed);
     }
 }
 
 #[tokio::test]
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
-    let event = sample("cloudtrail-authorize-ingress.json");
-    run(&ec2, &Config::default(), event.clone())
+    let file = "cloudtrail-authorize-ingress.json";
+    run(&ec2, &Config::default(), file).await.result.unwrap();
+    run(&ec2, &Config::default(), file)
         .await
-        .0
-        .unwrap();
-    let (result, records) = run(&ec2, &Config::default(), event).await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "already_compliant");
+        .assert_outcome("already_compliant");
     assert_eq!(ec2.writes(), 1);
 }
 
@@ -329,16 +306,11 @@ async fn dry_run_writes_nothing_and_lists_what_it_would_revoke() {
         dry_run: true,
         ..Config::default()
     };
-    let (_, records) = run(
-        &ec2,
-        &config,
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
+    let handled = run(&ec2, &config, RESTRICTED_SSH).await;
     assert_eq!(ec2.writes(), 0);
     assert_eq!(ec2.rule_ids(G1).len(), demo_rules().len());
-    assert_eq!(records[0]["outcome"], "dry_run");
-    assert_eq!(records[0]["changes"].as_array().unwrap().len(), 4);
+    assert_eq!(handled.record()["outcome"], "dry_run");
+    assert_eq!(handled.record()["changes"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -347,54 +319,28 @@ async fn an_exempt_group_is_never_changed() {
     ec2.groups.lock().unwrap()[0]
         .1
         .push(("auto-remediation:exempt".into(), "true".into()));
-    let (_, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
     assert_eq!(ec2.writes(), 0);
-    assert_eq!(records[0]["outcome"], "skipped");
+    assert_eq!(handled.record()["outcome"], "skipped");
 }
 
 #[tokio::test]
 async fn a_group_deleted_before_the_event_is_skipped() {
     let ec2 = FakeEc2::with(&[], vec![]);
-    let (result, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "skipped");
-    assert!(records[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no longer exists"));
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    handled.assert_skipped("no longer exists");
 }
 
 #[tokio::test]
 async fn a_rule_that_vanishes_before_the_revoke_is_success_and_the_rest_is_revoked() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
     ec2.vanish_before_revoke = vec!["sgr-open6".into()];
-    let (result, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    result.unwrap();
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    handled.assert_outcome("remediated");
     assert_eq!(ec2.rule_ids(G1), KEPT);
-    let r = &records[0];
-    assert_eq!(r["outcome"], "remediated");
-    assert!(
-        r["reason"]
-            .as_str()
-            .unwrap()
-            .contains("already gone: sgr-open6"),
-        "{r}"
-    );
+    let r = handled.record();
+    let reason = r["reason"].as_str().unwrap();
+    assert!(reason.contains("already gone: sgr-open6"), "{r}");
     assert_eq!(r["changes"].as_array().unwrap().len(), 3);
 }
 
@@ -405,37 +351,20 @@ async fn when_every_rule_vanished_it_is_already_compliant() {
         vec![rule("sgr-open4", "tcp", 22, 22, cidr("0.0.0.0/0"))],
     );
     ec2.vanish_before_revoke = vec!["sgr-open4".into()];
-    let (result, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    result.unwrap();
-    assert_eq!(records[0]["outcome"], "already_compliant");
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    handled.assert_outcome("already_compliant");
 }
 
 #[tokio::test]
 async fn a_partial_revoke_is_reported_as_exactly_that() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
     ec2.revoke_lists_only = Some(vec!["sgr-open4".into(), "sgr-range".into()]);
-    let (result, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    assert!(result.is_err());
-    let r = &records[0];
-    assert_eq!(r["outcome"], "failed");
-    assert_eq!(r["error_code"], "PartialRevoke");
-    assert!(
-        r["reason"].as_str().unwrap().contains("revoked 2 of 4"),
-        "{r}"
-    );
-    let still_open: Vec<&str> = r["after"]["world_open_ssh_rules"]
-        .as_array()
-        .unwrap()
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    handled.assert_failed("PartialRevoke");
+    let r = handled.record();
+    let reason = r["reason"].as_str().unwrap();
+    assert!(reason.contains("revoked 2 of 4"), "{r}");
+    let still_open: Vec<&str> = open_rules(&r["after"])
         .iter()
         .map(|x| x["rule_id"].as_str().unwrap())
         .collect();
@@ -452,22 +381,11 @@ async fn a_throttled_revoke_fails_and_reports_nothing_revoked() {
         "slow down",
         Some(503),
     ));
-    let (result, records) = run(
-        &ec2,
-        &Config::default(),
-        sample("config-restricted-ssh-noncompliant.json"),
-    )
-    .await;
-    let diagnostic: lambda_runtime::Diagnostic = result.unwrap_err().into();
+    let handled = run(&ec2, &Config::default(), RESTRICTED_SSH).await;
+    handled.assert_failed("RequestLimitExceeded");
+    let r = handled.record();
+    assert_eq!(r["changes"], json!([]));
+    assert_eq!(open_rules(&r["after"]).len(), 4);
+    let diagnostic: lambda_runtime::Diagnostic = handled.result.unwrap_err().into();
     assert_eq!(diagnostic.error_type, "Aws.Throttled");
-    assert_eq!(records[0]["outcome"], "failed");
-    assert_eq!(records[0]["error_code"], "RequestLimitExceeded");
-    assert_eq!(records[0]["changes"], json!([]));
-    assert_eq!(
-        records[0]["after"]["world_open_ssh_rules"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
 }
