@@ -283,3 +283,18 @@ where
         None => failing.build(),
     }
 }
+
+/// A client of the SDK crate `$sdk` answered by `$rules` (a slice of
+/// `&Rule`) in order, with the standard retry of [`retry_config`]: what an
+/// adapter's own tests run on.
+#[macro_export]
+macro_rules! retrying_client {
+    ($sdk:ident, $rules:expr) => {
+        $crate::aws_smithy_mocks::mock_client!(
+            $sdk,
+            $crate::aws_smithy_mocks::RuleMode::Sequential,
+            $rules,
+            |c| c.retry_config($crate::faults::retry_config())
+        )
+    };
+}

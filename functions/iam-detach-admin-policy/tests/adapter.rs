@@ -5,8 +5,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use aws_sdk_config::operation::list_discovered_resources::{
     ListDiscoveredResourcesError, ListDiscoveredResourcesOutput,
 };
@@ -23,18 +21,8 @@ use iam_detach_admin_policy::aws::{decode_policy, Detached, IamAdapter, RolePoli
 use remediation_shared::AwsErrorKind;
 
 fn adapter(iam_rules: &[&Rule], config_rules: &[&Rule]) -> IamAdapter {
-    let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, iam_rules, |c| c
-        .retry_config(
-            aws_sdk_iam::config::retry::RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(1))
-        ));
-    let config = mock_client!(aws_sdk_config, RuleMode::Sequential, config_rules, |c| c
-        .retry_config(
-            aws_sdk_config::config::retry::RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(1))
-        ));
+    let iam = remediation_testing::retrying_client!(aws_sdk_iam, iam_rules);
+    let config = remediation_testing::retrying_client!(aws_sdk_config, config_rules);
     IamAdapter::new(iam, config)
 }
 
@@ -299,20 +287,7 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .await
         .unwrap();
 
-    let called: std::collections::BTreeSet<String> = iam_ops
-        .names()
-        .into_iter()
-        .map(|op| format!("iam:{op}"))
-        .chain(
-            config_ops
-                .names()
-                .into_iter()
-                .map(|op| format!("config:{op}")),
-        )
-        .collect();
-    let declared = iam_detach_admin_policy::aws::PERMISSIONS
-        .iter()
-        .map(|p| p.action.to_owned())
-        .collect();
-    assert_eq!(called, declared);
+    let called = iam_ops.actions("iam").into_iter();
+    let called = called.chain(config_ops.actions("config"));
+    operations::assert_declared(called, iam_detach_admin_policy::aws::PERMISSIONS);
 }

@@ -5,9 +5,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
-use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::operation::get_bucket_tagging::{GetBucketTaggingError, GetBucketTaggingOutput};
 use aws_sdk_s3::operation::get_public_access_block::{
     GetPublicAccessBlockError, GetPublicAccessBlockOutput,
@@ -24,12 +21,7 @@ use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
 use s3_block_public_access::plan::PublicAccessFlags;
 
 fn adapter(rules: &[&Rule]) -> S3Adapter {
-    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, rules, |c| c.retry_config(
-        RetryConfig::standard()
-            .with_max_attempts(3)
-            .with_initial_backoff(Duration::from_millis(1))
-    ));
-    S3Adapter::new(client)
+    S3Adapter::new(remediation_testing::retrying_client!(aws_sdk_s3, rules))
 }
 
 fn get_error(code: &str) -> GetPublicAccessBlockError {
@@ -221,18 +213,13 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .unwrap();
 
     // IAM names two of S3's operations differently from the API.
-    let called: std::collections::BTreeSet<String> = ops
-        .names()
+    let called = ops
+        .actions("s3")
         .into_iter()
-        .map(|op| match op.as_str() {
-            "GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".to_owned(),
-            "PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".to_owned(),
-            other => format!("s3:{other}"),
-        })
-        .collect();
-    let declared = s3_block_public_access::aws::PERMISSIONS
-        .iter()
-        .map(|p| p.action.to_owned())
-        .collect();
-    assert_eq!(called, declared);
+        .map(|action| match action.as_str() {
+            "s3:GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".to_owned(),
+            "s3:PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".to_owned(),
+            _ => action,
+        });
+    operations::assert_declared(called, s3_block_public_access::aws::PERMISSIONS);
 }

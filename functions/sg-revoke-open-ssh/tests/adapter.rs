@@ -5,9 +5,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
-use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::operation::describe_security_group_rules::DescribeSecurityGroupRulesOutput;
 use aws_sdk_ec2::operation::describe_security_groups::{
     DescribeSecurityGroupsError, DescribeSecurityGroupsOutput,
@@ -26,13 +23,7 @@ use sg_revoke_open_ssh::aws::{Ec2Adapter, Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::Source;
 
 fn adapter(rules: &[&MockRule]) -> Ec2Adapter {
-    let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, rules, |c| c
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(1))
-        ));
-    Ec2Adapter::new(client)
+    Ec2Adapter::new(remediation_testing::retrying_client!(aws_sdk_ec2, rules))
 }
 
 #[tokio::test]
@@ -269,14 +260,5 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .await
         .unwrap();
 
-    let called: std::collections::BTreeSet<String> = ops
-        .names()
-        .into_iter()
-        .map(|op| format!("ec2:{op}"))
-        .collect();
-    let declared = sg_revoke_open_ssh::aws::PERMISSIONS
-        .iter()
-        .map(|p| p.action.to_owned())
-        .collect();
-    assert_eq!(called, declared);
+    operations::assert_declared(ops.actions("ec2"), sg_revoke_open_ssh::aws::PERMISSIONS);
 }
