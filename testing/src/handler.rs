@@ -2,6 +2,9 @@
 //! the test gives its remediator, with a recording sink: the answer and the
 //! audit records, as JSON. It must not decide what either should be.
 
+use std::future::Future;
+use std::sync::Mutex;
+
 use lambda_runtime::{Context, LambdaEvent};
 use remediation_shared::{handle, Config, HandlerError, RecordingSink, Remediator, Summary};
 use serde_json::Value;
@@ -81,6 +84,51 @@ pub async fn run<R: Remediator>(remediator: &R, config: &Config, event: Value) -
     Handled {
         result,
         records: sink.records(),
+    }
+}
+
+/// Checks that the same event, handled twice by `run`, is fixed by the
+/// first run alone: the first succeeds, the second finds the resource
+/// `already_compliant`, and `writes` (the writes made so far) counts one.
+pub async fn check_twice<F: Future<Output = Handled>>(
+    run: impl Fn() -> F,
+    writes: impl Fn() -> usize,
+) {
+    let first = run().await;
+    assert!(first.result.is_ok(), "first run: {:?}", first.result);
+    run().await.assert_outcome("already_compliant");
+    assert_eq!(writes(), 1, "writes after two runs");
+}
+
+/// The calls an in-memory adapter received, in order, one line each
+/// (`detach app arn:...`): what a handler test's fake records.
+#[derive(Debug, Default)]
+pub struct Calls(Mutex<Vec<String>>);
+
+impl Calls {
+    /// Records one call.
+    pub fn record(&self, call: String) {
+        self.0.lock().unwrap().push(call);
+    }
+
+    /// Every call so far, in order.
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Whether no call was made.
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().unwrap().is_empty()
+    }
+
+    /// How many calls start with `prefix` (`revoke`, `detach`).
+    pub fn count(&self, prefix: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
     }
 }
 

@@ -169,12 +169,9 @@ async fn a_missing_configuration_counts_as_all_off() {
 #[tokio::test]
 async fn the_same_event_twice_is_already_compliant_the_second_time() {
     let bucket = FakeBucket::new(None);
-    let file = "securityhub-s3-8-failed.json";
-    run(&bucket, &Config::default(), file).await.result.unwrap();
-    run(&bucket, &Config::default(), file)
-        .await
-        .assert_outcome("already_compliant");
-    assert_eq!(bucket.puts().len(), 1, "no second write");
+    let config = Config::default();
+    let run_once = || run(&bucket, &config, "securityhub-s3-8-failed.json");
+    handler::check_twice(run_once, || bucket.puts().len()).await;
 }
 
 #[tokio::test]
@@ -232,12 +229,13 @@ async fn a_bucket_deleted_before_the_event_is_skipped() {
 #[tokio::test]
 async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
     let mut bucket = FakeBucket::new(None);
-    bucket.put_error = Some(AwsError::new(
+    let denied = AwsError::new(
         "PutPublicAccessBlock",
         "AccessDenied",
         "not allowed",
         Some(403),
-    ));
+    );
+    bucket.put_error = Some(denied);
     let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
     handled.assert_failed("AccessDenied");
     assert_eq!(handled.record()["after"], Value::Null);
