@@ -21,8 +21,15 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+
+/// Error metadata with the code `code` and no message: the error an
+/// aws-smithy-mocks rule answers with.
+pub fn coded(code: &str) -> ErrorMetadata {
+    ErrorMetadata::builder().code(code).build()
+}
 
 /// The status of a scripted response that [`HangingHttpClient`] never delivers.
 pub const HANG_STATUS: u16 = 599;

@@ -15,10 +15,10 @@ use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePolicie
 use aws_sdk_iam::operation::list_roles::ListRolesOutput;
 use aws_sdk_iam::types::{AttachedPolicy, Role, Tag};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::DateTime;
 use iam_detach_admin_policy::aws::{decode_policy, Detached, IamAdapter, RolePolicies};
 use remediation_shared::AwsErrorKind;
+use remediation_testing::faults::coded;
 
 fn adapter(iam_rules: &[&Rule], config_rules: &[&Rule]) -> IamAdapter {
     let iam = remediation_testing::retrying_client!(aws_sdk_iam, iam_rules);
@@ -75,9 +75,8 @@ async fn get_role_reads_path_tags_and_the_decoded_trust_policy() {
 
 #[tokio::test]
 async fn a_missing_role_is_not_found() {
-    let rule = mock!(aws_sdk_iam::Client::get_role).then_error(|| {
-        GetRoleError::generic(ErrorMetadata::builder().code("NoSuchEntity").build())
-    });
+    let rule = mock!(aws_sdk_iam::Client::get_role)
+        .then_error(|| GetRoleError::generic(coded("NoSuchEntity")));
     assert_eq!(
         adapter(&[&rule], &[]).role("app").await.unwrap_err().kind,
         AwsErrorKind::NotFound
@@ -113,11 +112,7 @@ async fn role_ids_resolve_through_config() {
 #[tokio::test]
 async fn role_ids_fall_back_to_listing_roles_across_pages() {
     let config = mock!(aws_sdk_config::Client::list_discovered_resources).then_error(|| {
-        ListDiscoveredResourcesError::generic(
-            ErrorMetadata::builder()
-                .code("NoAvailableConfigurationRecorderException")
-                .build(),
-        )
+        ListDiscoveredResourcesError::generic(coded("NoAvailableConfigurationRecorderException"))
     });
     let page1 = mock!(aws_sdk_iam::Client::list_roles)
         .match_requests(|r| r.marker().is_none())
@@ -185,9 +180,8 @@ async fn attached_policies_are_read_across_pages() {
 
 #[tokio::test]
 async fn detaching_a_policy_that_is_not_attached_is_already_done() {
-    let rule = mock!(aws_sdk_iam::Client::detach_role_policy).then_error(|| {
-        DetachRolePolicyError::generic(ErrorMetadata::builder().code("NoSuchEntity").build())
-    });
+    let rule = mock!(aws_sdk_iam::Client::detach_role_policy)
+        .then_error(|| DetachRolePolicyError::generic(coded("NoSuchEntity")));
     assert_eq!(
         adapter(&[&rule], &[])
             .detach("app", "arn:aws:iam::aws:policy/AdministratorAccess")
@@ -205,9 +199,7 @@ async fn detach_sends_exactly_the_role_and_policy_and_retries_throttling() {
                 && r.policy_arn() == Some("arn:aws:iam::aws:policy/AdministratorAccess")
         })
         .sequence()
-        .error(|| {
-            DetachRolePolicyError::generic(ErrorMetadata::builder().code("Throttling").build())
-        })
+        .error(|| DetachRolePolicyError::generic(coded("Throttling")))
         .output(|| DetachRolePolicyOutput::builder().build())
         .build();
     let a = adapter(&[&rule], &[]);
@@ -226,9 +218,8 @@ async fn unmodifiable_entity_and_access_denied_are_errors() {
         ("UnmodifiableEntity", AwsErrorKind::Other),
         ("AccessDenied", AwsErrorKind::AccessDenied),
     ] {
-        let rule = mock!(aws_sdk_iam::Client::detach_role_policy).then_error(move || {
-            DetachRolePolicyError::generic(ErrorMetadata::builder().code(code).build())
-        });
+        let rule = mock!(aws_sdk_iam::Client::detach_role_policy)
+            .then_error(move || DetachRolePolicyError::generic(coded(code)));
         let err = adapter(&[&rule], &[])
             .detach("app", "arn:aws:iam::aws:policy/AdministratorAccess")
             .await

@@ -15,8 +15,8 @@ use aws_sdk_s3::operation::put_public_access_block::{
 use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag};
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_types::error::ErrorMetadata;
 use remediation_shared::AwsErrorKind;
+use remediation_testing::faults::coded;
 use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
 use s3_block_public_access::plan::PublicAccessFlags;
 
@@ -25,7 +25,7 @@ fn adapter(rules: &[&Rule]) -> S3Adapter {
 }
 
 fn get_error(code: &str) -> GetPublicAccessBlockError {
-    GetPublicAccessBlockError::generic(ErrorMetadata::builder().code(code).message("m").build())
+    GetPublicAccessBlockError::generic(coded(code))
 }
 
 #[tokio::test]
@@ -83,9 +83,8 @@ async fn no_such_bucket_is_not_found() {
 
 #[tokio::test]
 async fn no_tag_set_reads_as_no_tags() {
-    let rule = mock!(Client::get_bucket_tagging).then_error(|| {
-        GetBucketTaggingError::generic(ErrorMetadata::builder().code("NoSuchTagSet").build())
-    });
+    let rule = mock!(Client::get_bucket_tagging)
+        .then_error(|| GetBucketTaggingError::generic(coded("NoSuchTagSet")));
     assert!(adapter(&[&rule]).tags("b").await.unwrap().is_empty());
 }
 
@@ -103,10 +102,8 @@ async fn tags_are_read_as_pairs() {
             .build()
             .unwrap()
     });
-    assert_eq!(
-        adapter(&[&rule]).tags("b").await.unwrap(),
-        vec![("auto-remediation:exempt".to_owned(), "true".to_owned())]
-    );
+    let tags = adapter(&[&rule]).tags("b").await.unwrap();
+    assert_eq!(tags, [("auto-remediation:exempt".into(), "true".into())]);
 }
 
 #[tokio::test]
@@ -132,9 +129,7 @@ async fn the_write_sets_all_four_flags_on_the_named_bucket() {
 async fn throttling_and_503_are_retried_then_succeed() {
     let rule = mock!(Client::put_public_access_block)
         .sequence()
-        .error(|| {
-            PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build())
-        })
+        .error(|| PutPublicAccessBlockError::generic(coded("SlowDown")))
         .http_status(503, None)
         .output(|| PutPublicAccessBlockOutput::builder().build())
         .build();
@@ -149,9 +144,7 @@ async fn throttling_and_503_are_retried_then_succeed() {
 async fn persistent_throttling_is_an_error_of_kind_throttled() {
     let rule = mock!(Client::put_public_access_block)
         .sequence()
-        .error(|| {
-            PutPublicAccessBlockError::generic(ErrorMetadata::builder().code("SlowDown").build())
-        })
+        .error(|| PutPublicAccessBlockError::generic(coded("SlowDown")))
         .times(3)
         .build();
     let err = adapter(&[&rule])
@@ -167,14 +160,8 @@ async fn persistent_throttling_is_an_error_of_kind_throttled() {
 
 #[tokio::test]
 async fn access_denied_is_not_retried() {
-    let rule = mock!(Client::put_public_access_block).then_error(|| {
-        PutPublicAccessBlockError::generic(
-            ErrorMetadata::builder()
-                .code("AccessDenied")
-                .message("no")
-                .build(),
-        )
-    });
+    let rule = mock!(Client::put_public_access_block)
+        .then_error(|| PutPublicAccessBlockError::generic(coded("AccessDenied")));
     let err = adapter(&[&rule])
         .put_public_access_block("b", PublicAccessFlags::ALL)
         .await
@@ -197,9 +184,8 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
     let ops = operations::Operations::default();
     let get = mock!(Client::get_public_access_block)
         .then_output(|| GetPublicAccessBlockOutput::builder().build());
-    let tags = mock!(Client::get_bucket_tagging).then_error(|| {
-        GetBucketTaggingError::generic(ErrorMetadata::builder().code("NoSuchTagSet").build())
-    });
+    let tags = mock!(Client::get_bucket_tagging)
+        .then_error(|| GetBucketTaggingError::generic(coded("NoSuchTagSet")));
     let put = mock!(Client::put_public_access_block)
         .then_output(|| PutPublicAccessBlockOutput::builder().build());
     let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[&get, &tags, &put], |c| c

@@ -17,8 +17,8 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule as MockRule, RuleMode};
-use aws_smithy_types::error::ErrorMetadata;
 use remediation_shared::AwsErrorKind;
+use remediation_testing::faults::coded;
 use sg_revoke_open_ssh::aws::{Ec2Adapter, Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::Source;
 
@@ -101,13 +101,8 @@ async fn group_tags_come_from_describe_security_groups() {
 
 #[tokio::test]
 async fn a_missing_group_is_not_found() {
-    let rule = mock!(Client::describe_security_groups).then_error(|| {
-        DescribeSecurityGroupsError::generic(
-            ErrorMetadata::builder()
-                .code("InvalidGroup.NotFound")
-                .build(),
-        )
-    });
+    let rule = mock!(Client::describe_security_groups)
+        .then_error(|| DescribeSecurityGroupsError::generic(coded("InvalidGroup.NotFound")));
     let err = adapter(&[&rule])
         .group_tags("sg-12345678")
         .await
@@ -156,9 +151,8 @@ async fn a_rule_already_gone_is_not_found() {
         "InvalidSecurityGroupRuleId.NotFound",
         "InvalidPermission.NotFound",
     ] {
-        let rule = mock!(Client::revoke_security_group_ingress).then_error(move || {
-            RevokeSecurityGroupIngressError::generic(ErrorMetadata::builder().code(code).build())
-        });
+        let rule = mock!(Client::revoke_security_group_ingress)
+            .then_error(move || RevokeSecurityGroupIngressError::generic(coded(code)));
         let err = adapter(&[&rule])
             .revoke("sg-12345678", &["sgr-1".into()])
             .await
@@ -185,13 +179,7 @@ async fn a_false_return_is_an_error_not_a_success() {
 async fn request_limit_exceeded_is_retried() {
     let rule = mock!(Client::revoke_security_group_ingress)
         .sequence()
-        .error(|| {
-            RevokeSecurityGroupIngressError::generic(
-                ErrorMetadata::builder()
-                    .code("RequestLimitExceeded")
-                    .build(),
-            )
-        })
+        .error(|| RevokeSecurityGroupIngressError::generic(coded("RequestLimitExceeded")))
         .http_status(500, None)
         .output(|| {
             RevokeSecurityGroupIngressOutput::builder()
@@ -209,13 +197,8 @@ async fn request_limit_exceeded_is_retried() {
 
 #[tokio::test]
 async fn unauthorized_operation_is_access_denied() {
-    let rule = mock!(Client::revoke_security_group_ingress).then_error(|| {
-        RevokeSecurityGroupIngressError::generic(
-            ErrorMetadata::builder()
-                .code("UnauthorizedOperation")
-                .build(),
-        )
-    });
+    let rule = mock!(Client::revoke_security_group_ingress)
+        .then_error(|| RevokeSecurityGroupIngressError::generic(coded("UnauthorizedOperation")));
     let err = adapter(&[&rule])
         .revoke("sg-12345678", &["sgr-1".into()])
         .await
