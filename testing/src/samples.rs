@@ -84,11 +84,16 @@ pub fn read<S: Scope>(sample: &str) -> Vec<String> {
 }
 
 /// Checks scope `S` against every sample: its own (the files of
-/// `events/<S::FUNCTION>/`) read exactly as `expected` says (file name to the
-/// lines of [`read`]; `malformed <field>` for a refusal that names the
-/// field), and the manifest lists exactly the samples of any folder from
-/// which `S` reads a target (so every other sample is skipped or refused).
-pub fn check_scope<S: Scope>(expected: &BTreeMap<&str, Vec<&str>>) {
+/// `events/<S::FUNCTION>/`) read exactly as `table` says, and the manifest
+/// lists exactly the samples of any folder from which `S` reads a target (so
+/// every other sample is skipped or refused).
+///
+/// The table has a row per sample: its file name, then the lines of [`read`]
+/// for it, one per item (`target <arn>`, `skip`), or `malformed <field>` for
+/// a refusal that names the field. A line that does not start with a file
+/// name adds an item to the row above; a line starting with `#` is a comment.
+pub fn check_scope<S: Scope>(table: &str) {
+    let expected = parse_table(table);
     let function = S::FUNCTION;
     let own_prefix = format!("{function}/");
     let mut targets = Vec::new();
@@ -128,6 +133,33 @@ pub fn check_scope<S: Scope>(expected: &BTreeMap<&str, Vec<&str>>) {
         targets, listed,
         "events/acted-on.json must list exactly the samples {function} reads a target from"
     );
+}
+
+/// The rows of a table of [`check_scope`]: file name to items.
+fn parse_table(table: &str) -> BTreeMap<&str, Vec<&str>> {
+    let mut rows: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut last = None;
+    for line in table.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let (file, item) = if first.ends_with(".json") {
+            assert!(!rows.contains_key(first), "{first}: two rows in the table");
+            (first, rest.trim())
+        } else {
+            (
+                last.unwrap_or_else(|| panic!("{line}: an item before any file")),
+                line,
+            )
+        };
+        let items = rows.entry(file).or_default();
+        if !item.is_empty() {
+            items.push(item);
+        }
+        last = Some(file);
+    }
+    rows
 }
 
 /// An EventBridge envelope around `detail`, in the samples' account and region.

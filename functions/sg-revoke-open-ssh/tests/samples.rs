@@ -2,42 +2,41 @@
 //! as the table says, and the acted-on manifest checked against what the
 //! scope reads from every sample of every function.
 
-use std::collections::BTreeMap;
-
 use remediation_testing::samples::check_scope;
 use sg_revoke_open_ssh::scope::GroupScope;
 
-const G1: &str = "target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0";
-const G2: &str = "target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210";
+/// Each sample of `events/sg-revoke-open-ssh/` and how the scope reads it
+/// (see `check_scope`). The groups are `sg-0123456789abcdef0` and, where a
+/// finding names two, `sg-0fedcba9876543210`.
+const READINGS: &str = "
+    config-restricted-ssh-noncompliant.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    config-vpc-sg-port-restriction-check.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    config-control-tower-restricted-ssh.json   target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    config-restricted-ssh-compliant.json       skip
+    config-other-rule.json                     skip
+    config-other-resource-type.json            skip
+    guardduty-port-probe-ssh.json              target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+                                               target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210
+    guardduty-port-probe-other-port.json       skip
+    guardduty-ssh-brute-force-target.json      target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    guardduty-ssh-brute-force-source.json      skip
+    guardduty-sample-finding.json              skip
+    # The second finding's instance is not a group.
+    securityhub-ec2-13-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+                                               target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210
+                                               skip
+    securityhub-ec2-19-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-ec2-2-default-group.json       skip
+    securityhub-cis-1-2-rule-4-1.json          target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-pci-ec2-5-per-standard.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-archived.json                  skip
+    cloudtrail-authorize-ingress.json          target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    cloudtrail-modify-rules.json               target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    cloudtrail-call-failed.json                skip
+    malformed-wrong-type.json                  malformed detail.findings
+";
 
 #[test]
 fn every_sample_reads_as_the_table_says_and_the_manifest_agrees() {
-    let expected: BTreeMap<&str, Vec<&str>> = BTreeMap::from([
-        ("config-restricted-ssh-noncompliant.json", vec![G1]),
-        ("config-vpc-sg-port-restriction-check.json", vec![G1]),
-        ("config-control-tower-restricted-ssh.json", vec![G1]),
-        ("config-restricted-ssh-compliant.json", vec!["skip"]),
-        ("config-other-rule.json", vec!["skip"]),
-        ("config-other-resource-type.json", vec!["skip"]),
-        ("guardduty-port-probe-ssh.json", vec![G1, G2]),
-        ("guardduty-port-probe-other-port.json", vec!["skip"]),
-        ("guardduty-ssh-brute-force-target.json", vec![G1]),
-        ("guardduty-ssh-brute-force-source.json", vec!["skip"]),
-        ("guardduty-sample-finding.json", vec!["skip"]),
-        // The second finding's instance is not a group.
-        ("securityhub-ec2-13-failed.json", vec![G1, G2, "skip"]),
-        ("securityhub-ec2-19-failed.json", vec![G1]),
-        ("securityhub-ec2-2-default-group.json", vec!["skip"]),
-        ("securityhub-cis-1-2-rule-4-1.json", vec![G1]),
-        ("securityhub-pci-ec2-5-per-standard.json", vec![G1]),
-        ("securityhub-archived.json", vec!["skip"]),
-        ("cloudtrail-authorize-ingress.json", vec![G1]),
-        ("cloudtrail-modify-rules.json", vec![G1]),
-        ("cloudtrail-call-failed.json", vec!["skip"]),
-        (
-            "malformed-wrong-type.json",
-            vec!["malformed detail.findings"],
-        ),
-    ]);
-    check_scope::<GroupScope>(&expected);
+    check_scope::<GroupScope>(READINGS);
 }
