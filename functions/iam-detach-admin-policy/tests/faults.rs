@@ -60,7 +60,6 @@ impl Matrix for Call {
     const SAMPLE: &'static str = "cloudtrail-attach-admin.json";
 
     type Own = Ending;
-    type Remediator = DetachAdminPolicy<IamAdapter>;
 
     // Columns: GetRole, ListAttachedRolePolicies, DetachRolePolicy.
     const NOT_FOUND: &'static [(&'static str, &'static [Expect<Ending>])] =
@@ -99,6 +98,8 @@ impl Matrix for Call {
             ),
         }
     }
+
+    type Remediator = DetachAdminPolicy<IamAdapter>;
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let iam = remediation_testing::fault_client!(aws_sdk_iam, rules);

@@ -63,7 +63,6 @@ impl Matrix for Call {
     const SAMPLE: &'static str = "cloudtrail-delete-public-access-block.json";
 
     type Own = Ending;
-    type Remediator = BlockPublicAccess<S3Adapter>;
 
     // Columns: GetPublicAccessBlock, GetBucketTagging, PutPublicAccessBlock, ReadBack.
     // No configuration reads as all four off (the same run as all four off),
@@ -130,6 +129,8 @@ impl Matrix for Call {
             ),
         }
     }
+
+    type Remediator = BlockPublicAccess<S3Adapter>;
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let client = remediation_testing::fault_client!(aws_sdk_s3, rules);

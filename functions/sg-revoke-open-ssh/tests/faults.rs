@@ -74,7 +74,6 @@ impl Matrix for Call {
     const SAMPLE: &'static str = "cloudtrail-authorize-ingress.json";
 
     type Own = Ending;
-    type Remediator = RevokeOpenSsh<Ec2Adapter>;
 
     // Every "not found" code ends the same way: the group or the rule is gone.
     const NOT_FOUND: &'static [(&'static str, &'static [Expect<Ending>])] = &[
@@ -156,6 +155,8 @@ impl Matrix for Call {
         });
         vec![reread, revoke(&[OPEN], &[OPEN])]
     }
+
+    type Remediator = RevokeOpenSsh<Ec2Adapter>;
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let client = remediation_testing::fault_client!(aws_sdk_ec2, rules);
