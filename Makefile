@@ -111,6 +111,10 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 ## bench/results.md. Run `make package` first for the package-size row.
 ## RUNS=n repeats the cold, warm and memory measurements (default 3);
 ## BENCH_ONLY=<function> runs one function and only prints its table.
+## `remediation-bench --help` lists the settings this target passes it.
+## `cargo build --workspace --all-targets` links the bench binary (`cargo test`
+## does not: its package has no integration test) with the feature set of
+## `cargo test --workspace`, so the AWS SDKs compile once.
 bench: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
 	$(CARGO) build --workspace --all-targets --locked
