@@ -1,6 +1,8 @@
 //! A function's handler run the way the runtime runs it, over whatever port
 //! the test gives its remediator, with a recording sink: the answer and the
-//! audit records, as JSON. It must not decide what either should be.
+//! audit records, as JSON; the checks a test makes of them ([`Handled`],
+//! [`check_twice`]), and the call log of a test's fake port ([`Calls`]).
+//! It must not decide what a record should say: the tests name it.
 
 use std::future::Future;
 use std::sync::Mutex;

@@ -1,7 +1,7 @@
 //! Hostile and broken input for any function's driver: arbitrary JSON, every
 //! sample with a wrong type in each field, truncated payloads, oversized
 //! strings, and ARNs of every partition and of no valid shape. A function's
-//! `tests/hostile.rs` runs them all with [`hostile_tests!`].
+//! `tests/hostile.rs` runs them all with [`hostile_tests!`](crate::hostile_tests).
 //!
 //! Every case must end the same way: no panic, no call to the remediator
 //! unless the event really names a valid target, at least one audit record,

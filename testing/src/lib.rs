@@ -2,14 +2,18 @@
 //! the end-to-end tests, the demo and the benchmark take as a dependency.
 //!
 //! # Layout
-//! - [`samples`]: the `events/` samples and the acted-on manifest.
-//! - [`handler`]: a function's handler over fakes, with a recording sink.
+//! - [`samples`]: the sample loader (`events/<function>/<file>`), the
+//!   acted-on manifest, and the check of a scope against a table of readings.
+//! - [`handler`]: the handler runner: a function's handler over fakes, with a
+//!   recording sink, and the checks of what it answered and recorded.
 //! - [`hostile`]: generated hostile input for any function's driver, run by
 //!   [`hostile_tests!`] from each function's `tests/hostile.rs`.
-//! - [`runtime_api`]: the Lambda Runtime API served on loopback, and the check
-//!   that a function's real binary answers every sample.
+//! - [`runtime_api`]: the Lambda Runtime API served on loopback, and the
+//!   binary runner: the check that a function's real binary answers every
+//!   sample.
 //! - [`faults`]: faults by name and their wire form in each AWS protocol,
-//!   for the fault matrices (aws-smithy-mocks rules and a hanging client).
+//!   for the fault matrices (aws-smithy-mocks rules and a hanging client),
+//!   and [`retrying_client!`] for adapters' tests.
 //! - [`matrix`]: the generic part of every function's fault matrix: its
 //!   rows, the run of one row against the run without a fault, and the
 //!   checks every row makes; [`fault_client!`] builds the client it runs
@@ -22,8 +26,10 @@
 //!   Runtime API, with AWS pointed at the emulator, fed rewritten samples.
 //!
 //! It must never talk to anything but loopback, and it holds no credentials
-//! (the emulator accepts any placeholder). It judges nothing about
-//! remediation: the tests do.
+//! (the emulator accepts any placeholder). It knows no function by name and
+//! decides nothing a function decides: each function's tests say how their
+//! cases must end; what this crate checks holds for every function (one
+//! record per invocation, a transient fault ends as without it, ...).
 
 // Test support: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -40,11 +40,8 @@ fn a_silent_aws_endpoint_ends_in_a_failed_record_not_a_lambda_timeout() {
             ("DRY_RUN", "false"),
         ],
     );
-    let event = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../events/s3-block-public-access/config-bucket-noncompliant.json"),
-    )
-    .unwrap();
+    let event = remediation_testing::Function::named("s3-block-public-access")
+        .sample("config-bucket-noncompliant.json", &[]);
     let started = std::time::Instant::now();
     let answer = api.invoke("req-silent", &event, std::time::Duration::from_secs(30));
     let took = started.elapsed();
