@@ -230,8 +230,11 @@ impl<S: Scope> Normalizer<'_, S> {
     }
 
     fn guardduty(&mut self) -> Result<(), FindingError> {
-        let d: event::GuardDutyFinding = self.detail()?;
-        self.name = Some(d.finding_type.clone());
+        let mut d: event::GuardDutyFinding = self.detail()?;
+        // The record keeps the type as sent; the scope sees it unlabelled.
+        let sent = d.finding_type.clone();
+        d.finding_type = without_beta_label(&sent).to_owned();
+        self.name = Some(sent.clone());
         if is_sample(Detail(&self.env.detail))? {
             self.skip(
                 None,
@@ -244,7 +247,7 @@ impl<S: Scope> Normalizer<'_, S> {
                 None,
                 format!(
                     "GuardDuty finding type {} is not handled by {}",
-                    d.finding_type,
+                    sent,
                     S::FUNCTION
                 ),
             );
@@ -364,6 +367,15 @@ impl<S: Scope> Normalizer<'_, S> {
         self.read(reading, &place);
         Ok(())
     }
+}
+
+/// A GuardDuty finding type without the `[beta]` label that marks a type
+/// still in preview (`[beta]Recon:EC2/PortProbeUnprotectedPort`): the finding
+/// is the same detection, so it calls for the same fix.
+fn without_beta_label(finding_type: &str) -> &str {
+    finding_type
+        .strip_prefix("[beta]")
+        .map_or(finding_type, str::trim_start)
 }
 
 /// Where the targets of one part of an event live.

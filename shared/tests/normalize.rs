@@ -113,6 +113,24 @@ fn each_source_is_read_with_its_account_region_and_partition() {
             "skip GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders",
         ),
         (
+            "a_type_labelled_beta_is_the_same_detection",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "[beta]Policy:S3/BucketBlockPublicAccessDisabled",
+                "accountId": "111122223333", "region": "eu-west-1", "resource": {"s3BucketDetails": [{"name": "beta-bucket"}]}})),
+            "target arn:aws:s3:::beta-bucket 111122223333 eu-west-1",
+        ),
+        (
+            "a_beta_label_does_not_make_another_type_ours",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "[beta] Recon:EC2/Portscan"})),
+            "skip GuardDuty finding type [beta] Recon:EC2/Portscan is not handled by test-buckets",
+        ),
+        (
+            "numbers_in_exponent_form_that_the_function_does_not_read_are_accepted",
+            envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "Policy:S3/BucketBlockPublicAccessDisabled",
+                "severity": 2.0, "service": {"count": 1.0E0, "eventFirstSeen": 1.646144449E9},
+                "resource": {"s3BucketDetails": [{"name": "exp-bucket", "createdAt": 1.646144449E9}]}})),
+            "target arn:aws:s3:::exp-bucket 123456789012 us-east-1",
+        ),
+        (
             "the_bucket_owner_named_by_cloudtrail_wins_over_the_recipient",
             envelope("aws.s3", "AWS API Call via CloudTrail", json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock",
                 "recipientAccountId": "111111111111", "awsRegion": "eu-west-1",

@@ -17,6 +17,7 @@ const READINGS: &str = "
     guardduty-block-public-access-disabled.json  target arn:aws:s3:::example-public-bucket
     guardduty-anonymous-access-granted.json      target arn:aws:s3:::example-public-bucket
     guardduty-public-access-granted.json         target arn:aws:s3:::example-public-bucket
+    guardduty-public-access-granted-exponent-numbers.json  target arn:aws:s3:::example-public-bucket
     guardduty-sample-finding.json                skip
     securityhub-s3-8-failed.json                 target arn:aws:s3:::example-public-bucket
     securityhub-s3-8-passed.json                 skip
@@ -24,6 +25,8 @@ const READINGS: &str = "
     securityhub-pci-s3-2-per-standard.json       target arn:aws:s3:::example-public-bucket
     cloudtrail-delete-public-access-block.json   target arn:aws:s3:::example-public-bucket
     cloudtrail-put-public-access-block.json      target arn:aws:s3:::example-public-bucket
+    cloudtrail-put-public-access-block-by-another-account.json          target arn:aws:s3:::example-public-bucket
+    cloudtrail-put-public-access-block-bucket-of-another-account.json   target arn:aws:s3:::example-public-bucket
     cloudtrail-call-failed.json                  skip
     other-event-scheduled.json                   skip
     malformed-missing-detail.json                malformed detail

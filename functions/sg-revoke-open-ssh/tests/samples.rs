@@ -17,6 +17,8 @@ const READINGS: &str = "
     config-other-resource-type.json            skip
     guardduty-port-probe-ssh.json              target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
                                                target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210
+    guardduty-port-probe-ssh-beta-type.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+                                               target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210
     guardduty-port-probe-other-port.json       skip
     guardduty-ssh-brute-force-target.json      target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     guardduty-ssh-brute-force-source.json      skip

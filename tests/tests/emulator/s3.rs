@@ -17,6 +17,8 @@ const CONFIG: &str = "config-bucket-noncompliant.json";
 const GUARDDUTY: &str = "guardduty-block-public-access-disabled.json";
 const SECURITY_HUB: &str = "securityhub-s3-8-failed.json";
 const CLOUDTRAIL: &str = "cloudtrail-delete-public-access-block.json";
+/// The CloudTrail sample whose bucket another account owns (`resources[].accountId`).
+const OTHER_OWNER: &str = "cloudtrail-put-public-access-block-bucket-of-another-account.json";
 
 async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
     let name = unique("public-bucket");
@@ -31,7 +33,7 @@ async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
 async fn every_trigger_turns_all_four_settings_on_and_redelivery_is_already_compliant() {
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in F.acted_on() {
+    for file in F.acted_on().into_iter().filter(|f| !f.ends_with(OTHER_OWNER)) {
         // The legacy sample names a bucket as us-east-1 allowed before 2018.
         let name = if file.contains("legacy") {
             unique("Legacy_Public_Bucket")
@@ -200,6 +202,21 @@ async fn a_bucket_deleted_before_its_event_arrives_is_skipped() {
     let mut function = Deployment::start(&emu, F, &[]);
     let inv = function.invoke(&F.sample(CONFIG, &[(BUCKET, &name)]));
     assert_skipped(&inv, "no longer exists");
+}
+
+#[tokio::test]
+async fn a_cloudtrail_call_on_a_bucket_another_account_owns_leaves_the_bucket_here_alone() {
+    // GIVEN a bucket in this account with the same name as the one the call named
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "false")]);
+    // WHEN this account's CloudTrail reports a call on a bucket that
+    // `resources[].accountId` says another account owns
+    let inv = function.invoke(&F.sample(OTHER_OWNER, &[(BUCKET, &name)]));
+    // THEN the owner named there, not the recipient, decides: skipped, unchanged
+    assert_skipped(&inv, "210987654321");
+    assert_eq!(inv.record()["account"], "210987654321");
+    assert_eq!(emu.flags(&name).await, None);
 }
 
 #[tokio::test]
