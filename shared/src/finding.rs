@@ -91,6 +91,14 @@ pub fn normalize<S: Scope>(value: Value) -> Result<Finding<S::Resource>, Finding
         ("aws.guardduty", "GuardDuty Finding") => n.guardduty()?,
         ("aws.securityhub", "Security Hub Findings - Imported") => n.security_hub()?,
         (_, "AWS API Call via CloudTrail") => n.cloudtrail()?,
+        // Security Hub sends the same control finding in ASFF beside it; AWS
+        // documents the OCSF event's envelope but no control finding in it.
+        ("aws.securityhub", "Findings Imported V2") => n.skip(
+            None,
+            "Security Hub's OCSF event (Findings Imported V2) is not read; the same \
+             finding arrives as Security Hub Findings - Imported"
+                .into(),
+        ),
         (source, detail_type) => n.skip(
             None,
             format!(

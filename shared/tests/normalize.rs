@@ -113,6 +113,13 @@ fn each_source_is_read_with_its_account_region_and_partition() {
             "skip GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders",
         ),
         (
+            "security_hubs_ocsf_event_is_a_quiet_skip_that_names_the_event_read_instead",
+            envelope("aws.securityhub", "Findings Imported V2", json!({"findings": [{"class_uid": 2003,
+                "compliance": {"control": "S3.8", "status": "Fail"},
+                "resources": [{"type": "AWS::S3::Bucket", "uid": "arn:aws:s3:::ocsf-bucket"}]}]})),
+            "skip Security Hub's OCSF event (Findings Imported V2) is not read; the same finding arrives as Security Hub Findings - Imported",
+        ),
+        (
             "a_type_labelled_beta_is_the_same_detection",
             envelope("aws.guardduty", "GuardDuty Finding", json!({"id": "g", "type": "[beta]Policy:S3/BucketBlockPublicAccessDisabled",
                 "accountId": "111122223333", "region": "eu-west-1", "resource": {"s3BucketDetails": [{"name": "beta-bucket"}]}})),
