@@ -33,7 +33,11 @@ async fn bucket(emu: &Emulator, start: Option<Flags>) -> String {
 async fn every_trigger_turns_all_four_settings_on_and_redelivery_is_already_compliant() {
     let emu = Emulator::from_env();
     let mut function = Deployment::start(&emu, F, &[]);
-    for file in F.acted_on().into_iter().filter(|f| !f.ends_with(OTHER_OWNER)) {
+    for file in F
+        .acted_on()
+        .into_iter()
+        .filter(|f| !f.ends_with(OTHER_OWNER))
+    {
         // The legacy sample names a bucket as us-east-1 allowed before 2018.
         let name = if file.contains("legacy") {
             unique("Legacy_Public_Bucket")
