@@ -379,6 +379,18 @@ impl Detail<'_> {
             message: "missing field".into(),
         })
     }
+
+    /// The string field at `path`, [required](Self::require), read by `parse`,
+    /// which is given the field's full path for its error:
+    /// `detail.parse("requestParameters.bucketName", BucketName::parse)`.
+    pub fn parse<T>(
+        &self,
+        path: &str,
+        parse: impl FnOnce(&str, &str) -> Result<T, FindingError>,
+    ) -> Result<T, FindingError> {
+        let value: String = self.require(path)?;
+        parse(&format!("detail.{path}"), &value)
+    }
 }
 
 #[cfg(test)]

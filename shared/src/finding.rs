@@ -364,7 +364,7 @@ impl<S: Scope> Normalizer<'_, S> {
         let region = d.aws_region.clone().or(self.env.region.clone());
         // The resource's owner, when CloudTrail names it: for S3 the account
         // that received the call need not own the bucket.
-        let owner = resource_owner(Detail(&self.env.detail));
+        let owner = resource_owner(Detail(&self.env.detail))?;
         let place = Place {
             account: self.account(owner.as_ref().or(d.recipient_account_id.as_ref())),
             partition: self.partition_for(region.as_deref()),
@@ -408,13 +408,42 @@ impl Place {
 
 /// The account of the first resource a CloudTrail record lists with one
 /// (`resources[].accountId`); a list that cannot be read names none.
-fn resource_owner(detail: Detail<'_>) -> Option<String> {
-    let resources = detail.get::<Vec<Value>>("resources").ok().flatten()?;
-    resources
-        .iter()
-        .filter_map(|r| r.get("accountId").and_then(Value::as_str))
-        .find(|a| is_account_id(a))
-        .map(str::to_owned)
+fn resource_owner(detail: Detail<'_>) -> Result<Option<String>, FindingError> {
+    let items = match detail.0.get("resources") {
+        // Absent, or as a pasted event prints Python's None.
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s == "None" => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(other) => return Err(FindingError::value(
+            "detail.resources",
+            &other.to_string(),
+            "a list of the resources the call named (their owner decides where the fix applies)",
+        )),
+    };
+    // Read strictly: an owner that cannot be read is refused, not replaced
+    // by the account that received the call.
+    for (i, item) in items.iter().enumerate() {
+        match item.get("accountId") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(a)) if is_account_id(a) => return Ok(Some(a.clone())),
+            Some(Value::String(_)) => {}
+            Some(other) => {
+                return Err(FindingError::value(
+                    format!("detail.resources[{i}].accountId"),
+                    &other.to_string(),
+                    "the account id of the resource's owner",
+                ))
+            }
+        }
+        if !item.is_object() {
+            return Err(FindingError::value(
+                format!("detail.resources[{i}]"),
+                &item.to_string(),
+                "an object naming a resource and its owner",
+            ));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether a GuardDuty finding is one of the console's generated samples

@@ -288,6 +288,29 @@ impl<C> Decision<C> {
     }
 }
 
+impl<C> Decision<C> {
+    /// Leave it alone: the `kind` of resource (`"bucket"`) carries the
+    /// exemption tag.
+    pub fn exempt(kind: &str) -> Self {
+        Decision::Skip(format!("{kind} carries the exemption tag"))
+    }
+}
+
+impl<T> Decision<Vec<T>> {
+    /// The decision for a resource of `kind` whose wrong parts are `wrong`:
+    /// compliant when there are none, else left alone when it is `exempt`,
+    /// else the change that fixes exactly those parts.
+    pub fn to_fix(wrong: Vec<T>, exempt: bool, kind: &str) -> Self {
+        if wrong.is_empty() {
+            Decision::AlreadyCompliant
+        } else if exempt {
+            Decision::exempt(kind)
+        } else {
+            Decision::Change(wrong)
+        }
+    }
+}
+
 impl<W> Examined<W> {
     /// Nothing to write, the resource in `state`, for `outcome` and `reason`.
     pub fn unchanged(outcome: Outcome, reason: impl Into<String>, state: &impl Serialize) -> Self {
@@ -309,6 +332,28 @@ mod tests {
         assert_eq!(r.after, r.before);
         assert_eq!(r.changes, vec![serde_json::json!("close")]);
         assert_eq!(r.resource.as_deref(), Some("arn:x"));
+    }
+
+    #[test]
+    fn what_is_wrong_is_fixed_unless_the_resource_is_exempt() {
+        type Case = (&'static [&'static str], bool, Decision<Vec<&'static str>>);
+        let cases: [Case; 4] = [
+            (&[], false, Decision::AlreadyCompliant),
+            (&[], true, Decision::AlreadyCompliant),
+            (&["a", "b"], false, Decision::Change(vec!["a", "b"])),
+            (
+                &["a"],
+                true,
+                Decision::Skip("bucket carries the exemption tag".into()),
+            ),
+        ];
+        for (wrong, exempt, want) in cases {
+            assert_eq!(
+                Decision::to_fix(wrong.to_vec(), exempt, "bucket"),
+                want,
+                "{wrong:?} exempt={exempt}"
+            );
+        }
     }
 
     #[test]

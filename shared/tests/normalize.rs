@@ -220,6 +220,24 @@ fn wrong_types_in_trigger_fields_are_named() {
             "detail.requestParameters.bucketName",
         ),
         (
+            envelope(
+                "aws.s3",
+                "AWS API Call via CloudTrail",
+                json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock", "recipientAccountId": "111111111111",
+                       "resources": {"accountId": "222222222222"}, "requestParameters": {"bucketName": "b-1"}}),
+            ),
+            "detail.resources",
+        ),
+        (
+            envelope(
+                "aws.s3",
+                "AWS API Call via CloudTrail",
+                json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock", "recipientAccountId": "111111111111",
+                       "resources": [{"accountId": 222222222222_u64}], "requestParameters": {"bucketName": "b-1"}}),
+            ),
+            "detail.resources[0].accountId",
+        ),
+        (
             json!({"detail-type": 5, "source": "aws.config", "detail": {}}),
             "detail-type",
         ),

@@ -343,7 +343,7 @@ pub fn plan(role: &RoleFacts, partition: &str, protections: &Protections) -> Pla
         );
     }
     if role.exempt {
-        return Plan::Skip("role carries the exemption tag".into());
+        return Plan::exempt("role");
     }
     match trust(&role.trust_policy) {
         Trust::Other(why) => Plan::Skip(format!("not a service role: {why}")),

@@ -101,15 +101,13 @@ impl Scope for RoleScope {
         _call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<RoleRef>, FindingError> {
-        let policy: String = detail.require("requestParameters.policyArn")?;
-        let arn = Arn::parse("detail.requestParameters.policyArn", &policy)?;
-        if arn.account != "aws" || arn.resource != "policy/AdministratorAccess" {
+        let policy = detail.parse("requestParameters.policyArn", Arn::parse)?;
+        if policy.account != "aws" || policy.resource != "policy/AdministratorAccess" {
             return Ok(Reading::Skip(format!(
                 "attached policy {policy} is not AdministratorAccess"
             )));
         }
-        let name: String = detail.require("requestParameters.roleName")?;
-        let role = RoleName::parse("detail.requestParameters.roleName", &name)?;
+        let role = detail.parse("requestParameters.roleName", RoleName::parse)?;
         Ok(Reading::Targets(vec![RoleRef::Name(role)]))
     }
 }

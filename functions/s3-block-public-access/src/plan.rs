@@ -74,14 +74,7 @@ pub fn needs_tags(current: Option<PublicAccessFlags>) -> bool {
 
 /// Decides from the live settings (`None`: no configuration, which S3 treats as all off).
 pub fn plan(current: Option<PublicAccessFlags>, exempt: bool) -> Plan {
-    let missing = current.unwrap_or_default().missing();
-    if missing.is_empty() {
-        Plan::AlreadyCompliant
-    } else if exempt {
-        Plan::Skip("bucket carries the exemption tag".into())
-    } else {
-        Plan::Change(missing)
-    }
+    Plan::to_fix(current.unwrap_or_default().missing(), exempt, "bucket")
 }
 
 /// The settings to turn on, as the apply step needs them.

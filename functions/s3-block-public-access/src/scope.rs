@@ -103,8 +103,7 @@ impl Scope for BucketScope {
         _call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<BucketName>, FindingError> {
-        let name: String = detail.require("requestParameters.bucketName")?;
-        let bucket = BucketName::parse("detail.requestParameters.bucketName", &name)?;
+        let bucket = detail.parse("requestParameters.bucketName", BucketName::parse)?;
         Ok(Reading::Targets(vec![bucket]))
     }
 }

@@ -211,14 +211,7 @@ pub type Plan = Decision<Vec<Rule>>;
 
 /// Decides from the group's live rules.
 pub fn plan(rules: &[Rule], exempt: bool) -> Plan {
-    let open = world_open_ssh(rules);
-    if open.is_empty() {
-        Plan::AlreadyCompliant
-    } else if exempt {
-        Plan::Skip("security group carries the exemption tag".into())
-    } else {
-        Plan::Change(open)
-    }
+    Plan::to_fix(world_open_ssh(rules), exempt, "security group")
 }
 
 /// The rules to revoke, as the apply step needs them.
