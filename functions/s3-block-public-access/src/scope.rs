@@ -15,46 +15,6 @@ use remediation_shared::{FindingError, Reading, Scope};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BucketScope;
 
-/// GuardDuty finding types that mean a bucket may be public.
-pub const GUARDDUTY_TYPES: &[&str] = &[
-    "Policy:S3/BucketBlockPublicAccessDisabled",
-    "Policy:S3/BucketAnonymousAccessGranted",
-    "Policy:S3/BucketPublicAccessGranted",
-];
-
-/// The managed Config rules that call for the fix, by their identifiers.
-pub const CONFIG_RULES: &[&str] = &[
-    "s3-bucket-level-public-access-prohibited",
-    "s3-bucket-public-read-prohibited",
-    "s3-bucket-public-write-prohibited",
-];
-
-/// The Security Hub controls that call for the fix: S3.2 (public read), S3.3
-/// (public write), S3.8 (bucket-level Block Public Access).
-pub const SECURITY_HUB_CONTROLS: &[&str] = &["S3.2", "S3.3", "S3.8"];
-
-/// The same controls as standards name them in per-standard findings
-/// (consolidation off); AWS Foundational Security Best Practices and NIST
-/// 800-53 use the consolidated ids.
-pub const PER_STANDARD_CONTROLS: &[StandardControl] = &[
-    StandardControl {
-        standard: "pci-dss/v/3.2.1",
-        id: "PCI.S3.2",
-        control: "S3.2",
-    },
-    StandardControl {
-        standard: "pci-dss/v/3.2.1",
-        id: "PCI.S3.1",
-        control: "S3.3",
-    },
-];
-
-/// CloudTrail S3 calls that may turn Block Public Access off.
-pub const CLOUDTRAIL_CALLS: &[&str] = &[
-    "PutBucketPublicAccessBlock",
-    "DeleteBucketPublicAccessBlock",
-];
-
 impl Scope for BucketScope {
     type Resource = BucketName;
 
@@ -62,12 +22,42 @@ impl Scope for BucketScope {
     const ACTION: &'static str = "enable_bucket_public_access_block";
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
-    const GUARDDUTY_TYPES: &'static [&'static str] = GUARDDUTY_TYPES;
+    /// GuardDuty finding types that mean a bucket may be public.
+    const GUARDDUTY_TYPES: &'static [&'static str] = &[
+        "Policy:S3/BucketBlockPublicAccessDisabled",
+        "Policy:S3/BucketAnonymousAccessGranted",
+        "Policy:S3/BucketPublicAccessGranted",
+    ];
     const CLOUDTRAIL_SOURCE: &'static str = "s3.amazonaws.com";
-    const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
-    const CONFIG_RULES: &'static [&'static str] = CONFIG_RULES;
-    const SECURITY_HUB_CONTROLS: &'static [&'static str] = SECURITY_HUB_CONTROLS;
-    const PER_STANDARD_CONTROLS: &'static [StandardControl] = PER_STANDARD_CONTROLS;
+    /// CloudTrail S3 calls that may turn Block Public Access off.
+    const CLOUDTRAIL_CALLS: &'static [&'static str] = &[
+        "PutBucketPublicAccessBlock",
+        "DeleteBucketPublicAccessBlock",
+    ];
+    /// The managed Config rules that call for the fix, by their identifiers.
+    const CONFIG_RULES: &'static [&'static str] = &[
+        "s3-bucket-level-public-access-prohibited",
+        "s3-bucket-public-read-prohibited",
+        "s3-bucket-public-write-prohibited",
+    ];
+    /// The Security Hub controls that call for the fix: S3.2 (public read), S3.3
+    /// (public write), S3.8 (bucket-level Block Public Access).
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] = &["S3.2", "S3.3", "S3.8"];
+    /// The same controls as standards name them in per-standard findings
+    /// (consolidation off); AWS Foundational Security Best Practices and NIST
+    /// 800-53 use the consolidated ids.
+    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[
+        StandardControl {
+            standard: "pci-dss/v/3.2.1",
+            id: "PCI.S3.2",
+            control: "S3.2",
+        },
+        StandardControl {
+            standard: "pci-dss/v/3.2.1",
+            id: "PCI.S3.1",
+            control: "S3.3",
+        },
+    ];
 
     fn guardduty(
         _finding: &GuardDutyFinding,

@@ -23,35 +23,6 @@ pub struct GroupScope;
 pub const GUARDDUTY_PORT_PROBE: &str = "Recon:EC2/PortProbeUnprotectedPort";
 /// GuardDuty SSH brute force finding (acted on when the instance is the target).
 pub const GUARDDUTY_SSH_BRUTE_FORCE: &str = "UnauthorizedAccess:EC2/SSHBruteForce";
-/// Config rules (by the managed rule's identifier) that flag open SSH;
-/// Control Tower's guardrail `AWSControlTower_AWS-GR_RESTRICTED_SSH` is the first.
-pub const CONFIG_RULES: &[&str] = &["restricted-ssh", "vpc-sg-port-restriction-check"];
-
-/// The Security Hub controls that call for the fix: SSH is one of their
-/// ports (the function still revokes only world-open SSH). EC2.13: 22 from
-/// 0.0.0.0/0 or ::/0; EC2.19: high-risk ports unrestricted; EC2.53 and
-/// EC2.54: remote administration ports from 0.0.0.0/0 and from ::/0.
-pub const SECURITY_HUB_CONTROLS: &[&str] = &["EC2.13", "EC2.19", "EC2.53", "EC2.54"];
-
-/// The same controls as standards name them in per-standard findings
-/// (consolidation off); AWS Foundational Security Best Practices and NIST
-/// 800-53 use the consolidated ids.
-pub const PER_STANDARD_CONTROLS: &[StandardControl] = &[
-    // CIS 1.2.0 names its checks in `ProductFields.RuleId`, without a `ControlId`.
-    StandardControl {
-        standard: "cis-aws-foundations-benchmark/v/1.2.0",
-        id: "4.1",
-        control: "EC2.13",
-    },
-    StandardControl {
-        standard: "pci-dss/v/3.2.1",
-        id: "PCI.EC2.5",
-        control: "EC2.13",
-    },
-];
-/// CloudTrail EC2 calls that may open ingress.
-pub const CLOUDTRAIL_CALLS: &[&str] =
-    &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
 
 /// The SSH port.
 const SSH_PORT: i64 = 22;
@@ -66,10 +37,35 @@ impl Scope for GroupScope {
     const GUARDDUTY_TYPES: &'static [&'static str] =
         &[GUARDDUTY_PORT_PROBE, GUARDDUTY_SSH_BRUTE_FORCE];
     const CLOUDTRAIL_SOURCE: &'static str = "ec2.amazonaws.com";
-    const CLOUDTRAIL_CALLS: &'static [&'static str] = CLOUDTRAIL_CALLS;
-    const CONFIG_RULES: &'static [&'static str] = CONFIG_RULES;
-    const SECURITY_HUB_CONTROLS: &'static [&'static str] = SECURITY_HUB_CONTROLS;
-    const PER_STANDARD_CONTROLS: &'static [StandardControl] = PER_STANDARD_CONTROLS;
+    /// CloudTrail EC2 calls that may open ingress.
+    const CLOUDTRAIL_CALLS: &'static [&'static str] =
+        &["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
+    /// Config rules (by the managed rule's identifier) that flag open SSH;
+    /// Control Tower's guardrail `AWSControlTower_AWS-GR_RESTRICTED_SSH` is the first.
+    const CONFIG_RULES: &'static [&'static str] =
+        &["restricted-ssh", "vpc-sg-port-restriction-check"];
+    /// The Security Hub controls that call for the fix: SSH is one of their
+    /// ports (the function still revokes only world-open SSH). EC2.13: 22 from
+    /// 0.0.0.0/0 or ::/0; EC2.19: high-risk ports unrestricted; EC2.53 and
+    /// EC2.54: remote administration ports from 0.0.0.0/0 and from ::/0.
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] =
+        &["EC2.13", "EC2.19", "EC2.53", "EC2.54"];
+    /// The same controls as standards name them in per-standard findings
+    /// (consolidation off); AWS Foundational Security Best Practices and NIST
+    /// 800-53 use the consolidated ids.
+    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[
+        // CIS 1.2.0 names its checks in `ProductFields.RuleId`, without a `ControlId`.
+        StandardControl {
+            standard: "cis-aws-foundations-benchmark/v/1.2.0",
+            id: "4.1",
+            control: "EC2.13",
+        },
+        StandardControl {
+            standard: "pci-dss/v/3.2.1",
+            id: "PCI.EC2.5",
+            control: "EC2.13",
+        },
+    ];
 
     fn guardduty(
         finding: &GuardDutyFinding,
