@@ -55,7 +55,7 @@ pub trait Scope {
     /// The Security Hub controls that call for the fix, by consolidated id.
     const SECURITY_HUB_CONTROLS: &'static [&'static str] = &[];
     /// The same controls as standards name them in per-standard findings.
-    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[];
+    const PER_STANDARD_CONTROLS: &'static [PerStandard] = &[];
 
     /// Whether a non-compliant result of this Config rule calls for the fix:
     /// by default, whether it is one of [`Self::CONFIG_RULES`] as deployed.
@@ -107,17 +107,36 @@ pub fn missing(path: &str) -> FindingError {
     }
 }
 
-/// A control as one standard names it in its per-standard findings, and the
-/// consolidated control it is (Security Hub's controls reference lists them).
+/// A consolidated control and the ids that standards give it in their
+/// per-standard findings (consolidation off), as Security Hub's controls
+/// reference lists them:
+/// `PerStandard::of("EC2.13", &[(CIS_1_2, "4.1"), (PCI_3_2_1, "PCI.EC2.5")])`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StandardControl {
-    /// Part of the standard's ARN or path that names it and its version,
-    /// e.g. `cis-aws-foundations-benchmark/v/1.2.0`.
-    pub standard: &'static str,
-    /// The control's id in that standard, e.g. `4.1`.
-    pub id: &'static str,
+pub struct PerStandard {
     /// The consolidated control, e.g. `EC2.13`.
     pub control: &'static str,
+    /// Each standard (see [`standards`]) and the control's id in it.
+    pub ids: &'static [(&'static str, &'static str)],
+}
+
+impl PerStandard {
+    /// `control` and its id in each standard.
+    pub const fn of(control: &'static str, ids: &'static [(&'static str, &'static str)]) -> Self {
+        PerStandard { control, ids }
+    }
+}
+
+/// The standards that give controls their own ids, as the part of their ARNs
+/// that names them and their version.
+pub mod standards {
+    /// CIS AWS Foundations Benchmark v1.2.0 (ids in `ProductFields.RuleId`).
+    pub const CIS_1_2: &str = "cis-aws-foundations-benchmark/v/1.2.0";
+    /// CIS AWS Foundations Benchmark v1.4.0.
+    pub const CIS_1_4: &str = "cis-aws-foundations-benchmark/v/1.4.0";
+    /// CIS AWS Foundations Benchmark v3.0.0.
+    pub const CIS_3_0: &str = "cis-aws-foundations-benchmark/v/3.0.0";
+    /// PCI DSS v3.2.1.
+    pub const PCI_3_2_1: &str = "pci-dss/v/3.2.1";
 }
 
 /// Standards whose per-standard findings name controls by their
@@ -128,7 +147,7 @@ const SAME_IDS: &[&str] = &["aws-foundational-security-best-practices", "nist-80
 /// `Compliance.SecurityControlId` (consolidated findings, the default since
 /// 2023), else the finding's `ProductFields.ControlId` (`RuleId` in CIS
 /// 1.2.0) under its standard, looked up in `per_standard`.
-pub fn security_control(finding: &AsffFinding, per_standard: &[StandardControl]) -> Option<String> {
+pub fn security_control(finding: &AsffFinding, per_standard: &[PerStandard]) -> Option<String> {
     if let Some(c) = finding
         .compliance
         .as_ref()
@@ -151,7 +170,11 @@ pub fn security_control(finding: &AsffFinding, per_standard: &[StandardControl])
     .join(" ");
     per_standard
         .iter()
-        .find(|row| row.id == id && standard.contains(row.standard))
+        .find(|row| {
+            row.ids
+                .iter()
+                .any(|(s, i)| *i == id && standard.contains(s))
+        })
         .map(|row| row.control.to_owned())
         .or_else(|| {
             SAME_IDS
@@ -166,7 +189,7 @@ pub fn security_control(finding: &AsffFinding, per_standard: &[StandardControl])
 pub fn control_skip(
     finding: &AsffFinding,
     controls: &[&str],
-    per_standard: &[StandardControl],
+    per_standard: &[PerStandard],
 ) -> Option<String> {
     match security_control(finding, per_standard) {
         Some(c) if controls.contains(&c.as_str()) => None,

@@ -168,6 +168,17 @@ pub fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
            "account": "123456789012", "region": "us-east-1", "resources": [], "detail": detail})
 }
 
+/// A NON_COMPLIANT result of Config rule `rule` for the resource of
+/// `resource_type` with id `id`, in eu-west-1.
+pub fn config_change(resource_type: &str, id: &str, rule: &str) -> Value {
+    envelope(
+        "aws.config",
+        "Config Rules Compliance Change",
+        serde_json::json!({"resourceId": id, "resourceType": resource_type, "configRuleName": rule,
+               "awsRegion": "eu-west-1", "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
+    )
+}
+
 /// A failed Security Hub finding on one resource of type `ty` named by
 /// `arn`: consolidated (`control` given), or per-standard (its standard and
 /// id in `product_fields`).

@@ -114,18 +114,16 @@ impl Scope for RoleScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_testing::samples::{check_readings, envelope, Reading};
+    use remediation_testing::samples::{check_readings, config_change, envelope, Reading};
     use serde_json::{json, Value};
 
     use super::*;
 
     fn config(id: &str) -> Value {
-        envelope(
-            "aws.config",
-            "Config Rules Compliance Change",
-            json!({"resourceId": id, "resourceType": "AWS::IAM::Role", "awsRegion": "us-east-1",
-                   "configRuleName": "iam-policy-blacklisted-check-conformance-pack-x1",
-                   "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
+        config_change(
+            "AWS::IAM::Role",
+            id,
+            "iam-policy-blacklisted-check-conformance-pack-x1",
         )
     }
 

@@ -22,16 +22,9 @@ use crate::aws::BucketPublicAccess;
 use crate::plan::{PublicAccessFlags, Work};
 use crate::scope::BucketScope;
 
-/// The remediator over any [`BucketPublicAccess`] port: `BlockPublicAccess::new(port)`.
+/// The remediator over any [`BucketPublicAccess`] port: `BlockPublicAccess(port)`.
 #[derive(Debug, Clone)]
-pub struct BlockPublicAccess<P>(P);
-
-impl<P> BlockPublicAccess<P> {
-    /// Over `port`.
-    pub fn new(port: P) -> Self {
-        BlockPublicAccess(port)
-    }
-}
+pub struct BlockPublicAccess<P>(pub P);
 
 impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
     type Scope = BucketScope;

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(custom_endpoint)
         .build();
-    let remediator = BlockPublicAccess::new(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
+    let remediator = BlockPublicAccess(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
     let identity = CallerIdentity::new(&sdk);
     let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {

@@ -8,7 +8,8 @@
 
 use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
 use remediation_shared::resource::{Arn, BucketName};
-use remediation_shared::scope::StandardControl;
+use remediation_shared::scope::standards::{CIS_1_4, CIS_3_0, PCI_3_2_1};
+use remediation_shared::scope::PerStandard;
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The bucket function's scope.
@@ -44,19 +45,16 @@ impl Scope for BucketScope {
     /// (public write), S3.8 (bucket-level Block Public Access).
     const SECURITY_HUB_CONTROLS: &'static [&'static str] = &["S3.2", "S3.3", "S3.8"];
     /// The same controls as standards name them in per-standard findings
-    /// (consolidation off); AWS Foundational Security Best Practices and NIST
-    /// 800-53 use the consolidated ids.
-    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[
-        StandardControl {
-            standard: "pci-dss/v/3.2.1",
-            id: "PCI.S3.2",
-            control: "S3.2",
-        },
-        StandardControl {
-            standard: "pci-dss/v/3.2.1",
-            id: "PCI.S3.1",
-            control: "S3.3",
-        },
+    /// (consolidation off), from Security Hub's controls reference ("related
+    /// requirements") and the ids AWS's Automated Security Response routes
+    /// on; AWS Foundational Security Best Practices and NIST 800-53 use the
+    /// consolidated ids. CIS 1.2 has no bucket control; CIS 1.4's `2.1.5.1`
+    /// and CIS 3.0's `2.1.4.1` are account-level Block Public Access (S3.1),
+    /// not this function's.
+    const PER_STANDARD_CONTROLS: &'static [PerStandard] = &[
+        PerStandard::of("S3.2", &[(PCI_3_2_1, "PCI.S3.2")]),
+        PerStandard::of("S3.3", &[(PCI_3_2_1, "PCI.S3.1")]),
+        PerStandard::of("S3.8", &[(CIS_1_4, "2.1.5.2"), (CIS_3_0, "2.1.4.2")]),
     ];
 
     fn guardduty(
@@ -100,7 +98,9 @@ impl Scope for BucketScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_testing::samples::{check_readings, envelope, security_hub, Reading};
+    use remediation_testing::samples::{
+        check_readings, config_change, envelope, security_hub, Reading,
+    };
     use serde_json::{json, Value};
 
     use super::*;
@@ -110,13 +110,7 @@ mod tests {
     }
 
     fn rule(rule: &str, id: &str) -> Value {
-        envelope(
-            "aws.config",
-            "Config Rules Compliance Change",
-            json!({"resourceId": id, "resourceType": "AWS::S3::Bucket", "awsRegion": "eu-west-1",
-                   "configRuleName": rule,
-                   "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
-        )
+        config_change("AWS::S3::Bucket", id, rule)
     }
 
     fn hub(control: Option<&str>, product_fields: Value) -> Value {
@@ -231,6 +225,32 @@ mod tests {
                     json!({"StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1", "ControlId": "PCI.S3.2"}),
                 ),
                 Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "cis_1_4_names_bucket_level_block_public_access_2_1_5_2",
+                hub(
+                    None,
+                    json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/1.4.0", "ControlId": "2.1.5.2"}),
+                ),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "cis_3_0_names_it_2_1_4_2",
+                hub(
+                    None,
+                    json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "2.1.4.2"}),
+                ),
+                Ok(vec!["arn:aws:s3:::site-bucket us-east-1"]),
+            ),
+            (
+                "an_id_is_read_only_under_its_own_standard",
+                hub(
+                    None,
+                    json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "2.1.5.2"}),
+                ),
+                Ok(vec![
+                    "skip the finding names no Security Hub control that calls for this fix",
+                ]),
             ),
             (
                 "a_per_standard_foundational_finding_uses_the_consolidated_id",

@@ -134,7 +134,7 @@ impl Matrix for Call {
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let client = remediation_testing::fault_client!(aws_sdk_s3, rules);
-        BlockPublicAccess::new(S3Adapter::new(client))
+        BlockPublicAccess(S3Adapter::new(client))
     }
 
     fn check_baseline(run: &Run, r: &Value) {

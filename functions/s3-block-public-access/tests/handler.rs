@@ -89,7 +89,7 @@ const PARTIAL: PublicAccessFlags = PublicAccessFlags {
 /// Runs the sample `file` through the handler over `bucket`.
 async fn run(bucket: &FakeBucket, config: &Config, file: &str) -> Handled {
     let event = remediation_testing::samples::load("s3-block-public-access", file);
-    handler::run(&BlockPublicAccess::new(bucket), config, event).await
+    handler::run(&BlockPublicAccess(bucket), config, event).await
 }
 
 /// The Config sample most cases run.

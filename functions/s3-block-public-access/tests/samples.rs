@@ -23,6 +23,8 @@ const READINGS: &str = "
     securityhub-s3-8-passed.json                 skip
     securityhub-s3-9-logging-failed.json         skip
     securityhub-pci-s3-2-per-standard.json       target arn:aws:s3:::example-public-bucket
+    securityhub-cis-1-4-2-1-5-2-per-standard.json  target arn:aws:s3:::example-public-bucket
+    securityhub-cis-3-0-2-1-4-2-per-standard.json  target arn:aws:s3:::example-public-bucket
     securityhub-v2-ocsf-s3-8-failed.json         skip
     cloudtrail-delete-public-access-block.json   target arn:aws:s3:::example-public-bucket
     cloudtrail-put-public-access-block.json      target arn:aws:s3:::example-public-bucket

@@ -23,16 +23,9 @@ use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
 use crate::scope::GroupScope;
 
-/// The remediator over any [`SecurityGroupRules`] port: `RevokeOpenSsh::new(port)`.
+/// The remediator over any [`SecurityGroupRules`] port: `RevokeOpenSsh(port)`.
 #[derive(Debug, Clone)]
-pub struct RevokeOpenSsh<P>(P);
-
-impl<P> RevokeOpenSsh<P> {
-    /// Over `port`.
-    pub fn new(port: P) -> Self {
-        RevokeOpenSsh(port)
-    }
-}
+pub struct RevokeOpenSsh<P>(pub P);
 
 impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
     type Scope = GroupScope;

@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let sdk = remediation_shared::sdk::load().await;
-    let remediator = RevokeOpenSsh::new(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
+    let remediator = RevokeOpenSsh(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
     let identity = CallerIdentity::new(&sdk);
     let (config, remediator, identity) = (&config, &remediator, &identity);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {

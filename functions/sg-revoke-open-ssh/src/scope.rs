@@ -12,7 +12,8 @@ use remediation_shared::event::{
     SecurityGroupRuleItem,
 };
 use remediation_shared::resource::{Arn, GroupId};
-use remediation_shared::scope::{missing, StandardControl};
+use remediation_shared::scope::standards::{CIS_1_2, CIS_3_0, PCI_3_2_1};
+use remediation_shared::scope::{missing, PerStandard};
 use remediation_shared::{FindingError, Reading, Scope};
 
 /// The security-group function's scope.
@@ -51,20 +52,17 @@ impl Scope for GroupScope {
     const SECURITY_HUB_CONTROLS: &'static [&'static str] =
         &["EC2.13", "EC2.19", "EC2.53", "EC2.54"];
     /// The same controls as standards name them in per-standard findings
-    /// (consolidation off); AWS Foundational Security Best Practices and NIST
-    /// 800-53 use the consolidated ids.
-    const PER_STANDARD_CONTROLS: &'static [StandardControl] = &[
+    /// (consolidation off), from Security Hub's controls reference ("related
+    /// requirements") and the ids AWS's Automated Security Response routes
+    /// on; AWS Foundational Security Best Practices and NIST 800-53 use the
+    /// consolidated ids. CIS 1.4 has no security-group ingress control in
+    /// Security Hub (its `5.3` is the default group, EC2.2), nor does CIS 3.0's
+    /// `5.4`.
+    const PER_STANDARD_CONTROLS: &'static [PerStandard] = &[
         // CIS 1.2.0 names its checks in `ProductFields.RuleId`, without a `ControlId`.
-        StandardControl {
-            standard: "cis-aws-foundations-benchmark/v/1.2.0",
-            id: "4.1",
-            control: "EC2.13",
-        },
-        StandardControl {
-            standard: "pci-dss/v/3.2.1",
-            id: "PCI.EC2.5",
-            control: "EC2.13",
-        },
+        PerStandard::of("EC2.13", &[(CIS_1_2, "4.1"), (PCI_3_2_1, "PCI.EC2.5")]),
+        PerStandard::of("EC2.53", &[(CIS_3_0, "5.2")]),
+        PerStandard::of("EC2.54", &[(CIS_3_0, "5.3")]),
     ];
 
     fn guardduty(
@@ -162,19 +160,15 @@ impl Scope for GroupScope {
 
 #[cfg(test)]
 mod tests {
-    use remediation_testing::samples::{check_readings, envelope, security_hub, Reading};
+    use remediation_testing::samples::{
+        check_readings, config_change, envelope, security_hub, Reading,
+    };
     use serde_json::{json, Value};
 
     use super::*;
 
     fn config(rule: &str) -> Value {
-        envelope(
-            "aws.config",
-            "Config Rules Compliance Change",
-            json!({"resourceId": "sg-12345678", "resourceType": "AWS::EC2::SecurityGroup",
-                   "configRuleName": rule, "awsRegion": "eu-west-1",
-                   "newEvaluationResult": {"complianceType": "NON_COMPLIANT"}}),
-        )
+        config_change("AWS::EC2::SecurityGroup", "sg-12345678", rule)
     }
 
     fn hub(control: Option<&str>, product_fields: Value) -> Value {
@@ -222,6 +216,9 @@ mod tests {
             ("the_default_group_control_ec2_2_is_not", hub(Some("EC2.2"), json!({})), Ok(vec!["skip Security Hub control EC2.2 does not call for this fix"])),
             ("cis_1_2_names_it_4_1_in_rule_id", hub(None, json!({"StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0", "RuleId": "4.1"})), Ok(vec!["group sg-12345678 us-east-1"])),
             ("pci_names_it_pci_ec2_5", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1", "ControlId": "PCI.EC2.5"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("cis_3_0_names_ec2_53_5_2", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.2"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("cis_3_0_names_ec2_54_5_3", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.3"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("cis_3_0_5_4_is_the_default_group_not_ours", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.4"})), Ok(vec!["skip the finding names no Security Hub control that calls for this fix"])),
             ("cis_1_2_rule_4_2_is_rdp_not_ssh", hub(None, json!({"StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0", "RuleId": "4.2"})), Ok(vec!["skip the finding names no Security Hub control that calls for this fix"])),
             ("another_group_rule_is_skipped", config("ec2-security-group-attached-to-eni"), Ok(vec!["skip Config rule ec2-security-group-attached-to-eni is not handled by this function"])),
             ("cloudtrail_group_id_falls_back_to_the_request", cloudtrail(json!({"requestParameters": {"groupId": "sg-87654321"}, "responseElements": null})), Ok(vec!["group sg-87654321 us-east-1"])),

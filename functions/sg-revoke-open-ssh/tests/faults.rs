@@ -160,7 +160,7 @@ impl Matrix for Call {
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let client = remediation_testing::fault_client!(aws_sdk_ec2, rules);
-        RevokeOpenSsh::new(Ec2Adapter::new(client))
+        RevokeOpenSsh(Ec2Adapter::new(client))
     }
 
     fn check_baseline(run: &Run, r: &Value) {

@@ -175,7 +175,7 @@ impl SecurityGroupRules for &FakeEc2 {
 /// Runs the sample `file` through the handler over `ec2`.
 async fn run(ec2: &FakeEc2, config: &Config, file: &str) -> Handled {
     let event = remediation_testing::samples::load("sg-revoke-open-ssh", file);
-    handler::run(&RevokeOpenSsh::new(ec2), config, event).await
+    handler::run(&RevokeOpenSsh(ec2), config, event).await
 }
 
 const G1: &str = "sg-0123456789abcdef0";
