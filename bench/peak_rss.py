@@ -1,8 +1,9 @@
 # Peak resident memory of one cold remediation by a function's binary: the
 # binary behind a one-event Lambda Runtime API on loopback, fixing a freshly
-# seeded resource in the local emulator; prints the peak RSS in KiB, as
-# `/usr/bin/time -f %M` reads it. The method of docs/benchmark.md's
-# before/after table. Usage, from the repository's root:
+# seeded resource in the local emulator; prints its VmHWM in KiB, read while it
+# waits for the next event, as Lambda's own runtime would leave it and as
+# `make bench` reads it (testing/src/runtime_api.rs). The method of
+# docs/benchmark.md's before/after table. Usage, from the repository's root:
 #   scripts/with-emulator .venv/bin/python bench/peak_rss.py target/release/<function> <function>
 import http.server, json, os, subprocess, sys, threading, time, boto3
 binary, fn = sys.argv[1], sys.argv[2]
@@ -29,7 +30,8 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_GET(self):
         if state['served']:
-            self.send_response(500); self.end_headers(); return
+            # The next event never comes: the binary waits, as in Lambda.
+            time.sleep(30); self.send_response(500); self.end_headers(); return
         state['served'] = True
         body = ev.encode()
         self.send_response(200)
@@ -44,7 +46,13 @@ srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 env = dict(AWS_LAMBDA_RUNTIME_API=f'127.0.0.1:{srv.server_address[1]}', AWS_LAMBDA_FUNCTION_NAME=fn, AWS_LAMBDA_FUNCTION_VERSION='1',
            AWS_LAMBDA_FUNCTION_MEMORY_SIZE='128', AWS_REGION='us-east-1', AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="local-test-placeholder", AWS_SECRET_ACCESS_KEY="local-test-placeholder", DRY_RUN='false', PATH='/usr/bin:/bin')
-p = subprocess.run(['/usr/bin/time', '-f', '%M', binary], env=env, capture_output=True, text=True, timeout=60)
-rss = p.stderr.strip().splitlines()[-1]
+p = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.time() + 30
+while state['answer'] is None and time.time() < deadline and p.poll() is None:
+    time.sleep(0.01)
+time.sleep(0.5)
+status = open(f'/proc/{p.pid}/status').read() if p.poll() is None else ''
+rss = next((l.split()[1] for l in status.splitlines() if l.startswith('VmHWM:')), 'unknown')
+p.kill()
 ok = state['answer'] and '"remediated":1' in state['answer']
 print(fn, rss, 'KiB', 'remediated' if ok else f'NOT remediated: {state["answer"]}')
