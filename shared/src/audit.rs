@@ -146,25 +146,40 @@ pub fn now_rfc3339() -> String {
 pub trait AuditSink: Send + Sync {
     /// Writes one record. Must not fail the invocation: a sink reports its own errors.
     fn write(&self, record: &AuditRecord);
+
+    /// Writes the metric document of the record just written (CloudWatch
+    /// Embedded Metric Format, [`crate::metrics`]); by default, nowhere.
+    fn metrics(&self, _document: &Value) {}
 }
 
-/// Writes each record as one JSON line on stdout (CloudWatch Logs in Lambda).
+/// Writes each record, and its metric document, as one JSON line on stdout
+/// (CloudWatch Logs in Lambda, which reads the metrics out of it).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StdoutSink;
 
-impl AuditSink for StdoutSink {
-    fn write(&self, record: &AuditRecord) {
-        match serde_json::to_string(record) {
+impl StdoutSink {
+    fn line(what: &str, value: &impl Serialize) {
+        match serde_json::to_string(value) {
             Ok(mut line) => {
                 line.push('\n');
                 // One write of the whole line, so concurrent log lines never interleave with it.
                 let mut out = std::io::stdout().lock();
                 if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
-                    tracing::error!(error = %e, "could not write the audit record");
+                    tracing::error!(error = %e, "could not write the {what}");
                 }
             }
-            Err(e) => tracing::error!(error = %e, "could not serialise the audit record"),
+            Err(e) => tracing::error!(error = %e, "could not serialise the {what}"),
         }
+    }
+}
+
+impl AuditSink for StdoutSink {
+    fn write(&self, record: &AuditRecord) {
+        StdoutSink::line("audit record", record);
+    }
+
+    fn metrics(&self, document: &Value) {
+        StdoutSink::line("metric document", document);
     }
 }
 
@@ -172,6 +187,7 @@ impl AuditSink for StdoutSink {
 #[derive(Debug, Default)]
 pub struct RecordingSink {
     records: Mutex<Vec<Value>>,
+    metrics: Mutex<Vec<Value>>,
 }
 
 impl RecordingSink {
@@ -179,12 +195,23 @@ impl RecordingSink {
     pub fn records(&self) -> Vec<Value> {
         self.records.lock().map(|r| r.clone()).unwrap_or_default()
     }
+
+    /// The metric documents written so far.
+    pub fn metric_documents(&self) -> Vec<Value> {
+        self.metrics.lock().map(|m| m.clone()).unwrap_or_default()
+    }
 }
 
 impl AuditSink for RecordingSink {
     fn write(&self, record: &AuditRecord) {
         if let (Ok(value), Ok(mut records)) = (serde_json::to_value(record), self.records.lock()) {
             records.push(value);
+        }
+    }
+
+    fn metrics(&self, document: &Value) {
+        if let Ok(mut metrics) = self.metrics.lock() {
+            metrics.push(document.clone());
         }
     }
 }

@@ -231,6 +231,11 @@ fn lenient_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>
     }))
 }
 
+/// A string, or absent for any other value.
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Value::deserialize(d)?.as_str().map(str::to_owned))
+}
+
 /// `detail` of `Security Hub Findings - Imported` (source `aws.securityhub`).
 /// See <https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html>.
 #[derive(Debug, Clone, Deserialize)]
@@ -267,6 +272,10 @@ pub struct AsffFinding {
     pub product_fields: Option<serde_json::Map<String, Value>>,
     /// The resources the finding is about.
     pub resources: Vec<AsffResource>,
+    /// When the finding was last updated (RFC 3339); anything else reads as
+    /// absent, since only a metric depends on it.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub updated_at: Option<String>,
 }
 
 impl AsffFinding {

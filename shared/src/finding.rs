@@ -8,6 +8,9 @@
 //! [`Scope`]. It must not call AWS or read the live state (the event is only a
 //! hint of what may be wrong), and it must not name any function.
 
+use std::time::SystemTime;
+
+use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::Value;
 
 use crate::audit::Trigger;
@@ -29,6 +32,10 @@ pub struct Target<R> {
     pub partition: Partition,
     /// The finding that named it (Security Hub and GuardDuty ids, CloudTrail event ids).
     pub finding_id: Option<String>,
+    /// When the event's source saw the problem: the finding's or evaluation's
+    /// own time, the API call's time, else the event's; what time to
+    /// remediate is measured from.
+    pub observed_at: Option<SystemTime>,
 }
 
 impl<R: Resource> Target<R> {
@@ -147,6 +154,18 @@ struct Normalizer<'a, S: Scope> {
 }
 
 impl<S: Scope> Normalizer<'_, S> {
+    /// The time in the detail's field at `path` (RFC 3339), else the event's.
+    /// Read leniently: a time the function cannot read only costs a metric.
+    fn observed_at(&self, path: &str) -> Option<SystemTime> {
+        let field = Detail(&self.env.detail).get::<String>(path).ok().flatten();
+        observed_time(field.as_deref()).or(self.sent_at())
+    }
+
+    /// When EventBridge says the event happened.
+    fn sent_at(&self) -> Option<SystemTime> {
+        self.env.time.map(SystemTime::from)
+    }
+
     fn skip(&mut self, resource: Option<String>, reason: String) {
         self.items.push(Item::Skip(Skip {
             resource,
@@ -232,6 +251,7 @@ impl<S: Scope> Normalizer<'_, S> {
             partition: self.partition_for(region.as_deref()),
             region: self.region(region),
             finding_id: None,
+            observed_at: self.observed_at("newEvaluationResult.resultRecordedTime"),
         };
         self.items.push(Item::Target(place.target(resource)));
         Ok(())
@@ -270,6 +290,7 @@ impl<S: Scope> Normalizer<'_, S> {
             region: self.region(d.region.clone()),
             partition,
             finding_id: Some(d.id.clone()),
+            observed_at: self.observed_at("updatedAt"),
         };
         let reading = S::guardduty(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
@@ -325,6 +346,7 @@ impl<S: Scope> Normalizer<'_, S> {
                     region: self.region(r.region.clone().or(f.region.clone())),
                     partition: arn.partition,
                     finding_id: Some(f.id.clone()),
+                    observed_at: observed_time(f.updated_at.as_deref()).or(self.sent_at()),
                 };
                 self.items.push(Item::Target(place.target(resource)));
             }
@@ -370,6 +392,7 @@ impl<S: Scope> Normalizer<'_, S> {
             partition: self.partition_for(region.as_deref()),
             region: self.region(region),
             finding_id: d.event_id.clone(),
+            observed_at: self.observed_at("eventTime"),
         };
         let reading = S::cloudtrail(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
@@ -386,12 +409,19 @@ fn without_beta_label(finding_type: &str) -> &str {
         .map_or(finding_type, str::trim_start)
 }
 
+/// An RFC 3339 time, if it is one.
+fn observed_time(text: Option<&str>) -> Option<SystemTime> {
+    let t = DateTime::from_str(text?, Format::DateTime).ok()?;
+    SystemTime::try_from(t).ok()
+}
+
 /// Where the targets of one part of an event live.
 struct Place {
     account: Option<String>,
     region: Option<String>,
     partition: Partition,
     finding_id: Option<String>,
+    observed_at: Option<SystemTime>,
 }
 
 impl Place {
@@ -402,6 +432,7 @@ impl Place {
             region: self.region.clone(),
             partition: self.partition.clone(),
             finding_id: self.finding_id.clone(),
+            observed_at: self.observed_at,
         }
     }
 }

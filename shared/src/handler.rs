@@ -32,6 +32,7 @@ use crate::deadline;
 use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
 use crate::finding::{self, Item, Target};
+use crate::metrics;
 use crate::report::{Examined, Report};
 use crate::resource::Arn;
 use crate::scope::Scope;
@@ -213,8 +214,9 @@ where
                   account: Option<String>,
                   region: Option<String>,
                   resource: Option<String>,
-                  report: &Report| {
-        sink.write(&AuditRecord {
+                  report: &Report,
+                  observed_at: Option<SystemTime>| {
+        let audit = AuditRecord {
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: now_rfc3339(),
@@ -234,7 +236,14 @@ where
             changes: report.changes.clone(),
             dry_run: config.dry_run,
             error_code: report.error_code.clone(),
-        });
+        };
+        sink.write(&audit);
+        // Time to remediate: only a confirmed fix has one.
+        let now = SystemTime::now();
+        let fixed = (report.outcome == Outcome::Remediated)
+            .then(|| metrics::time_to_remediate(observed_at, now))
+            .flatten();
+        sink.metrics(&metrics::document(&audit, fixed, now));
     };
 
     let finding = match normalized {
@@ -246,7 +255,7 @@ where
                 clip(&format!("malformed event: {err}"), MAX_REASON_CHARS),
             );
             tracing::error!(error = %err, "malformed event");
-            record(raw_trigger, None, None, None, &report);
+            record(raw_trigger, None, None, None, &report, None);
             return Err(HandlerError::Malformed(err));
         }
     };
@@ -261,13 +270,14 @@ where
     let mut first_failure: Option<Report> = None;
     let total = finding.items.len();
     for item in &finding.items {
-        let (trigger, account, region, resource, report) = match item {
+        let (trigger, account, region, resource, report, observed_at) = match item {
             Item::Skip(skip) => (
                 finding.trigger.for_finding(skip.finding_id.clone()),
                 finding.account.clone(),
                 finding.region.clone(),
                 skip.resource.clone(),
                 Report::new(Outcome::Skipped, skip.reason.clone()),
+                None,
             ),
             Item::Target(target) => {
                 let reach = home.as_ref().map(|h| h.out_of_reach(target));
@@ -298,6 +308,7 @@ where
                     target.region.clone(),
                     Some(report.resource.clone().unwrap_or_else(|| target.arn())),
                     report,
+                    target.observed_at,
                 )
             }
         };
@@ -309,7 +320,14 @@ where
             ..report
         };
         tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
-        record(trigger, account, region, resource.clone(), &report);
+        record(
+            trigger,
+            account,
+            region,
+            resource.clone(),
+            &report,
+            observed_at,
+        );
         *summary
             .counts
             .entry(outcome_name(report.outcome))

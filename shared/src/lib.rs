@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod finding;
 pub mod handler;
+pub mod metrics;
 pub mod permission;
 pub mod report;
 pub mod resource;

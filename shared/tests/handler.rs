@@ -528,3 +528,47 @@ async fn a_clipped_reason_says_exactly_how_much_was_cut() {
         format!("{}... (4744 more characters)", "r".repeat(256))
     );
 }
+
+/// `t` as RFC 3339, as events write times.
+fn rfc3339(t: std::time::SystemTime) -> String {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from(t).fmt(Format::DateTime).unwrap()
+}
+
+#[tokio::test]
+async fn every_record_is_counted_and_a_fix_is_timed_from_the_problems_own_time() {
+    use std::time::{Duration, SystemTime};
+    let now = SystemTime::now();
+    let ago = |s: u64| rfc3339(now - Duration::from_secs(s));
+    // (the finding's UpdatedAt, the event's time, the time to remediate expected, in s)
+    let cases = [
+        (json!(ago(90)), json!(ago(10)), 90),
+        (Value::Null, json!(ago(30)), 30),
+        (json!("yesterday"), json!(ago(45)), 45),
+    ];
+    for (updated_at, sent_at, expected) in cases {
+        let mut event = hub_event(&["ok-one", "clean-two"]);
+        event["time"] = sent_at;
+        for f in event["detail"]["findings"].as_array_mut().unwrap() {
+            f["UpdatedAt"] = updated_at.clone();
+        }
+        let (fake, sink) = (Fake::default(), RecordingSink::default());
+        handle(&fake, &Config::default(), &sink, invoke(event, HOME))
+            .await
+            .unwrap();
+        let docs = sink.metric_documents();
+        assert_eq!(docs.len(), 2, "one document per record");
+        let (fixed, clean) = (&docs[0], &docs[1]);
+        assert_eq!(fixed["Function"], "test-buckets");
+        assert_eq!(fixed["Outcome"], "remediated");
+        assert_eq!(fixed["Trigger"], "securityhub");
+        assert_eq!(fixed["Remediations"], 1);
+        let ms = fixed["TimeToRemediate"].as_u64().unwrap();
+        assert!(
+            (expected * 1000..(expected + 5) * 1000).contains(&ms),
+            "{updated_at}: {ms} ms, expected about {expected} s"
+        );
+        assert_eq!(clean["Outcome"], "already_compliant");
+        assert!(clean.get("TimeToRemediate").is_none(), "nothing was fixed");
+    }
+}

@@ -226,12 +226,15 @@ impl Deployment {
             });
         let answered_at = std::time::Instant::now();
         let records = self.api.settled_records(&request_id);
+        // Each record's metric document is written right after it.
+        let metrics = self.api.metric_documents(&request_id);
         Invocation {
             function: self.function,
             request_id,
             answer,
             answered_at,
             records,
+            metrics,
         }
     }
 
@@ -265,6 +268,8 @@ pub struct Invocation {
     pub answered_at: std::time::Instant,
     /// Its audit records, in the order written.
     pub records: Vec<Value>,
+    /// Their metric documents (CloudWatch Embedded Metric Format), in order.
+    pub metrics: Vec<Value>,
 }
 
 impl Invocation {

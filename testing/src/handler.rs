@@ -26,6 +26,8 @@ pub struct Handled {
     pub result: Result<Summary, HandlerError>,
     /// The audit records written, in order.
     pub records: Vec<Value>,
+    /// The metric documents written with them, in order.
+    pub metrics: Vec<Value>,
 }
 
 impl Handled {
@@ -86,6 +88,7 @@ pub async fn run<R: Remediator>(remediator: &R, config: &Config, event: Value) -
     Handled {
         result,
         records: sink.records(),
+        metrics: sink.metric_documents(),
     }
 }
 

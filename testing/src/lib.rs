@@ -18,6 +18,8 @@
 //!   rows, the run of one row against the run without a fault, and the
 //!   checks every row makes; [`fault_client!`] builds the client it runs
 //!   on, and [`matrix_tests!`] writes its tests.
+//! - [`metrics`]: the Embedded Metric Format specification's rules, as a
+//!   check of the functions' metric documents.
 //! - [`operations`]: the SDK operations a client starts, against an
 //!   adapter's declared permissions.
 //! - [`emulator`]: the local emulator that `scripts/with-emulator` started on
@@ -40,6 +42,7 @@ pub mod function;
 pub mod handler;
 pub mod hostile;
 pub mod matrix;
+pub mod metrics;
 pub mod operations;
 pub mod runtime_api;
 pub mod samples;

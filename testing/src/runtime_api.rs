@@ -178,6 +178,16 @@ impl RuntimeApi {
             .collect()
     }
 
+    /// The metric documents (CloudWatch Embedded Metric Format) written so
+    /// far for `request_id`.
+    pub fn metric_documents(&self, request_id: &str) -> Vec<serde_json::Value> {
+        self.stdout()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v.get("_aws").is_some() && v["request_id"] == request_id)
+            .collect()
+    }
+
     /// The audit records of an invocation that has answered. They are written
     /// before the answer is posted, so they are in the pipe already; this waits
     /// until the reader thread has them all (the count stops changing).

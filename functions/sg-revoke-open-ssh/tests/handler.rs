@@ -195,7 +195,9 @@ async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
         ("cloudtrail-modify-rules.json", vec![G1]),
     ] {
         let ec2 = FakeEc2::with(&[G1, G2], demo_rules());
-        let Handled { result, records } = run(&ec2, &Config::default(), file).await;
+        let Handled {
+            result, records, ..
+        } = run(&ec2, &Config::default(), file).await;
         result.unwrap_or_else(|e| panic!("{file}: {e}"));
         for g in &groups {
             assert_eq!(ec2.rule_ids(g), KEPT, "{file}: {g}");

@@ -209,6 +209,52 @@ async fn a_bucket_deleted_before_its_event_arrives_is_skipped() {
 }
 
 #[tokio::test]
+async fn each_record_is_counted_in_cloudwatch_metrics_and_the_fix_timed_from_the_evaluation() {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    use std::time::{Duration, SystemTime};
+    let at = |ago: u64| {
+        DateTime::from(SystemTime::now() - Duration::from_secs(ago))
+            .fmt(Format::DateTime)
+            .unwrap()
+    };
+    // GIVEN a public bucket that Config found non-compliant a minute ago
+    let emu = Emulator::from_env();
+    let name = bucket(&emu, None).await;
+    let mut function = Deployment::start(&emu, F, &[("DRY_RUN", "false")]);
+    let event = F.sample(
+        CONFIG,
+        &[
+            (BUCKET, &name),
+            ("2026-11-20T11:59:58.412Z", &at(60)),
+            ("2026-11-20T12:00:00Z", &at(1)),
+        ],
+    );
+    // WHEN the function fixes it, and then sees the same event again
+    let first = function.invoke(&event);
+    let again = function.invoke(&event);
+    // THEN each record has one metric document that CloudWatch accepts
+    for inv in [&first, &again] {
+        assert_eq!(inv.metrics.len(), inv.records.len(), "{:#?}", inv.metrics);
+        for doc in &inv.metrics {
+            remediation_testing::metrics::check_emf(doc).unwrap();
+            assert_eq!(
+                doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+                "AutoRemediation"
+            );
+            assert_eq!(doc["Function"], F.name());
+            assert_eq!(doc["Trigger"], "config");
+            assert_eq!(doc["Remediations"], 1);
+        }
+    }
+    // AND the fix is timed from the evaluation's own time, not the event's
+    assert_eq!(first.metrics[0]["Outcome"], "remediated");
+    let ms = first.metrics[0]["TimeToRemediate"].as_u64().unwrap();
+    assert!((60_000..75_000).contains(&ms), "{ms} ms");
+    assert_eq!(again.metrics[0]["Outcome"], "already_compliant");
+    assert!(again.metrics[0].get("TimeToRemediate").is_none());
+}
+
+#[tokio::test]
 async fn a_cloudtrail_call_on_a_bucket_another_account_owns_leaves_the_bucket_here_alone() {
     // GIVEN a bucket in this account with the same name as the one the call named
     let emu = Emulator::from_env();
