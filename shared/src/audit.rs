@@ -13,6 +13,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::notify::Delivery;
+
 /// The version of the audit schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -73,6 +75,10 @@ pub struct AuditRecord {
     pub dry_run: bool,
     /// The error code on `failed` (an AWS code, or `Finding.Malformed`, `Handler.Panic`).
     pub error_code: Option<String>,
+    /// How the notification of this record went, when one was due
+    /// (`NOTIFICATION_TOPIC_ARN` set); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<Delivery>,
 }
 
 /// What triggered an invocation: `trigger` of an audit record.

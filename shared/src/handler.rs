@@ -29,12 +29,13 @@ use crate::audit::{
 };
 use crate::config::Config;
 use crate::deadline;
-use crate::error::{FindingError, HandlerError};
+use crate::error::{AwsError, FindingError, HandlerError};
 use crate::event::Payload;
 use crate::finding::{self, Item, Target};
 use crate::metrics;
+use crate::notify::{self, Delivery, Notify, Silent};
 use crate::report::{Examined, Report};
-use crate::resource::Arn;
+use crate::resource::{Arn, Partition, Resource};
 use crate::scope::Scope;
 
 /// A target of the function whose remediator is `R`.
@@ -190,6 +191,27 @@ where
     P: Into<Payload>,
     L: Locate,
 {
+    handle_with(remediator, config, sink, event, locate, &Silent).await
+}
+
+/// [`handle_located`], telling a person through `notify` of each record that
+/// calls for one ([`notify::worth_telling`]); a failed publish is recorded
+/// in the record's `notification` and never fails the invocation.
+pub async fn handle_with<R, S, P, L, N>(
+    remediator: &R,
+    config: &Config,
+    sink: &S,
+    event: LambdaEvent<P>,
+    locate: &L,
+    notify: &N,
+) -> Result<Summary, HandlerError>
+where
+    R: Remediator,
+    S: AuditSink + ?Sized,
+    P: Into<Payload>,
+    L: Locate,
+    N: Notify,
+{
     let function = <R::Scope as Scope>::FUNCTION;
     let home = match Home::from_function_arn(&event.context.invoked_function_arn) {
         Ok(home) => Ok(home),
@@ -214,9 +236,8 @@ where
                   account: Option<String>,
                   region: Option<String>,
                   resource: Option<String>,
-                  report: &Report,
-                  observed_at: Option<SystemTime>| {
-        let audit = AuditRecord {
+                  report: &Report| {
+        AuditRecord {
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: now_rfc3339(),
@@ -236,14 +257,17 @@ where
             changes: report.changes.clone(),
             dry_run: config.dry_run,
             error_code: report.error_code.clone(),
-        };
-        sink.write(&audit);
+            notification: None,
+        }
+    };
+    let write = |audit: &AuditRecord, observed_at: Option<SystemTime>| {
+        sink.write(audit);
         // Time to remediate: only a confirmed fix has one.
         let now = SystemTime::now();
-        let fixed = (report.outcome == Outcome::Remediated)
+        let fixed = (audit.outcome == Outcome::Remediated)
             .then(|| metrics::time_to_remediate(observed_at, now))
             .flatten();
-        sink.metrics(&metrics::document(&audit, fixed, now));
+        sink.metrics(&metrics::document(audit, fixed, now));
     };
 
     let finding = match normalized {
@@ -255,7 +279,7 @@ where
                 clip(&format!("malformed event: {err}"), MAX_REASON_CHARS),
             );
             tracing::error!(error = %err, "malformed event");
-            record(raw_trigger, None, None, None, &report, None);
+            write(&record(raw_trigger, None, None, None, &report), None);
             return Err(HandlerError::Malformed(err));
         }
     };
@@ -270,13 +294,14 @@ where
     let mut first_failure: Option<Report> = None;
     let total = finding.items.len();
     for item in &finding.items {
-        let (trigger, account, region, resource, report, observed_at) = match item {
+        let (trigger, account, region, resource, report, observed_at, console) = match item {
             Item::Skip(skip) => (
                 finding.trigger.for_finding(skip.finding_id.clone()),
                 finding.account.clone(),
                 finding.region.clone(),
                 skip.resource.clone(),
                 Report::new(Outcome::Skipped, skip.reason.clone()),
+                None,
                 None,
             ),
             Item::Target(target) => {
@@ -309,6 +334,7 @@ where
                     Some(report.resource.clone().unwrap_or_else(|| target.arn())),
                     report,
                     target.observed_at,
+                    console_url(target),
                 )
             }
         };
@@ -320,14 +346,30 @@ where
             ..report
         };
         tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
-        record(
-            trigger,
-            account,
-            region,
-            resource.clone(),
-            &report,
-            observed_at,
-        );
+        let mut audit = record(trigger, account, region, resource.clone(), &report);
+        if notify.enabled() && notify::worth_telling(report.outcome, report.withheld) {
+            let message = notify::message(
+                &audit,
+                <R::Scope as Scope>::WORDING,
+                console.as_deref(),
+                &config.exempt_tag_key,
+            );
+            // Boxed, as a target's work is: an SDK call nests deeply.
+            let publish: Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + '_>> =
+                Box::pin(deadline::scoped(
+                    deadline,
+                    deadline::within("Publish", notify.publish(&message)),
+                ));
+            let sent = publish.await;
+            audit.notification = Some(match sent {
+                Ok(()) => Delivery::sent(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not publish the notification");
+                    Delivery::failed(&e)
+                }
+            });
+        }
+        write(&audit, observed_at);
         *summary
             .counts
             .entry(outcome_name(report.outcome))
@@ -352,6 +394,17 @@ where
             first_reason: first.reason,
         }),
     }
+}
+
+/// The console page of a target's resource, in the commercial partition.
+fn console_url<R: Resource>(target: &Target<R>) -> Option<String> {
+    (target.partition == Partition::aws())
+        .then(|| {
+            target
+                .resource
+                .console_url(target.region.as_deref().unwrap_or("us-east-1"))
+        })
+        .flatten()
 }
 
 /// The time left before `deadline` when it is no more than what writing the

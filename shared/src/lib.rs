@@ -28,6 +28,7 @@ pub mod event;
 pub mod finding;
 pub mod handler;
 pub mod metrics;
+pub mod notify;
 pub mod permission;
 pub mod report;
 pub mod resource;
@@ -40,7 +41,10 @@ pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
-pub use handler::{handle, handle_located, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
+pub use handler::{
+    handle, handle_located, handle_with, ArnOnly, Home, Locate, Remediator, Summary, TargetOf,
+};
+pub use notify::{Notify, Silent};
 pub use permission::Permission;
 pub use report::{Decision, Examined, Proposal, Report};
 pub use resource::Resource;

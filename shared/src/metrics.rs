@@ -109,6 +109,7 @@ mod tests {
             changes: Vec::new(),
             dry_run: false,
             error_code: None,
+            notification: None,
         }
     }
 

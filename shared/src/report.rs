@@ -35,6 +35,9 @@ pub struct Report {
     pub error_code: Option<String>,
     /// On failure: the stable Lambda error type.
     pub error_type: Option<&'static str>,
+    /// Skipped although something is wrong: a person's rule (the exemption
+    /// tag, a protection) holds the change back, so a person is told.
+    pub withheld: bool,
 }
 
 /// A payload as JSON: the function's own types are plain data, which always serialise.
@@ -54,6 +57,7 @@ impl Report {
             changes: Vec::new(),
             error_code: None,
             error_type: None,
+            withheld: false,
         }
     }
 
@@ -264,6 +268,9 @@ pub enum Decision<C> {
     AlreadyCompliant,
     /// Leave it alone, for this reason.
     Skip(String),
+    /// Leave it alone although it is wrong: a person's rule (the exemption
+    /// tag, a protection) says so, for this reason.
+    Withheld(String),
     /// Make this change.
     Change(C),
 }
@@ -283,6 +290,10 @@ impl<C> Decision<C> {
                 Examined::unchanged(Outcome::AlreadyCompliant, compliant, before)
             }
             Decision::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, before),
+            Decision::Withheld(reason) => Examined::Settled(Report {
+                withheld: true,
+                ..Report::new(Outcome::Skipped, reason).unchanged(before)
+            }),
             Decision::Change(change) => Examined::Change(propose(change)),
         }
     }
@@ -292,7 +303,7 @@ impl<C> Decision<C> {
     /// Leave it alone: the `kind` of resource (`"bucket"`) carries the
     /// exemption tag.
     pub fn exempt(kind: &str) -> Self {
-        Decision::Skip(format!("{kind} carries the exemption tag"))
+        Decision::Withheld(format!("{kind} carries the exemption tag"))
     }
 }
 
@@ -344,7 +355,7 @@ mod tests {
             (
                 &["a"],
                 true,
-                Decision::Skip("bucket carries the exemption tag".into()),
+                Decision::Withheld("bucket carries the exemption tag".into()),
             ),
         ];
         for (wrong, exempt, want) in cases {

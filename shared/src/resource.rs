@@ -22,6 +22,12 @@ pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// empty when the event does not say); an identifier that no ARN can be
     /// formed from is named by itself.
     fn resource_arn(&self, partition: &Partition, region: &str, account: &str) -> String;
+
+    /// The resource's page in the AWS console (commercial partition), in
+    /// `region` when it is regional; none when there is no such page.
+    fn console_url(&self, _region: &str) -> Option<String> {
+        None
+    }
 }
 
 impl Resource for BucketName {
@@ -32,6 +38,13 @@ impl Resource for BucketName {
     fn resource_arn(&self, partition: &Partition, _region: &str, _account: &str) -> String {
         self.arn(partition)
     }
+
+    fn console_url(&self, region: &str) -> Option<String> {
+        Some(format!(
+            "https://s3.console.aws.amazon.com/s3/buckets/{}?region={region}&tab=permissions",
+            self.as_str()
+        ))
+    }
 }
 
 impl Resource for GroupId {
@@ -41,6 +54,13 @@ impl Resource for GroupId {
 
     fn resource_arn(&self, partition: &Partition, region: &str, account: &str) -> String {
         self.arn(partition, region, account)
+    }
+
+    fn console_url(&self, region: &str) -> Option<String> {
+        Some(format!(
+            "https://{region}.console.aws.amazon.com/ec2/home?region={region}#SecurityGroup:groupId={}",
+            self.as_str()
+        ))
     }
 }
 

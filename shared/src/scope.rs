@@ -9,6 +9,7 @@
 
 use crate::error::FindingError;
 use crate::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
+use crate::notify::Wording;
 use crate::resource::{Arn, Resource};
 
 /// How a function reads one part of an event it was handed.
@@ -36,6 +37,11 @@ pub trait Scope {
     const FUNCTION: &'static str;
     /// The action, verb-object, as records give it.
     const ACTION: &'static str;
+    /// What notifications say of its fix.
+    const WORDING: Wording = Wording {
+        done: "Remediated",
+        fix: "remediate",
+    };
     /// Whether its resources live in a region; records of a global
     /// service's resources (IAM) carry no region.
     const REGIONAL: bool = true;

@@ -27,7 +27,11 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::base64;
 
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::error::AwsError;
 use crate::handler::{Home, Locate};
+use crate::notify::{Message, Notify};
 
 /// How long one attempt of an AWS call may take before it is retried.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -94,6 +98,63 @@ impl Locate for CallerIdentity {
             })
             .await?;
         Ok(home.clone())
+    }
+}
+
+/// Notifications to the SNS topic that `NOTIFICATION_TOPIC_ARN` names (none
+/// when it is unset or empty). The client is built on the first publish, so
+/// a function that has nothing to tell starts no faster or slower for it.
+#[derive(Debug)]
+pub struct SnsTopic {
+    sdk: SdkConfig,
+    topic: Option<String>,
+    client: tokio::sync::OnceCell<aws_sdk_sns::Client>,
+}
+
+impl SnsTopic {
+    /// The topic of `NOTIFICATION_TOPIC_ARN`, over the function's SDK configuration.
+    pub fn from_env(sdk: &SdkConfig) -> Self {
+        let topic = std::env::var("NOTIFICATION_TOPIC_ARN")
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        SnsTopic {
+            sdk: sdk.clone(),
+            topic,
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl Notify for SnsTopic {
+    fn enabled(&self) -> bool {
+        self.topic.is_some()
+    }
+
+    async fn publish(&self, message: &Message) -> Result<(), AwsError> {
+        let Some(topic) = &self.topic else {
+            return Ok(());
+        };
+        let client = self
+            .client
+            .get_or_init(|| async { aws_sdk_sns::Client::new(&self.sdk) })
+            .await;
+        let mut request = client
+            .publish()
+            .topic_arn(topic)
+            .subject(&message.subject)
+            .message(&message.body);
+        for (name, value) in &message.attributes {
+            let attribute = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| AwsError::new("Publish", "InvalidParameter", &e.to_string(), None))?;
+            request = request.message_attributes(*name, attribute);
+        }
+        crate::deadline::call("Publish", request.send())
+            .await
+            .map(|_| ())
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use remediation_shared::{AwsError, Examined, Outcome, Proposal, Remediator, Report, TargetOf};
 
 /// Decides by bucket name: `ok-*` calls for a change that is then applied,
-/// `clean-*` is compliant, `fail-*` fails with AccessDenied, and `panic-*`
+/// `clean-*` is compliant, `held-*` is wrong but exempt, `fail-*` fails with AccessDenied, and `panic-*`
 /// panics. Records every examine and apply it was asked to do.
 #[derive(Default)]
 pub struct Fake {
@@ -50,6 +50,12 @@ impl Remediator for Fake {
             )
             .await;
             return Examined::Settled(Report::failed(&hung.unwrap_err()));
+        }
+        if b.starts_with("held-") {
+            return remediation_shared::Decision::<()>::Withheld(
+                "bucket carries the exemption tag".into(),
+            )
+            .examined("", &"open", |()| unreachable!());
         }
         if b.starts_with("clean-") {
             return Examined::Settled(
@@ -570,5 +576,106 @@ async fn every_record_is_counted_and_a_fix_is_timed_from_the_problems_own_time()
         );
         assert_eq!(clean["Outcome"], "already_compliant");
         assert!(clean.get("TimeToRemediate").is_none(), "nothing was fixed");
+    }
+}
+
+/// Keeps what it was asked to publish; fails every publish when `fail`.
+#[derive(Default)]
+struct Inbox {
+    fail: bool,
+    messages: Mutex<Vec<remediation_shared::notify::Message>>,
+}
+
+impl remediation_shared::Notify for Inbox {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    async fn publish(&self, message: &remediation_shared::notify::Message) -> Result<(), AwsError> {
+        self.messages.lock().unwrap().push(message.clone());
+        if self.fail {
+            return Err(AwsError::new(
+                "Publish",
+                "Throttling",
+                "Rate exceeded",
+                Some(400),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_person_is_told_of_fixes_failures_and_held_back_changes_and_not_of_the_rest() {
+    // GIVEN a fix, a resource already right, a failure and an exempt resource
+    let event = hub_event(&["ok-one", "clean-two", "fail-three", "held-four"]);
+    for fail in [false, true] {
+        let (fake, sink, inbox) = (
+            Fake::default(),
+            RecordingSink::default(),
+            Inbox {
+                fail,
+                ..Inbox::default()
+            },
+        );
+        // WHEN the driver handles them, with notifications on
+        let result = remediation_shared::handle_with(
+            &fake,
+            &Config::default(),
+            &sink,
+            invoke(event.clone(), HOME),
+            &remediation_shared::ArnOnly,
+            &inbox,
+        )
+        .await;
+        // THEN one message each for the fix, the failure and the held-back change
+        let messages = inbox.messages.lock().unwrap().clone();
+        let outcomes: Vec<&str> = messages
+            .iter()
+            .map(|m| {
+                m.attributes
+                    .iter()
+                    .find(|(k, _)| *k == "outcome")
+                    .unwrap()
+                    .1
+                    .as_str()
+            })
+            .collect();
+        assert_eq!(outcomes, ["remediated", "failed", "skipped"], "fail={fail}");
+        assert!(
+            messages[0]
+                .subject
+                .starts_with("Remediated on ok-one in 123456789012/us-east-1"),
+            "{}",
+            messages[0].subject
+        );
+        assert!(messages[0]
+            .body
+            .contains("tag it auto-remediation:exempt=true"));
+        // AND each record says how its notification went; none is due for the clean one
+        let records = sink.records();
+        let status: Vec<Value> = records
+            .iter()
+            .map(|r| r["notification"]["status"].clone())
+            .collect();
+        let told = if fail { json!("failed") } else { json!("sent") };
+        assert_eq!(
+            status,
+            [told.clone(), Value::Null, told.clone(), told],
+            "fail={fail}"
+        );
+        assert!(
+            records[1].get("notification").is_none(),
+            "no field when nothing was due"
+        );
+        if fail {
+            assert_eq!(records[0]["notification"]["error_code"], "Throttling");
+        }
+        // AND a failed publish never fails the fix: only the failed target does
+        match result {
+            Err(HandlerError::Remediation { failed, .. }) => assert_eq!(failed, 1),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(records[0]["outcome"], "remediated");
     }
 }

@@ -126,6 +126,10 @@ pub struct Emulator {
     pub ec2: aws_sdk_ec2::Client,
     /// IAM.
     pub iam: aws_sdk_iam::Client,
+    /// SNS (notifications).
+    pub sns: aws_sdk_sns::Client,
+    /// SQS (to read what SNS delivered).
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 static NEXT_NAME: AtomicU32 = AtomicU32::new(0);
@@ -178,6 +182,18 @@ impl Emulator {
             .behavior_version_latest()
             .region(aws_sdk_iam::config::Region::new(REGION))
             .endpoint_url(url)
+            .credentials_provider(credentials.clone())
+            .build();
+        let sns = aws_sdk_sns::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_sns::config::Region::new(REGION))
+            .endpoint_url(url)
+            .credentials_provider(credentials.clone())
+            .build();
+        let sqs = aws_sdk_sqs::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_sqs::config::Region::new(REGION))
+            .endpoint_url(url)
             .credentials_provider(credentials)
             .build();
         Emulator {
@@ -185,12 +201,84 @@ impl Emulator {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             iam: aws_sdk_iam::Client::from_conf(iam),
+            sns: aws_sdk_sns::Client::from_conf(sns),
+            sqs: aws_sdk_sqs::Client::from_conf(sqs),
         }
     }
 
     /// The emulator's URL, for the functions' `AWS_ENDPOINT_URL`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    // ----- SNS, read through SQS -----
+
+    /// A new SNS topic with a new SQS queue subscribed to it: the topic's
+    /// ARN, for `NOTIFICATION_TOPIC_ARN`, and the queue's URL.
+    pub async fn topic_with_queue(&self) -> (String, String) {
+        let name = unique("notifications");
+        let topic = self.sns.create_topic().name(&name).send().await.unwrap();
+        let topic = topic.topic_arn().unwrap().to_owned();
+        let queue = self
+            .sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap();
+        let queue_url = queue.queue_url().unwrap().to_owned();
+        let attrs = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let queue_arn = attrs
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .unwrap()
+            .clone();
+        self.sns
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .unwrap();
+        (topic, queue_url)
+    }
+
+    /// The SNS envelopes (`Subject`, `Message`, `MessageAttributes`) waiting
+    /// in the queue at `queue_url`, taken off it.
+    pub async fn delivered(&self, queue_url: &str) -> Vec<serde_json::Value> {
+        let mut all = Vec::new();
+        loop {
+            let got = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let messages = got.messages();
+            if messages.is_empty() {
+                return all;
+            }
+            for m in messages {
+                all.push(serde_json::from_str(m.body().unwrap_or("null")).unwrap());
+                self.sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     // ----- S3 -----

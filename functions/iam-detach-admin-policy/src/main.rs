@@ -12,8 +12,8 @@ use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::CallerIdentity;
-use remediation_shared::{handle_located, Config, Payload, StdoutSink};
+use remediation_shared::sdk::{CallerIdentity, SnsTopic};
+use remediation_shared::{handle_with, Config, Payload, StdoutSink};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -27,9 +27,10 @@ async fn main() -> Result<(), Error> {
     let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())?;
     let remediator = DetachAdminPolicy::new(adapter).protecting(protections);
     let identity = CallerIdentity::new(&sdk);
-    let (config, remediator, identity) = (&config, &remediator, &identity);
+    let topic = SnsTopic::from_env(&sdk);
+    let (config, remediator, identity, topic) = (&config, &remediator, &identity, &topic);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_located(remediator, config, &StdoutSink, event, identity).await
+        handle_with(remediator, config, &StdoutSink, event, identity, topic).await
     }))
     .await
 }

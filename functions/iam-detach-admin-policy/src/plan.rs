@@ -330,7 +330,7 @@ pub fn plan(role: &RoleFacts, partition: &str, protections: &Protections) -> Pla
         return Plan::AlreadyCompliant;
     }
     if let Some(reason) = protections.protects(&role.name, &services_named(&role.trust_policy)) {
-        return Plan::Skip(format!("protected: {reason}"));
+        return Plan::Withheld(format!("protected: {reason}"));
     }
     if role.path.starts_with("/aws-service-role/") {
         return Plan::Skip(
@@ -573,7 +573,8 @@ mod tests {
         ];
         for (name, facts, expected) in cases {
             let got = match plan(&facts, "aws", &Protections::defaults()) {
-                Plan::Skip(reason) => reason,
+                Plan::Skip(reason) => format!("not withheld: {reason}"),
+                Plan::Withheld(reason) => reason,
                 Plan::Change(_) => "detach".into(),
                 Plan::AlreadyCompliant => "compliant".into(),
             };
@@ -671,7 +672,7 @@ mod tests {
             ("human_role_is_skipped", human.clone(), "aws", Plan::Skip("not a service role: trust policy allows AWS principal arn:aws:iam::123456789012:root".into())),
             ("service_linked_role_is_skipped", RoleFacts { path: "/aws-service-role/elasticbeanstalk.amazonaws.com/".into(), ..service.clone() }, "aws", Plan::Skip("service-linked role (path /aws-service-role/): AWS manages its policies".into())),
             ("sso_role_is_skipped", RoleFacts { path: "/aws-reserved/sso.amazonaws.com/".into(), ..human.clone() }, "aws", Plan::Skip("SSO role (path /aws-reserved/): IAM Identity Center manages its policies".into())),
-            ("exempt_role_is_skipped", RoleFacts { exempt: true, ..service.clone() }, "aws", Plan::Skip("role carries the exemption tag".into())),
+            ("exempt_role_is_skipped", RoleFacts { exempt: true, ..service.clone() }, "aws", Plan::Withheld("role carries the exemption tag".into())),
             (
                 "gov_cloud_partition_uses_its_own_arn",
                 RoleFacts { attached: vec![admin_policy_arn("aws-us-gov")], ..service.clone() },

@@ -9,6 +9,7 @@
 //! AdministratorAccess on a role, so none is answered.
 
 use remediation_shared::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
+use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
 use remediation_shared::scope::config_rule_is;
 use remediation_shared::{FindingError, Reading, Resource, Scope};
@@ -48,6 +49,16 @@ impl Resource for RoleRef {
             RoleRef::Id(id) => id.to_string(),
         }
     }
+
+    fn console_url(&self, _region: &str) -> Option<String> {
+        match self {
+            RoleRef::Name(n) => Some(format!(
+                "https://console.aws.amazon.com/iam/home#/roles/details/{}",
+                n.as_str()
+            )),
+            RoleRef::Id(_) => None,
+        }
+    }
 }
 
 impl Scope for RoleScope {
@@ -55,6 +66,10 @@ impl Scope for RoleScope {
 
     const FUNCTION: &'static str = "iam-detach-admin-policy";
     const ACTION: &'static str = "detach_administrator_access";
+    const WORDING: Wording = Wording {
+        done: "Detached AdministratorAccess",
+        fix: "detach AdministratorAccess",
+    };
     const REGIONAL: bool = false;
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::IAM::Role";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsIamRole";

@@ -4,8 +4,8 @@
 //! the configuration, builds the S3 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::CallerIdentity;
-use remediation_shared::{handle_located, Config, Payload, StdoutSink};
+use remediation_shared::sdk::{CallerIdentity, SnsTopic};
+use remediation_shared::{handle_with, Config, Payload, StdoutSink};
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
@@ -22,9 +22,10 @@ async fn main() -> Result<(), Error> {
         .build();
     let remediator = BlockPublicAccess(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
     let identity = CallerIdentity::new(&sdk);
-    let (config, remediator, identity) = (&config, &remediator, &identity);
+    let topic = SnsTopic::from_env(&sdk);
+    let (config, remediator, identity, topic) = (&config, &remediator, &identity, &topic);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_located(remediator, config, &StdoutSink, event, identity).await
+        handle_with(remediator, config, &StdoutSink, event, identity, topic).await
     }))
     .await
 }

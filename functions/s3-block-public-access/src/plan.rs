@@ -216,13 +216,13 @@ mod tests {
                 "exempt_bucket_is_skipped",
                 Some(OFF),
                 true,
-                Plan::Skip("bucket carries the exemption tag".into()),
+                Plan::Withheld("bucket carries the exemption tag".into()),
             ),
             (
                 "exempt_bucket_without_configuration_is_skipped",
                 None,
                 true,
-                Plan::Skip("bucket carries the exemption tag".into()),
+                Plan::Withheld("bucket carries the exemption tag".into()),
             ),
         ];
         for (name, current, exempt, expected) in cases {

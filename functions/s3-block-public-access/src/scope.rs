@@ -7,6 +7,7 @@
 //! holds what is particular to buckets.
 
 use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
+use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::scope::standards::{CIS_1_4, CIS_3_0, PCI_3_2_1};
 use remediation_shared::scope::PerStandard;
@@ -21,6 +22,10 @@ impl Scope for BucketScope {
 
     const FUNCTION: &'static str = "s3-block-public-access";
     const ACTION: &'static str = "enable_bucket_public_access_block";
+    const WORDING: Wording = Wording {
+        done: "Turned on Block Public Access",
+        fix: "turn on Block Public Access",
+    };
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
     /// GuardDuty finding types that mean a bucket may be public.

@@ -4,8 +4,8 @@
 //! the configuration, builds the EC2 client once, and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::CallerIdentity;
-use remediation_shared::{handle_located, Config, Payload, StdoutSink};
+use remediation_shared::sdk::{CallerIdentity, SnsTopic};
+use remediation_shared::{handle_with, Config, Payload, StdoutSink};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
@@ -16,9 +16,10 @@ async fn main() -> Result<(), Error> {
     let sdk = remediation_shared::sdk::load().await;
     let remediator = RevokeOpenSsh(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
     let identity = CallerIdentity::new(&sdk);
-    let (config, remediator, identity) = (&config, &remediator, &identity);
+    let topic = SnsTopic::from_env(&sdk);
+    let (config, remediator, identity, topic) = (&config, &remediator, &identity, &topic);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_located(remediator, config, &StdoutSink, event, identity).await
+        handle_with(remediator, config, &StdoutSink, event, identity, topic).await
     }))
     .await
 }

@@ -531,7 +531,7 @@ mod tests {
                 "exempt_group_is_skipped",
                 both.clone(),
                 true,
-                Plan::Skip("security group carries the exemption tag".into()),
+                Plan::Withheld("security group carries the exemption tag".into()),
             ),
             (
                 "exempt_and_compliant_is_compliant",

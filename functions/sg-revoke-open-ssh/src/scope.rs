@@ -11,6 +11,7 @@ use remediation_shared::event::{
     CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
     SecurityGroupRuleItem,
 };
+use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, GroupId};
 use remediation_shared::scope::standards::{CIS_1_2, CIS_3_0, PCI_3_2_1};
 use remediation_shared::scope::{missing, PerStandard};
@@ -33,6 +34,10 @@ impl Scope for GroupScope {
 
     const FUNCTION: &'static str = "sg-revoke-open-ssh";
     const ACTION: &'static str = "revoke_world_open_ssh_ingress";
+    const WORDING: Wording = Wording {
+        done: "Revoked world-open SSH",
+        fix: "revoke world-open SSH",
+    };
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroup";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsEc2SecurityGroup";
     const GUARDDUTY_TYPES: &'static [&'static str] =

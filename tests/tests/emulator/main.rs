@@ -13,6 +13,8 @@
 //!   service-linked and SSO paths, every trigger (Config by role id), dry run,
 //!   exemption, a deleted role, negative samples.
 //!
+//! - [`notifications`]: what a person is sent through SNS, and a publish
+//!   that fails.
 //! - [`local_invoke`]: invoking by hand with the real `cargo lambda watch` and
 //!   `invoke`, and under Lambda's default 3 s timeout.
 //! - [`duplicates`]: one finding delivered 50 times at once to 50 instances.
@@ -29,6 +31,7 @@
 mod duplicates;
 mod iam;
 mod local_invoke;
+mod notifications;
 mod properties;
 mod s3;
 mod sg;

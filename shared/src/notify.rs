@@ -1,0 +1,343 @@
+//! Notifications for a person: which records call for one, the message each
+//! becomes (a subject a mail client shows whole, a body that says what,
+//! where, why, before and after, and how to exempt the resource, with the
+//! record itself), and the [`Notify`] port that publishes it.
+//!
+//! Pure except for the port: the SNS adapter lives in [`crate::sdk`]. It must
+//! not decide outcomes, and a publish that fails must never fail the
+//! invocation: the driver records it in the record's `notification` field.
+
+use std::future::Future;
+
+use serde::Serialize;
+
+use crate::audit::{AuditRecord, Outcome};
+use crate::error::AwsError;
+
+/// The longest subject SNS takes (email subjects), in characters.
+pub const MAX_SUBJECT_CHARS: usize = 99;
+
+/// One notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// One line of printable ASCII, at most [`MAX_SUBJECT_CHARS`].
+    pub subject: String,
+    /// The text for a person, then the audit record as JSON.
+    pub body: String,
+    /// `function`, `outcome`, `account` and `region`, for subscription filters.
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+/// How a publish ended: `notification` of an audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    /// `sent` or `failed`.
+    pub status: &'static str,
+    /// The AWS error code of a failed publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+impl Delivery {
+    /// Published.
+    pub fn sent() -> Self {
+        Delivery {
+            status: "sent",
+            error_code: None,
+        }
+    }
+
+    /// Not published, for `error`.
+    pub fn failed(error: &AwsError) -> Self {
+        Delivery {
+            status: "failed",
+            error_code: Some(error.code.clone()),
+        }
+    }
+}
+
+/// Where notifications go.
+pub trait Notify: Send + Sync {
+    /// Whether there is anywhere to publish to (else nothing is composed).
+    fn enabled(&self) -> bool;
+
+    /// Publishes `message`.
+    fn publish(&self, message: &Message) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// No notifications.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Notify for Silent {
+    fn enabled(&self) -> bool {
+        false
+    }
+
+    async fn publish(&self, _message: &Message) -> Result<(), AwsError> {
+        Ok(())
+    }
+}
+
+/// Whether a record calls for a person: a fix, a failure, a dry run, or a
+/// change held back by the exemption tag or a protection (`withheld`). Not
+/// a resource already right, nor one the event was not about: noise.
+pub fn worth_telling(outcome: Outcome, withheld: bool) -> bool {
+    match outcome {
+        Outcome::Remediated | Outcome::Failed | Outcome::DryRun => true,
+        Outcome::Skipped => withheld,
+        Outcome::AlreadyCompliant => false,
+    }
+}
+
+/// What the message says of one function's fix: `done` in the past tense
+/// ("Revoked world-open SSH"), `fix` as an infinitive ("revoke world-open
+/// SSH").
+#[derive(Debug, Clone, Copy)]
+pub struct Wording {
+    /// The fix done, capitalised, e.g. `Revoked world-open SSH`.
+    pub done: &'static str,
+    /// The fix to do, e.g. `revoke world-open SSH`.
+    pub fix: &'static str,
+}
+
+/// The message for `record`; `console` links to the resource, `exempt_tag`
+/// is the tag that exempts it.
+pub fn message(
+    record: &AuditRecord,
+    wording: Wording,
+    console: Option<&str>,
+    exempt_tag: &str,
+) -> Message {
+    let resource = record.resource.as_deref().unwrap_or("(no resource named)");
+    let short = resource.rsplit([':', '/']).next().unwrap_or(resource);
+    let place = match (&record.account, &record.region) {
+        (Some(a), Some(r)) => format!("{a}/{r}"),
+        (Some(a), None) => a.clone(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => "an unknown account".into(),
+    };
+    let Wording { done, fix } = wording;
+    let subject = match record.outcome {
+        Outcome::Remediated => format!("{done} on {short} in {place}"),
+        Outcome::DryRun => format!("Dry run: would {fix} on {short} in {place}"),
+        Outcome::Failed => format!("Failed to {fix} on {short} in {place}"),
+        Outcome::Skipped | Outcome::AlreadyCompliant => {
+            format!("Not done: {fix} on {short} in {place}")
+        }
+    };
+    let pretty = |v: &Option<serde_json::Value>| match v {
+        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        None => "(not read)".into(),
+    };
+    let mut body = format!(
+        "{subject}.\n\nWhat: {action} ({outcome})\nWhere: {resource} (account {account}, region {region})\nWhy: {reason}\nTrigger: {source} {name}\nWhen: {time}, request {request}\n",
+        action = record.action,
+        outcome = outcome_name(record.outcome),
+        account = record.account.as_deref().unwrap_or("unknown"),
+        region = record.region.as_deref().unwrap_or("none (global)"),
+        reason = record.reason,
+        source = record.trigger.detail_type,
+        name = record.trigger.name.as_deref().unwrap_or(""),
+        time = record.timestamp,
+        request = record.request_id,
+    );
+    if let Some(code) = &record.error_code {
+        body.push_str(&format!("Error: {code}\n"));
+    }
+    body.push_str(&format!(
+        "\nBefore:\n{}\n\nAfter:\n{}\n",
+        pretty(&record.before),
+        pretty(&record.after)
+    ));
+    if !record.changes.is_empty() {
+        // A change's `also_closes` says what else the fix closed.
+        body.push_str(&format!(
+            "\nChanges{}:\n{}\n",
+            if record.outcome == Outcome::DryRun {
+                " it would make"
+            } else {
+                ""
+            },
+            serde_json::to_string_pretty(&record.changes).unwrap_or_default()
+        ));
+    }
+    if let Some(url) = console {
+        body.push_str(&format!("\nIn the console: {url}\n"));
+    }
+    body.push_str(&format!(
+        "\nTo keep this resource out of automatic remediation, tag it {exempt_tag}=true.\n\nThe audit record:\n{}\n",
+        serde_json::to_string(record).unwrap_or_default()
+    ));
+    Message {
+        subject: subject_line(&subject),
+        body,
+        attributes: vec![
+            ("function", record.function.clone()),
+            ("outcome", outcome_name(record.outcome).to_owned()),
+            (
+                "account",
+                record.account.clone().unwrap_or_else(|| "unknown".into()),
+            ),
+            (
+                "region",
+                record.region.clone().unwrap_or_else(|| "global".into()),
+            ),
+        ],
+    }
+}
+
+/// `text` as SNS takes a subject: printable ASCII on one line, cut to
+/// [`MAX_SUBJECT_CHARS`] with `...` where cut.
+fn subject_line(text: &str) -> String {
+    let ascii: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if ascii.len() <= MAX_SUBJECT_CHARS {
+        ascii
+    } else {
+        format!("{}...", &ascii[..MAX_SUBJECT_CHARS - 3])
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Remediated => "remediated",
+        Outcome::AlreadyCompliant => "already_compliant",
+        Outcome::Skipped => "skipped",
+        Outcome::DryRun => "dry_run",
+        Outcome::Failed => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Trigger, RECORD_TYPE, SCHEMA_VERSION};
+    use serde_json::json;
+
+    const WORDS: Wording = Wording {
+        done: "Revoked world-open SSH",
+        fix: "revoke world-open SSH",
+    };
+
+    fn record(outcome: Outcome) -> AuditRecord {
+        AuditRecord {
+            record_type: RECORD_TYPE,
+            schema_version: SCHEMA_VERSION,
+            timestamp: "2026-11-20T12:00:01.000Z".into(),
+            function: "sg-revoke-open-ssh".into(),
+            request_id: "req-7".into(),
+            trigger: Trigger {
+                source: "aws.securityhub".into(),
+                detail_type: "Security Hub Findings - Imported".into(),
+                name: Some("EC2.13".into()),
+                ..Trigger::default()
+            },
+            account: Some("123456789012".into()),
+            region: Some("eu-west-1".into()),
+            resource: Some("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc".into()),
+            action: "revoke_world_open_ssh_ingress",
+            outcome,
+            reason: "revoked 1 rule".into(),
+            before: Some(json!([{"rule_id": "sgr-1", "from_port": 0, "to_port": 65535}])),
+            after: Some(json!([])),
+            changes: vec![json!({"rule_id": "sgr-1", "also_closes": "tcp 0-21, 23-65535"})],
+            dry_run: false,
+            error_code: None,
+            notification: None,
+        }
+    }
+
+    #[test]
+    fn a_person_is_told_of_fixes_failures_dry_runs_and_what_was_held_back_only() {
+        let cases = [
+            (Outcome::Remediated, false, true),
+            (Outcome::Failed, false, true),
+            (Outcome::DryRun, false, true),
+            (Outcome::Skipped, true, true),
+            (Outcome::Skipped, false, false),
+            (Outcome::AlreadyCompliant, false, false),
+        ];
+        for (outcome, withheld, told) in cases {
+            assert_eq!(
+                worth_telling(outcome, withheld),
+                told,
+                "{outcome:?} withheld={withheld}"
+            );
+        }
+    }
+
+    #[test]
+    fn subjects_fit_a_mail_client_and_say_what_happened_where() {
+        let cases = [
+            (
+                Outcome::Remediated,
+                "Revoked world-open SSH on sg-0abc in 123456789012/eu-west-1",
+            ),
+            (
+                Outcome::DryRun,
+                "Dry run: would revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+            ),
+            (
+                Outcome::Failed,
+                "Failed to revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+            ),
+            (
+                Outcome::Skipped,
+                "Not done: revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+            ),
+        ];
+        for (outcome, subject) in cases {
+            assert_eq!(message(&record(outcome), WORDS, None, "x").subject, subject);
+        }
+        let mut long = record(Outcome::Remediated);
+        long.resource = Some(format!("arn:aws:s3:::{}\u{e9}", "b".repeat(200)));
+        let s = message(&long, WORDS, None, "x").subject;
+        assert_eq!(s.len(), MAX_SUBJECT_CHARS);
+        assert!(
+            s.ends_with("...") && s.is_ascii() && !s.contains('\n'),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn the_body_says_what_where_why_before_after_what_else_closed_and_how_to_exempt() {
+        let m = message(
+            &record(Outcome::Remediated),
+            WORDS,
+            Some("https://console.example/sg-0abc"),
+            "auto-remediation:exempt",
+        );
+        for part in [
+            "What: revoke_world_open_ssh_ingress (remediated)",
+            "Where: arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc (account 123456789012, region eu-west-1)",
+            "Why: revoked 1 rule",
+            "Trigger: Security Hub Findings - Imported EC2.13",
+            "request req-7",
+            "\"from_port\": 0",
+            "\"also_closes\": \"tcp 0-21, 23-65535\"",
+            "In the console: https://console.example/sg-0abc",
+            "tag it auto-remediation:exempt=true",
+            "\"record_type\":\"remediation_audit\"",
+        ] {
+            assert!(m.body.contains(part), "no {part:?} in\n{}", m.body);
+        }
+        assert_eq!(
+            m.attributes,
+            vec![
+                ("function", "sg-revoke-open-ssh".to_owned()),
+                ("outcome", "remediated".to_owned()),
+                ("account", "123456789012".to_owned()),
+                ("region", "eu-west-1".to_owned()),
+            ]
+        );
+    }
+}
