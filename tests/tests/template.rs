@@ -54,9 +54,23 @@ struct Statement {
     condition_keys: BTreeSet<String>,
 }
 
+/// A conditional item (`!If [condition, item, !Ref AWS::NoValue]`) as what
+/// it grants when its condition holds; any other item as itself.
+fn granted_when_on(item: &Value) -> &Value {
+    match item {
+        Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "If" => {
+            let branches = t.value.as_sequence().unwrap();
+            assert_eq!(text(&branches[2]), "Ref:AWS::NoValue", "{item:?}");
+            &branches[1]
+        }
+        other => other,
+    }
+}
+
 fn statements(role: &Value) -> Vec<Statement> {
     let mut out = Vec::new();
     for policy in role["Properties"]["Policies"].as_sequence().unwrap() {
+        let policy = granted_when_on(policy);
         for st in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
             for forbidden in ["NotAction", "NotResource", "NotPrincipal"] {
                 assert!(st.get(forbidden).is_none(), "{forbidden} in {st:?}");
@@ -111,7 +125,8 @@ fn declared(binary: &str) -> &'static [Permission] {
 }
 
 /// What every function may do besides remediating: write its own log group,
-/// and report a failed invocation to the shared queue.
+/// report a failed invocation to the shared queue, and, when a notification
+/// topic is given, publish to it.
 fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
     let log_group = function_logical_id.replace("Function", "LogGroup");
     [
@@ -121,6 +136,7 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
             "sqs:SendMessage",
             "GetAtt:FailedInvocationQueue.Arn".to_owned(),
         ),
+        ("sns:Publish", "Ref:NotificationTopicArn".to_owned()),
     ]
     .into_iter()
     .map(|(a, r)| (a.to_owned(), r))
@@ -299,4 +315,27 @@ fn the_protected_roles_reach_the_role_function() {
     let env =
         &t["Resources"]["IamDetachAdminPolicyFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(text(&env["PROTECTED_ROLES"]), "Ref:ProtectedRoles");
+}
+
+#[test]
+fn notifications_reach_every_function_and_publishing_is_granted_only_with_a_topic() {
+    let t = template();
+    assert_eq!(
+        text(&t["Globals"]["Function"]["Environment"]["Variables"]["NOTIFICATION_TOPIC_ARN"]),
+        "Ref:NotificationTopicArn"
+    );
+    assert_eq!(t["Parameters"]["NotificationTopicArn"]["Default"], "");
+    for (_, role, binary) in functions(&t) {
+        let policies = t["Resources"][role.as_str()]["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap();
+        let notify = policies
+            .iter()
+            .find(|p| granted_when_on(p)["PolicyName"] == "notify")
+            .unwrap_or_else(|| panic!("{binary}: no notify policy"));
+        let Value::Tagged(t) = notify else {
+            panic!("{binary}: the notify policy is granted whether or not a topic is given")
+        };
+        assert_eq!(text(&t.value.as_sequence().unwrap()[0]), "HasNotificationTopic");
+    }
 }
