@@ -79,6 +79,10 @@ pub struct AuditRecord {
     /// (`NOTIFICATION_TOPIC_ARN` set); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification: Option<Delivery>,
+    /// How the update of the Security Hub finding went, when one was due
+    /// (the target came from a Security Hub finding); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding_update: Option<Delivery>,
 }
 
 /// What triggered an invocation: `trigger` of an audit record.

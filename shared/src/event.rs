@@ -276,6 +276,10 @@ pub struct AsffFinding {
     /// absent, since only a metric depends on it.
     #[serde(default, deserialize_with = "lenient_string")]
     pub updated_at: Option<String>,
+    /// The product that sent it, which with `Id` identifies it for updates;
+    /// anything but a string reads as absent.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub product_arn: Option<String>,
 }
 
 impl AsffFinding {

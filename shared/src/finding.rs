@@ -18,6 +18,7 @@ use crate::error::FindingError;
 use crate::event::{self, AsffFinding, Detail, Envelope};
 use crate::resource::{is_account_id, Arn, Partition, Resource};
 use crate::scope::{missing, Reading, Scope};
+use crate::workflow::HubFinding;
 
 /// One resource to examine, with where it lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct Target<R> {
     /// own time, the API call's time, else the event's; what time to
     /// remediate is measured from.
     pub observed_at: Option<SystemTime>,
+    /// The Security Hub finding that named it, for updating its workflow.
+    pub hub_finding: Option<HubFinding>,
 }
 
 impl<R: Resource> Target<R> {
@@ -252,6 +255,7 @@ impl<S: Scope> Normalizer<'_, S> {
             region: self.region(region),
             finding_id: None,
             observed_at: self.observed_at("newEvaluationResult.resultRecordedTime"),
+            hub_finding: None,
         };
         self.items.push(Item::Target(place.target(resource)));
         Ok(())
@@ -291,6 +295,7 @@ impl<S: Scope> Normalizer<'_, S> {
             partition,
             finding_id: Some(d.id.clone()),
             observed_at: self.observed_at("updatedAt"),
+            hub_finding: None,
         };
         let reading = S::guardduty(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
@@ -347,6 +352,10 @@ impl<S: Scope> Normalizer<'_, S> {
                     partition: arn.partition,
                     finding_id: Some(f.id.clone()),
                     observed_at: observed_time(f.updated_at.as_deref()).or(self.sent_at()),
+                    hub_finding: f.product_arn.as_ref().map(|product_arn| HubFinding {
+                        id: f.id.clone(),
+                        product_arn: product_arn.clone(),
+                    }),
                 };
                 self.items.push(Item::Target(place.target(resource)));
             }
@@ -393,6 +402,7 @@ impl<S: Scope> Normalizer<'_, S> {
             region: self.region(region),
             finding_id: d.event_id.clone(),
             observed_at: self.observed_at("eventTime"),
+            hub_finding: None,
         };
         let reading = S::cloudtrail(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
@@ -422,6 +432,7 @@ struct Place {
     partition: Partition,
     finding_id: Option<String>,
     observed_at: Option<SystemTime>,
+    hub_finding: Option<HubFinding>,
 }
 
 impl Place {
@@ -433,6 +444,7 @@ impl Place {
             partition: self.partition.clone(),
             finding_id: self.finding_id.clone(),
             observed_at: self.observed_at,
+            hub_finding: self.hub_finding.clone(),
         }
     }
 }

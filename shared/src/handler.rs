@@ -37,6 +37,7 @@ use crate::notify::{self, Delivery, Notify, Silent};
 use crate::report::{Examined, Report};
 use crate::resource::{Arn, Partition, Resource};
 use crate::scope::Scope;
+use crate::workflow::{self, LeaveFindings, UpdateFindings};
 
 /// A target of the function whose remediator is `R`.
 pub type TargetOf<R> = Target<<<R as Remediator>::Scope as Scope>::Resource>;
@@ -191,19 +192,32 @@ where
     P: Into<Payload>,
     L: Locate,
 {
-    handle_with(remediator, config, sink, event, locate, &Silent).await
+    handle_with(
+        remediator,
+        config,
+        sink,
+        event,
+        locate,
+        &Silent,
+        &LeaveFindings,
+    )
+    .await
 }
 
-/// [`handle_located`], telling a person through `notify` of each record that
-/// calls for one ([`notify::worth_telling`]); a failed publish is recorded
-/// in the record's `notification` and never fails the invocation.
-pub async fn handle_with<R, S, P, L, N>(
+/// [`handle_located`], updating the Security Hub finding each target came
+/// from through `findings` ([`workflow::update_for`]) and telling a person
+/// through `notify` of each record that calls for one
+/// ([`notify::worth_telling`]). Either side channel failing is recorded in
+/// the record (`finding_update`, `notification`) and never fails the
+/// invocation.
+pub async fn handle_with<R, S, P, L, N, U>(
     remediator: &R,
     config: &Config,
     sink: &S,
     event: LambdaEvent<P>,
     locate: &L,
     notify: &N,
+    findings: &U,
 ) -> Result<Summary, HandlerError>
 where
     R: Remediator,
@@ -211,6 +225,7 @@ where
     P: Into<Payload>,
     L: Locate,
     N: Notify,
+    U: UpdateFindings,
 {
     let function = <R::Scope as Scope>::FUNCTION;
     let home = match Home::from_function_arn(&event.context.invoked_function_arn) {
@@ -258,6 +273,7 @@ where
             dry_run: config.dry_run,
             error_code: report.error_code.clone(),
             notification: None,
+            finding_update: None,
         }
     };
     let write = |audit: &AuditRecord, observed_at: Option<SystemTime>| {
@@ -294,19 +310,21 @@ where
     let mut first_failure: Option<Report> = None;
     let total = finding.items.len();
     for item in &finding.items {
-        let (trigger, account, region, resource, report, observed_at, console) = match item {
-            Item::Skip(skip) => (
-                finding.trigger.for_finding(skip.finding_id.clone()),
-                finding.account.clone(),
-                finding.region.clone(),
-                skip.resource.clone(),
-                Report::new(Outcome::Skipped, skip.reason.clone()),
-                None,
-                None,
-            ),
-            Item::Target(target) => {
-                let reach = home.as_ref().map(|h| h.out_of_reach(target));
-                let report = match reach {
+        let (trigger, account, region, resource, report, observed_at, console, hub_finding) =
+            match item {
+                Item::Skip(skip) => (
+                    finding.trigger.for_finding(skip.finding_id.clone()),
+                    finding.account.clone(),
+                    finding.region.clone(),
+                    skip.resource.clone(),
+                    Report::new(Outcome::Skipped, skip.reason.clone()),
+                    None,
+                    None,
+                    None,
+                ),
+                Item::Target(target) => {
+                    let reach = home.as_ref().map(|h| h.out_of_reach(target));
+                    let report = match reach {
                     Err(why) => Report::failure(
                         "InvokedArnUnreadable",
                         "Remediation.InvokedArnUnreadable",
@@ -327,17 +345,18 @@ where
                         }
                     },
                 };
-                (
-                    finding.trigger.for_finding(target.finding_id.clone()),
-                    target.account.clone(),
-                    target.region.clone(),
-                    Some(report.resource.clone().unwrap_or_else(|| target.arn())),
-                    report,
-                    target.observed_at,
-                    console_url(target),
-                )
-            }
-        };
+                    (
+                        finding.trigger.for_finding(target.finding_id.clone()),
+                        target.account.clone(),
+                        target.region.clone(),
+                        Some(report.resource.clone().unwrap_or_else(|| target.arn())),
+                        report,
+                        target.observed_at,
+                        console_url(target),
+                        target.hub_finding.clone(),
+                    )
+                }
+            };
         // Reasons and resources quote the event: clipped once, for the log,
         // the record and the summary alike.
         let resource = resource.map(|r| clip(&r, MAX_ARN_CHARS));
@@ -347,6 +366,27 @@ where
         };
         tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
+        let update = hub_finding
+            .filter(|_| findings.enabled())
+            .and_then(|f| Some((workflow::update_for(&audit, report.withheld)?, f)));
+        if let Some((update, finding)) = update {
+            // Boxed, as a target's work is: an SDK call nests deeply.
+            let call: Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + '_>> =
+                Box::pin(deadline::scoped(
+                    deadline,
+                    deadline::within(
+                        "BatchUpdateFindings",
+                        findings.update(&finding, &update, function),
+                    ),
+                ));
+            audit.finding_update = Some(match call.await {
+                Ok(()) => Delivery::sent(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not update the Security Hub finding");
+                    Delivery::failed(&e)
+                }
+            });
+        }
         if notify.enabled() && notify::worth_telling(report.outcome, report.withheld) {
             let message = notify::message(
                 &audit,

@@ -35,6 +35,7 @@ pub mod resource;
 pub mod scope;
 #[cfg(feature = "sdk")]
 pub mod sdk;
+pub mod workflow;
 
 pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};
 pub use config::Config;
@@ -49,3 +50,4 @@ pub use permission::Permission;
 pub use report::{Decision, Examined, Proposal, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};
+pub use workflow::{LeaveFindings, UpdateFindings};

@@ -110,6 +110,7 @@ mod tests {
             dry_run: false,
             error_code: None,
             notification: None,
+            finding_update: None,
         }
     }
 

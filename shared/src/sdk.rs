@@ -32,6 +32,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use crate::error::AwsError;
 use crate::handler::{Home, Locate};
 use crate::notify::{Message, Notify};
+use crate::workflow::{FindingUpdate, HubFinding, UpdateFindings};
 
 /// How long one attempt of an AWS call may take before it is retried.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -155,6 +156,78 @@ impl Notify for SnsTopic {
         crate::deadline::call("Publish", request.send())
             .await
             .map(|_| ())
+    }
+}
+
+/// Security Hub finding updates (`BatchUpdateFindings`), in the function's
+/// own region. The client is built on the first update, so a function whose
+/// findings come from elsewhere never builds it.
+#[derive(Debug)]
+pub struct SecurityHubFindings {
+    sdk: SdkConfig,
+    client: tokio::sync::OnceCell<aws_sdk_securityhub::Client>,
+}
+
+impl SecurityHubFindings {
+    /// Updates over the function's SDK configuration.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        SecurityHubFindings {
+            sdk: sdk.clone(),
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl UpdateFindings for SecurityHubFindings {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    async fn update(
+        &self,
+        finding: &HubFinding,
+        update: &FindingUpdate,
+        updated_by: &str,
+    ) -> Result<(), AwsError> {
+        use aws_sdk_securityhub::types::{
+            AwsSecurityFindingIdentifier, NoteUpdate, WorkflowStatus, WorkflowUpdate,
+        };
+        let client = self
+            .client
+            .get_or_init(|| async { aws_sdk_securityhub::Client::new(&self.sdk) })
+            .await;
+        let identifier = AwsSecurityFindingIdentifier::builder()
+            .id(&finding.id)
+            .product_arn(&finding.product_arn)
+            .build();
+        let note = NoteUpdate::builder()
+            .text(&update.note)
+            .updated_by(updated_by)
+            .build();
+        let mut request = client
+            .batch_update_findings()
+            .finding_identifiers(identifier)
+            .note(note);
+        if let Some(status) = update.status {
+            request = request.workflow(
+                WorkflowUpdate::builder()
+                    .status(WorkflowStatus::from(status))
+                    .build(),
+            );
+        }
+        let answer = crate::deadline::call("BatchUpdateFindings", request.send()).await?;
+        // A finding Security Hub could not update comes back in the answer,
+        // not as an error.
+        match answer.unprocessed_findings().first() {
+            None => Ok(()),
+            Some(u) => Err(AwsError::new(
+                "BatchUpdateFindings",
+                u.error_code().unwrap_or("UnprocessedFinding"),
+                u.error_message()
+                    .unwrap_or("Security Hub did not update the finding"),
+                None,
+            )),
+        }
     }
 }
 

@@ -83,7 +83,8 @@ fn hub_event(buckets: &[&str]) -> Value {
     let findings: Vec<Value> = buckets
         .iter()
         .enumerate()
-        .map(|(i, b)| json!({"Id": format!("f-{i}"), "AwsAccountId": "123456789012", "RecordState": "ACTIVE",
+        .map(|(i, b)| json!({"Id": format!("f-{i}"), "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+            "AwsAccountId": "123456789012", "RecordState": "ACTIVE",
             "Compliance": {"Status": "FAILED", "SecurityControlId": "S3.8"},
             "Resources": [{"Type": "AwsS3Bucket", "Id": format!("arn:aws:s3:::{b}"), "Region": "us-east-1"}]}))
         .collect();
@@ -626,6 +627,7 @@ async fn a_person_is_told_of_fixes_failures_and_held_back_changes_and_not_of_the
             invoke(event.clone(), HOME),
             &remediation_shared::ArnOnly,
             &inbox,
+            &remediation_shared::LeaveFindings,
         )
         .await;
         // THEN one message each for the fix, the failure and the held-back change
@@ -678,4 +680,71 @@ async fn a_person_is_told_of_fixes_failures_and_held_back_changes_and_not_of_the
         }
         assert_eq!(records[0]["outcome"], "remediated");
     }
+}
+
+/// Keeps the finding updates it was asked to make.
+#[derive(Default)]
+struct Hub {
+    updates: Mutex<Vec<(String, Option<&'static str>, String)>>,
+}
+
+impl remediation_shared::UpdateFindings for Hub {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    async fn update(
+        &self,
+        finding: &remediation_shared::workflow::HubFinding,
+        update: &remediation_shared::workflow::FindingUpdate,
+        updated_by: &str,
+    ) -> Result<(), AwsError> {
+        assert_eq!(updated_by, "test-buckets");
+        let mut updates = self.updates.lock().unwrap();
+        updates.push((finding.id.clone(), update.status, update.note.clone()));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_finding_acted_on_is_resolved_or_flagged_for_a_person_and_no_other_is_touched() {
+    // GIVEN a fix, a resource already right, a failure, an exempt resource,
+    // and one in another region
+    let mut event = hub_event(&["ok-one", "clean-two", "fail-three", "held-four", "ok-five"]);
+    event["detail"]["findings"][4]["Resources"][0]["Region"] = json!("eu-west-1");
+    let (fake, sink, hub) = (Fake::default(), RecordingSink::default(), Hub::default());
+    // WHEN the driver handles them
+    let _ = remediation_shared::handle_with(
+        &fake,
+        &Config::default(),
+        &sink,
+        invoke(event, HOME),
+        &remediation_shared::ArnOnly,
+        &remediation_shared::Silent,
+        &hub,
+    )
+    .await;
+    // THEN each finding acted on gets its status; the other region's is not touched
+    let updates = hub.updates.lock().unwrap().clone();
+    let statuses: Vec<(&str, Option<&str>)> = updates
+        .iter()
+        .map(|(id, status, _)| (id.as_str(), *status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("f-0", Some("RESOLVED")),
+            ("f-1", Some("RESOLVED")),
+            ("f-2", Some("NOTIFIED")),
+            ("f-3", Some("NOTIFIED")),
+        ]
+    );
+    assert!(
+        updates[3].2.contains("carries the exemption tag"),
+        "{}",
+        updates[3].2
+    );
+    let records = sink.records();
+    assert_eq!(records[0]["finding_update"]["status"], "sent");
+    assert!(records[4].get("finding_update").is_none(), "{}", records[4]);
 }

@@ -22,6 +22,8 @@
 //!   check of the functions' metric documents.
 //! - [`operations`]: the SDK operations a client starts, against an
 //!   adapter's declared permissions.
+//! - [`recorder`]: a recording endpoint on loopback for the calls the
+//!   emulator lacks (Security Hub's `BatchUpdateFindings`).
 //! - [`emulator`]: the local emulator that `scripts/with-emulator` started on
 //!   loopback: SDK clients for it, seeding, and reading state back.
 //! - [`function`]: a function's built binary as a Lambda bootstrap behind the
@@ -44,6 +46,7 @@ pub mod hostile;
 pub mod matrix;
 pub mod metrics;
 pub mod operations;
+pub mod recorder;
 pub mod runtime_api;
 pub mod samples;
 

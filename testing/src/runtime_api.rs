@@ -233,34 +233,8 @@ impl Drop for RuntimeApi {
 fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
     let mut writer = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body = String::from_utf8_lossy(&body).into_owned();
-        let mut parts = request_line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    while let Some(Request { method, path, body }) = read_request(&mut reader) {
+        let (method, path) = (method.as_str(), path.as_str());
         let (lock, cvar) = state;
         let reply = if method == "GET" && path.ends_with("/invocation/next") {
             let mut st = lock.lock().unwrap();
@@ -303,6 +277,45 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
             return;
         }
     }
+}
+
+/// One HTTP/1.1 request as a loopback test server reads it.
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) body: String,
+}
+
+/// The next request on a keep-alive connection; none when it is closed.
+pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut parts = request_line.split_whitespace();
+    Some(Request {
+        method: parts.next().unwrap_or("").to_owned(),
+        path: parts.next().unwrap_or("").to_owned(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 /// What one sample produced when run through the binary.

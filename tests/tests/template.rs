@@ -125,8 +125,8 @@ fn declared(binary: &str) -> &'static [Permission] {
 }
 
 /// What every function may do besides remediating: write its own log group,
-/// report a failed invocation to the shared queue, and, when a notification
-/// topic is given, publish to it.
+/// report a failed invocation to the shared queue, update the Security Hub
+/// findings it acts on, and, when a notification topic is given, publish to it.
 fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
     let log_group = function_logical_id.replace("Function", "LogGroup");
     [
@@ -137,6 +137,11 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
             "GetAtt:FailedInvocationQueue.Arn".to_owned(),
         ),
         ("sns:Publish", "Ref:NotificationTopicArn".to_owned()),
+        (
+            "securityhub:BatchUpdateFindings",
+            "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
+                .to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(a, r)| (a.to_owned(), r))
@@ -336,6 +341,50 @@ fn notifications_reach_every_function_and_publishing_is_granted_only_with_a_topi
         let Value::Tagged(t) = notify else {
             panic!("{binary}: the notify policy is granted whether or not a topic is given")
         };
-        assert_eq!(text(&t.value.as_sequence().unwrap()[0]), "HasNotificationTopic");
+        assert_eq!(
+            text(&t.value.as_sequence().unwrap()[0]),
+            "HasNotificationTopic"
+        );
+    }
+}
+
+#[test]
+fn a_finding_update_may_set_only_its_workflow_status_and_note() {
+    let t = template();
+    for (_, role, binary) in functions(&t) {
+        let statements = statements(&t["Resources"][role.as_str()]);
+        let updates: Vec<&Statement> = statements
+            .iter()
+            .filter(|s| {
+                s.actions
+                    .iter()
+                    .any(|a| a == "securityhub:BatchUpdateFindings")
+            })
+            .collect();
+        let allow: Vec<_> = updates.iter().filter(|s| s.effect == "Allow").collect();
+        assert_eq!(allow.len(), 1, "{binary}");
+        assert!(
+            allow[0]
+                .condition_keys
+                .contains("securityhub:ASFFSyntaxPath/Workflow.Status"),
+            "{binary}: any workflow status may be set"
+        );
+        let denied: BTreeSet<String> = updates
+            .iter()
+            .filter(|s| s.effect == "Deny")
+            .flat_map(|s| s.condition_keys.iter().cloned())
+            .collect();
+        for field in [
+            "Severity.Label",
+            "Confidence",
+            "Criticality",
+            "Types",
+            "VerificationState",
+        ] {
+            assert!(
+                denied.contains(&format!("securityhub:ASFFSyntaxPath/{field}")),
+                "{binary}: {field} may be updated"
+            );
+        }
     }
 }

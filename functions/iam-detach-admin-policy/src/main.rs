@@ -2,7 +2,8 @@
 //!
 //! Initialises tracing (Lambda's log format and level settings apply), reads
 //! the configuration (and the protection list, `PROTECTED_ROLES`), builds the
-//! IAM and Config clients once, and runs the handler.
+//! IAM and Config clients once (the STS, SNS and Security Hub clients are
+//! built on first use), and runs the handler.
 
 // Two SDK clients plus the runtime nest futures deeper than rustc's default
 // limit allows when it computes the layout of `main`'s future.
@@ -12,7 +13,7 @@ use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::{CallerIdentity, SnsTopic};
+use remediation_shared::sdk::{CallerIdentity, SecurityHubFindings, SnsTopic};
 use remediation_shared::{handle_with, Config, Payload, StdoutSink};
 
 #[tokio::main(flavor = "current_thread")]
@@ -28,9 +29,20 @@ async fn main() -> Result<(), Error> {
     let remediator = DetachAdminPolicy::new(adapter).protecting(protections);
     let identity = CallerIdentity::new(&sdk);
     let topic = SnsTopic::from_env(&sdk);
-    let (config, remediator, identity, topic) = (&config, &remediator, &identity, &topic);
+    let findings = SecurityHubFindings::new(&sdk);
+    let (config, remediator, identity, topic, findings) =
+        (&config, &remediator, &identity, &topic, &findings);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_with(remediator, config, &StdoutSink, event, identity, topic).await
+        handle_with(
+            remediator,
+            config,
+            &StdoutSink,
+            event,
+            identity,
+            topic,
+            findings,
+        )
+        .await
     }))
     .await
 }

@@ -1,10 +1,11 @@
 //! Lambda entry point of `s3-block-public-access`: wiring only.
 //!
 //! Initialises tracing (Lambda's log format and level settings apply), reads
-//! the configuration, builds the S3 client once, and runs the handler.
+//! the configuration, builds the S3 client once (the STS, SNS and Security
+//! Hub clients are built on first use), and runs the handler.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::{CallerIdentity, SnsTopic};
+use remediation_shared::sdk::{CallerIdentity, SecurityHubFindings, SnsTopic};
 use remediation_shared::{handle_with, Config, Payload, StdoutSink};
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
@@ -23,9 +24,20 @@ async fn main() -> Result<(), Error> {
     let remediator = BlockPublicAccess(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
     let identity = CallerIdentity::new(&sdk);
     let topic = SnsTopic::from_env(&sdk);
-    let (config, remediator, identity, topic) = (&config, &remediator, &identity, &topic);
+    let findings = SecurityHubFindings::new(&sdk);
+    let (config, remediator, identity, topic, findings) =
+        (&config, &remediator, &identity, &topic, &findings);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_with(remediator, config, &StdoutSink, event, identity, topic).await
+        handle_with(
+            remediator,
+            config,
+            &StdoutSink,
+            event,
+            identity,
+            topic,
+            findings,
+        )
+        .await
     }))
     .await
 }

@@ -13,6 +13,8 @@
 //!   service-linked and SSO paths, every trigger (Config by role id), dry run,
 //!   exemption, a deleted role, negative samples.
 //!
+//! - [`finding_workflow`]: the Security Hub finding resolved, noted or left,
+//!   against a recording endpoint, and an update Security Hub refuses.
 //! - [`notifications`]: what a person is sent through SNS, and a publish
 //!   that fails.
 //! - [`local_invoke`]: invoking by hand with the real `cargo lambda watch` and
@@ -29,6 +31,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod duplicates;
+mod finding_workflow;
 mod iam;
 mod local_invoke;
 mod notifications;

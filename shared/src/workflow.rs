@@ -1,0 +1,187 @@
+//! The Security Hub finding's workflow after a function acted on it: which
+//! status and note each record calls for, and the [`UpdateFindings`] port
+//! that sends them (`BatchUpdateFindings`).
+//!
+//! Pure except for the port: the SDK adapter lives in [`crate::sdk`]. It must
+//! not decide outcomes, and an update that fails must never fail the
+//! invocation: the resource is fixed, and Lambda must not retry the fix. The
+//! driver records how the update went in the record's `finding_update`.
+
+use std::future::Future;
+
+use crate::audit::{clip, AuditRecord, Outcome};
+use crate::error::AwsError;
+
+/// The longest note Security Hub takes, in characters.
+pub const MAX_NOTE_CHARS: usize = 512;
+
+/// A Security Hub finding, as `BatchUpdateFindings` identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HubFinding {
+    /// The finding's `Id`.
+    pub id: String,
+    /// The finding's `ProductArn`.
+    pub product_arn: String,
+}
+
+/// What to write on a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingUpdate {
+    /// The new `Workflow.Status`, or none to leave it (dry run).
+    pub status: Option<&'static str>,
+    /// The note: what was done, when, why, and the request id that finds the
+    /// audit record; at most [`MAX_NOTE_CHARS`].
+    pub note: String,
+}
+
+/// The update `record` calls for, if any: RESOLVED with what was done for a
+/// fix or a resource already right; NOTIFIED with why for a failure or a
+/// change held back (`withheld`: exempt, protected), so a person looks; a
+/// note alone on a dry run. Nothing for other skips (the resource is gone,
+/// or in another account): the finding is not this function's to close.
+pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate> {
+    let status = match record.outcome {
+        Outcome::Remediated | Outcome::AlreadyCompliant => Some("RESOLVED"),
+        Outcome::Failed => Some("NOTIFIED"),
+        Outcome::Skipped if withheld => Some("NOTIFIED"),
+        Outcome::DryRun => None,
+        Outcome::Skipped => return None,
+    };
+    let what = match record.outcome {
+        Outcome::Remediated => "fixed",
+        Outcome::AlreadyCompliant => "found already compliant",
+        Outcome::Failed => "could not fix",
+        Outcome::Skipped => "did not fix",
+        Outcome::DryRun => "would fix (dry run)",
+    };
+    let code = record
+        .error_code
+        .as_deref()
+        .map(|c| format!(" [{c}]"))
+        .unwrap_or_default();
+    let note = format!(
+        "{function} {what} {resource} at {time}: {reason}{code}. Audit record: request_id {request}.",
+        function = record.function,
+        resource = record.resource.as_deref().unwrap_or("the resource"),
+        time = record.timestamp,
+        reason = record.reason,
+        request = record.request_id,
+    );
+    Some(FindingUpdate {
+        status,
+        note: fit(&note),
+    })
+}
+
+/// `note` within [`MAX_NOTE_CHARS`], its end (the request id) kept.
+fn fit(note: &str) -> String {
+    if note.chars().count() <= MAX_NOTE_CHARS {
+        return note.to_owned();
+    }
+    let tail_start = note.rfind(". Audit record:").unwrap_or(note.len());
+    let tail = &note[tail_start..];
+    let room = MAX_NOTE_CHARS.saturating_sub(tail.chars().count() + 30);
+    let head = clip(&note[..tail_start], room);
+    let fitted = format!("{head}{tail}");
+    fitted.chars().take(MAX_NOTE_CHARS).collect()
+}
+
+/// Where finding updates go.
+pub trait UpdateFindings: Send + Sync {
+    /// Whether updates are sent at all.
+    fn enabled(&self) -> bool;
+
+    /// Applies `update` to `finding`, noted as by `updated_by`.
+    fn update(
+        &self,
+        finding: &HubFinding,
+        update: &FindingUpdate,
+        updated_by: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// No finding updates.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LeaveFindings;
+
+impl UpdateFindings for LeaveFindings {
+    fn enabled(&self) -> bool {
+        false
+    }
+
+    async fn update(
+        &self,
+        _finding: &HubFinding,
+        _update: &FindingUpdate,
+        _updated_by: &str,
+    ) -> Result<(), AwsError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Trigger, RECORD_TYPE, SCHEMA_VERSION};
+
+    fn record(outcome: Outcome, reason: &str) -> AuditRecord {
+        AuditRecord {
+            record_type: RECORD_TYPE,
+            schema_version: SCHEMA_VERSION,
+            timestamp: "2026-11-20T12:00:01.000Z".into(),
+            function: "s3-block-public-access".into(),
+            request_id: "req-9".into(),
+            trigger: Trigger::default(),
+            account: Some("123456789012".into()),
+            region: Some("us-east-1".into()),
+            resource: Some("arn:aws:s3:::b-1".into()),
+            action: "enable_bucket_public_access_block",
+            outcome,
+            reason: reason.into(),
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            dry_run: false,
+            error_code: (outcome == Outcome::Failed).then(|| "AccessDenied".into()),
+            notification: None,
+            finding_update: None,
+        }
+    }
+
+    #[test]
+    fn each_outcome_gets_its_workflow_status_and_a_note_naming_the_record() {
+        let cases = [
+            (Outcome::Remediated, false, Some(Some("RESOLVED")), "s3-block-public-access fixed arn:aws:s3:::b-1 at 2026-11-20T12:00:01.000Z: turned on"),
+            (Outcome::AlreadyCompliant, false, Some(Some("RESOLVED")), "found already compliant"),
+            (Outcome::Failed, false, Some(Some("NOTIFIED")), "could not fix arn:aws:s3:::b-1 at 2026-11-20T12:00:01.000Z: turned on [AccessDenied]"),
+            (Outcome::Skipped, true, Some(Some("NOTIFIED")), "did not fix"),
+            (Outcome::DryRun, false, Some(None), "would fix (dry run)"),
+            (Outcome::Skipped, false, None, ""),
+        ];
+        for (outcome, withheld, status, says) in cases {
+            let update = update_for(&record(outcome, "turned on"), withheld);
+            assert_eq!(update.as_ref().map(|u| u.status), status, "{outcome:?}");
+            if let Some(u) = update {
+                assert!(u.note.contains(says), "{outcome:?}: {}", u.note);
+                assert!(
+                    u.note.ends_with("Audit record: request_id req-9."),
+                    "{}",
+                    u.note
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_so_the_note_fits_and_still_names_the_record() {
+        let long = "x".repeat(2_000);
+        let u = update_for(&record(Outcome::Remediated, &long), false).unwrap();
+        assert!(u.note.chars().count() <= MAX_NOTE_CHARS, "{}", u.note.len());
+        assert!(
+            u.note.ends_with("Audit record: request_id req-9."),
+            "{}",
+            u.note
+        );
+        assert!(u.note.contains("more characters)"), "{}", u.note);
+    }
+}
