@@ -95,11 +95,13 @@ pub fn normalize<S: Scope>(value: Value) -> Result<Finding<S::Resource>, Finding
         env: &env,
         items: Vec::new(),
         name: None,
+        person: None,
     };
     match (env.source.as_str(), env.detail_type.as_str()) {
         ("aws.config", "Config Rules Compliance Change") => n.config()?,
         ("aws.guardduty", "GuardDuty Finding") => n.guardduty()?,
-        ("aws.securityhub", "Security Hub Findings - Imported") => n.security_hub()?,
+        ("aws.securityhub", "Security Hub Findings - Imported") => n.security_hub(false)?,
+        ("aws.securityhub", "Security Hub Findings - Custom Action") => n.security_hub(true)?,
         (_, "AWS API Call via CloudTrail") => n.cloudtrail()?,
         // Security Hub sends the same control finding in ASFF beside it; AWS
         // documents the OCSF event's envelope but no control finding in it.
@@ -122,11 +124,21 @@ pub fn normalize<S: Scope>(value: Value) -> Result<Finding<S::Resource>, Finding
     }
     Ok(Finding {
         trigger: Trigger {
-            source: env.source.clone(),
+            // A person, through a Security Hub custom action, says so.
+            source: match &n.person {
+                Some(_) => CUSTOM_ACTION_SOURCE.to_owned(),
+                None => env.source.clone(),
+            },
             detail_type: env.detail_type.clone(),
             event_id: env.id.clone().unwrap_or_default(),
             finding_id: None,
-            name: n.name,
+            name: match &n.person {
+                Some(action) => Some(format!(
+                    "custom action {action:?}: {}",
+                    n.name.as_deref().unwrap_or("no control")
+                )),
+                None => n.name,
+            },
         },
         account: env.account.clone(),
         region: env.region.clone(),
@@ -154,6 +166,8 @@ struct Normalizer<'a, S: Scope> {
     env: &'a Envelope,
     items: Vec<Item<S::Resource>>,
     name: Option<String>,
+    /// The custom action a person sent the findings with, if one did.
+    person: Option<String>,
 }
 
 impl<S: Scope> Normalizer<'_, S> {
@@ -302,7 +316,11 @@ impl<S: Scope> Normalizer<'_, S> {
         Ok(())
     }
 
-    fn security_hub(&mut self) -> Result<(), FindingError> {
+    /// The findings of an import, or of a custom action (`by_person`): a
+    /// person chose them in the console, so any active finding on a resource
+    /// of this function's type is examined, whatever its control or status;
+    /// the decisions on the resource are the same.
+    fn security_hub(&mut self, by_person: bool) -> Result<(), FindingError> {
         let d: event::SecurityHubImported = self.detail()?;
         let wanted = S::ASFF_RESOURCE_TYPE;
         let mut controls = Vec::new();
@@ -318,7 +336,11 @@ impl<S: Scope> Normalizer<'_, S> {
             {
                 controls.push(c.to_owned());
             }
-            let inactive = inactive_reason(f).or_else(|| S::security_hub_skip(f));
+            let inactive = if by_person {
+                archived(f)
+            } else {
+                inactive_reason(f).or_else(|| S::security_hub_skip(f))
+            };
             for (j, r) in f.resources.iter().enumerate() {
                 let path = format!("detail.findings[{i}].Resources[{j}].Id");
                 let skip = |reason: String| {
@@ -363,6 +385,14 @@ impl<S: Scope> Normalizer<'_, S> {
         if !controls.is_empty() {
             controls.dedup();
             self.name = Some(controls.join(","));
+        }
+        if by_person {
+            let action = Detail(&self.env.detail)
+                .get::<String>("actionName")
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            self.person = Some(action);
         }
         Ok(())
     }
@@ -424,6 +454,18 @@ fn observed_time(text: Option<&str>) -> Option<SystemTime> {
     let t = DateTime::from_str(text?, Format::DateTime).ok()?;
     SystemTime::try_from(t).ok()
 }
+
+/// Why a finding is no longer live, if it is archived.
+fn archived(f: &AsffFinding) -> Option<String> {
+    f.record_state
+        .as_deref()
+        .filter(|s| *s != "ACTIVE")
+        .map(|state| format!("finding record state is {state}"))
+}
+
+/// `trigger.source` of a record a person started, through a Security Hub
+/// custom action.
+pub const CUSTOM_ACTION_SOURCE: &str = "person:securityhub-custom-action";
 
 /// Where the targets of one part of an event live.
 struct Place {
@@ -525,8 +567,8 @@ fn is_sample(detail: Detail<'_>) -> Result<bool, FindingError> {
 
 /// Why an ASFF finding is not acted on, if it is not.
 fn inactive_reason(f: &AsffFinding) -> Option<String> {
-    if let Some(state) = f.record_state.as_deref().filter(|s| *s != "ACTIVE") {
-        return Some(format!("finding record state is {state}"));
+    if let Some(archived) = archived(f) {
+        return Some(archived);
     }
     if let Some(status) = f.workflow.as_ref().and_then(|w| w.status.as_deref()) {
         if status == "SUPPRESSED" || status == "RESOLVED" {

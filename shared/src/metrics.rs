@@ -22,12 +22,14 @@ pub const REMEDIATIONS: &str = "Remediations";
 pub const TIME_TO_REMEDIATE: &str = "TimeToRemediate";
 
 /// The `Trigger` dimension of a record: `config`, `guardduty`,
-/// `securityhub`, `cloudtrail`, or `other` (an event no source sent).
+/// `securityhub`, `cloudtrail`, `person` (a Security Hub custom action), or
+/// `other` (an event no source sent).
 pub fn trigger_kind(trigger: &Trigger) -> &'static str {
     match trigger.source.as_str() {
         "aws.config" => "config",
         "aws.guardduty" => "guardduty",
         "aws.securityhub" => "securityhub",
+        crate::finding::CUSTOM_ACTION_SOURCE => "person",
         _ if trigger.detail_type == "AWS API Call via CloudTrail" => "cloudtrail",
         _ => "other",
     }

@@ -284,3 +284,33 @@ fn an_event_that_names_nothing_is_one_skip() {
     );
     assert_eq!(read(e), ["skip the event names no resource"]);
 }
+
+#[test]
+fn a_person_sending_findings_with_a_custom_action_gets_each_active_one_examined() {
+    let action = |control: &str, record_state: &str| {
+        envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Custom Action",
+            json!({"actionName": "Fix public bucket", "actionDescription": "d", "findings": [{
+                "Id": "f-1", "AwsAccountId": "123456789012", "RecordState": record_state,
+                "Compliance": {"Status": "PASSED", "SecurityControlId": control},
+                "Workflow": {"Status": "RESOLVED"},
+                "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::chosen-bucket"}]}]}),
+        )
+    };
+    // Whatever the control or status: the person chose the finding.
+    assert_eq!(
+        read(action("S3.9", "ACTIVE")),
+        ["target arn:aws:s3:::chosen-bucket 123456789012 us-east-1"]
+    );
+    assert_eq!(
+        read(action("S3.9", "ARCHIVED")),
+        ["skip finding record state is ARCHIVED"]
+    );
+    let f = normalize::<Buckets>(action("S3.9", "ACTIVE")).unwrap();
+    assert_eq!(f.trigger.source, "person:securityhub-custom-action");
+    assert_eq!(
+        f.trigger.name.as_deref(),
+        Some("custom action \"Fix public bucket\": S3.9")
+    );
+}

@@ -30,7 +30,26 @@ ACTED_ON = {
 }
 
 # The sources a function may be triggered by, as the template names its rules.
-SOURCES = {"Config", "GuardDuty", "SecurityHub", "CloudTrail"}
+SOURCES = {"Config", "GuardDuty", "SecurityHub", "CloudTrail", "CustomAction"}
+
+# The pseudo parameters of the account and region the samples come from, for
+# patterns that name a resource of the stack (a custom action's ARN).
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+
+
+def resolved(node):
+    """A pattern with its !Sub strings resolved as CloudFormation would, in
+    the samples' account and region."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            text = node["Fn::Sub"]
+            for name, value in PSEUDO.items():
+                text = text.replace("${" + name + "}", value)
+            return text
+        return {k: resolved(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolved(v) for v in node]
+    return node
 
 
 def load_rules():
@@ -71,7 +90,7 @@ class EventPatterns(unittest.TestCase):
         compiler = EventPatternCompiler()
         cls.compiled = {
             function: {
-                event: compiler.compile_event_pattern(props["Pattern"])
+                event: compiler.compile_event_pattern(resolved(props["Pattern"]))
                 for event, props in events.items()
             }
             for function, events in cls.rules.items()

@@ -13,6 +13,7 @@ const READINGS: &str = "
     config-blacklisted-compliant.json        skip
     config-blacklisted-user.json             skip
     securityhub-iam-role-failed.json         target arn:aws:iam::123456789012:role/example-lambda-role
+    securityhub-custom-action-detach-admin.json  target arn:aws:iam::123456789012:role/example-lambda-role
     cloudtrail-attach-admin.json             target arn:aws:iam::123456789012:role/example-lambda-role
     # Read as any role: the plan then keeps its policy (protected).
     cloudtrail-attach-admin-cdk-role.json    target arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1

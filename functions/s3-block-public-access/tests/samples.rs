@@ -22,6 +22,7 @@ const READINGS: &str = "
     securityhub-s3-8-failed.json                 target arn:aws:s3:::example-public-bucket
     securityhub-s3-8-passed.json                 skip
     securityhub-s3-9-logging-failed.json         skip
+    securityhub-custom-action-fix-public-bucket.json  target arn:aws:s3:::example-public-bucket
     securityhub-pci-s3-2-per-standard.json       target arn:aws:s3:::example-public-bucket
     securityhub-cis-1-4-2-1-5-2-per-standard.json  target arn:aws:s3:::example-public-bucket
     securityhub-cis-3-0-2-1-4-2-per-standard.json  target arn:aws:s3:::example-public-bucket

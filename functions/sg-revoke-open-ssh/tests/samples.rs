@@ -29,6 +29,7 @@ const READINGS: &str = "
                                                skip
     securityhub-ec2-19-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-ec2-2-default-group.json       skip
+    securityhub-custom-action-revoke-world-ssh.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-cis-1-2-rule-4-1.json          target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-pci-ec2-5-per-standard.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-cis-3-0-5-2-per-standard.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
