@@ -388,3 +388,51 @@ fn a_finding_update_may_set_only_its_workflow_status_and_note() {
         }
     }
 }
+
+#[test]
+fn the_dashboard_shows_remediations_time_to_remediate_failures_throttles_and_queues() {
+    let t = template();
+    let body = text(&t["Resources"]["Dashboard"]["Properties"]["DashboardBody"]);
+    // Every `${...}` names a pseudo parameter or a resource of the stack.
+    let mut json = String::new();
+    let mut rest = body.as_str();
+    while let Some(start) = rest.find("${") {
+        let end = rest[start..].find('}').unwrap() + start;
+        let name = &rest[start + 2..end];
+        let resource = name.split('.').next().unwrap();
+        assert!(
+            name.starts_with("AWS::") || t["Resources"].get(resource).is_some(),
+            "the dashboard names {name}, which the stack does not have"
+        );
+        json.push_str(&rest[..start]);
+        json.push_str("placeholder");
+        rest = &rest[end + 1..];
+    }
+    json.push_str(rest);
+    let dashboard: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let widgets = dashboard["widgets"].as_array().unwrap();
+    let all = serde_json::to_string(widgets).unwrap();
+    for needed in [
+        r#"SEARCH('{AutoRemediation,Function,Outcome} MetricName=\"Remediations\"', 'Sum', 300)"#,
+        r#"MetricName=\"TimeToRemediate\"', 'p50'"#,
+        r#"MetricName=\"TimeToRemediate\"', 'p90'"#,
+        r#"MetricName=\"TimeToRemediate\"', 'Maximum'"#,
+        r#"Outcome=\"failed\""#,
+        r#""AWS/Lambda","Errors""#,
+        r#""AWS/Lambda","Throttles""#,
+        r#""AWS/SQS","ApproximateNumberOfMessagesVisible""#,
+    ] {
+        assert!(all.contains(needed), "the dashboard lacks {needed}");
+    }
+    for function in [
+        "S3BlockPublicAccessFunction",
+        "SgRevokeOpenSshFunction",
+        "IamDetachAdminPolicyFunction",
+    ] {
+        assert_eq!(
+            body.matches(&format!("${{{function}}}")).count(),
+            2,
+            "{function}: errors and throttles"
+        );
+    }
+}
