@@ -2,7 +2,9 @@
 //! function run on its sample event the way Lambda runs it, and, per resource,
 //! the state before and after with the audit records.
 //!
-//! Seeds a bucket without Block Public Access; a security group in a
+//! Seeds a bucket without Block Public Access (its Security Hub finding is
+//! then resolved, a person is told through an SNS topic, and the metrics
+//! line is shown); a security group in a
 //! non-default VPC with SSH open to 0.0.0.0/0 and ::/0 next to rules that must
 //! stay; a Lambda service role with AdministratorAccess next to a human role
 //! with it. Exits non-zero if any resource does not end as it should, so the
@@ -19,6 +21,7 @@ use remediation_testing::emulator::{
     service_trust, trust_with, unique, Flags, ADMIN_POLICY, READ_ONLY_POLICY,
 };
 use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE, ROLE_ID};
+use remediation_testing::recorder::Recorder;
 use remediation_testing::{Deployment, Emulator, Function, GroupRule, Invocation, Source};
 
 #[tokio::main(flavor = "current_thread")]
@@ -76,15 +79,55 @@ async fn bucket(emu: &Emulator) -> bool {
     emu.create_bucket(&name).await;
     println!("bucket {name}");
     println!("before: {}", flags(emu.flags(&name).await));
+    // A person is told through an SNS topic (read here through an SQS queue),
+    // and the finding is resolved in Security Hub (a recording endpoint here:
+    // the emulator lacks BatchUpdateFindings).
+    let (topic, queue) = emu.topic_with_queue().await;
+    let hub = Recorder::start(
+        200,
+        r#"{"ProcessedFindings": [], "UnprocessedFindings": []}"#,
+    );
     let f = Function::named("s3-block-public-access");
     let file = "securityhub-s3-8-failed.json";
-    let inv = Deployment::start(emu, f, &[]).invoke(&f.sample(file, &[(BUCKET, &name)]));
+    let env = [
+        ("NOTIFICATION_TOPIC_ARN", topic.as_str()),
+        ("AWS_ENDPOINT_URL_SECURITYHUB", hub.url()),
+    ];
+    let inv = Deployment::start(emu, f, &env).invoke(&f.sample(file, &[(BUCKET, &name)]));
     let after = emu.flags(&name).await;
     println!("after:  {}", flags(after));
     show_invocation(f, file, &inv);
+    println!("metric document (CloudWatch Embedded Metric Format):");
+    for m in &inv.metrics {
+        println!("{}", serde_json::to_string(m).unwrap());
+    }
+    println!("(TimeToRemediate runs from the finding's own UpdatedAt: the sample's is days old.)");
+    let updates = hub.requests();
+    println!("Security Hub finding update (BatchUpdateFindings):");
+    for u in &updates {
+        println!("{}", serde_json::to_string_pretty(&u.body).unwrap());
+    }
+    let delivered = emu.delivered(&queue).await;
+    println!("notification sent to {topic}:");
+    for n in &delivered {
+        println!("subject: {}", n["Subject"].as_str().unwrap_or_default());
+        println!("attributes: {}", n["MessageAttributes"]);
+        let body = n["Message"].as_str().unwrap_or_default();
+        let person: Vec<&str> = body
+            .lines()
+            .take_while(|l| !l.starts_with("The audit record"))
+            .collect();
+        println!("{}", person.join("\n"));
+    }
     let ok = check(
         after == Some([true; 4]) && inv.outcomes() == ["remediated"],
         "all four settings on, outcome remediated",
+    ) & check(
+        updates.len() == 1 && updates[0].body["Workflow"]["Status"] == "RESOLVED",
+        "the finding set RESOLVED, with a note naming the record",
+    ) & check(
+        delivered.len() == 1 && inv.record()["notification"]["status"] == "sent",
+        "one notification sent",
     );
     println!();
     ok
