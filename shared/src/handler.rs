@@ -174,38 +174,21 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     sink: &S,
     event: LambdaEvent<P>,
 ) -> Result<Summary, HandlerError> {
-    handle_located(remediator, config, sink, event, &ArnOnly).await
-}
-
-/// [`handle`], asking `locate` where the function runs when its invoked ARN
-/// does not say; if neither can tell, no target is acted on.
-pub async fn handle_located<R, S, P, L>(
-    remediator: &R,
-    config: &Config,
-    sink: &S,
-    event: LambdaEvent<P>,
-    locate: &L,
-) -> Result<Summary, HandlerError>
-where
-    R: Remediator,
-    S: AuditSink + ?Sized,
-    P: Into<Payload>,
-    L: Locate,
-{
     handle_with(
         remediator,
         config,
         sink,
         event,
-        locate,
+        &ArnOnly,
         &Silent,
         &LeaveFindings,
     )
     .await
 }
 
-/// [`handle_located`], updating the Security Hub finding each target came
-/// from through `findings` ([`workflow::update_for`]) and telling a person
+/// [`handle`], asking `locate` where the function runs when its invoked ARN
+/// does not say (if neither can tell, no target is acted on), updating the
+/// Security Hub finding each target came from through `findings` ([`workflow::update_for`]) and telling a person
 /// through `notify` of each record that calls for one
 /// ([`notify::worth_telling`]). Either side channel failing is recorded in
 /// the record (`finding_update`, `notification`) and never fails the

@@ -42,9 +42,7 @@ pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
-pub use handler::{
-    handle, handle_located, handle_with, ArnOnly, Home, Locate, Remediator, Summary, TargetOf,
-};
+pub use handler::{handle, handle_with, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
 pub use notify::{Notify, Silent};
 pub use permission::Permission;
 pub use report::{Decision, Examined, Proposal, Report};

@@ -29,8 +29,11 @@ use aws_smithy_types::base64;
 
 use aws_sdk_sns::types::MessageAttributeValue;
 
+use crate::audit::StdoutSink;
+use crate::config::Config;
 use crate::error::AwsError;
-use crate::handler::{Home, Locate};
+use crate::event::Payload;
+use crate::handler::{handle_with, Home, Locate, Remediator};
 use crate::notify::{Message, Notify};
 use crate::workflow::{FindingUpdate, HubFinding, UpdateFindings};
 
@@ -100,6 +103,39 @@ impl Locate for CallerIdentity {
             .await?;
         Ok(home.clone())
     }
+}
+
+/// Runs `remediator` as a Lambda function until Lambda stops it: each event
+/// handled by [`handle_with`], its audit records and metric documents on
+/// stdout, its home read from the invoked ARN (else from the credentials),
+/// the Security Hub findings it acts on updated, and a person told through
+/// the topic of `NOTIFICATION_TOPIC_ARN`. The STS, Security Hub and SNS
+/// clients are built on first use, so none of them slows the cold start.
+pub async fn run<R: Remediator>(
+    remediator: R,
+    config: Config,
+    sdk: &SdkConfig,
+) -> Result<(), lambda_runtime::Error> {
+    let identity = CallerIdentity::new(sdk);
+    let topic = SnsTopic::from_env(sdk);
+    let findings = SecurityHubFindings::new(sdk);
+    let (remediator, config, identity, topic, findings) =
+        (&remediator, &config, &identity, &topic, &findings);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<Payload>| async move {
+            handle_with(
+                remediator,
+                config,
+                &StdoutSink,
+                event,
+                identity,
+                topic,
+                findings,
+            )
+            .await
+        },
+    ))
+    .await
 }
 
 /// Notifications to the SNS topic that `NOTIFICATION_TOPIC_ARN` names (none

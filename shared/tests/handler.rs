@@ -482,12 +482,14 @@ async fn without_an_invoked_arn_the_credentials_account_is_home() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let event = invoke(hub_event(&["ok-one"]), "function-arn");
     // WHEN the event is handled
-    remediation_shared::handle_located(
+    remediation_shared::handle_with(
         &fake,
         &Config::default(),
         &sink,
         event,
         &Credentials("123456789012"),
+        &remediation_shared::Silent,
+        &remediation_shared::LeaveFindings,
     )
     .await
     .unwrap();
@@ -497,12 +499,14 @@ async fn without_an_invoked_arn_the_credentials_account_is_home() {
     // AND credentials of another account act on nothing there
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let event = invoke(hub_event(&["ok-one"]), "function-arn");
-    remediation_shared::handle_located(
+    remediation_shared::handle_with(
         &fake,
         &Config::default(),
         &sink,
         event,
         &Credentials("999999999999"),
+        &remediation_shared::Silent,
+        &remediation_shared::LeaveFindings,
     )
     .await
     .unwrap();

@@ -132,6 +132,20 @@ pub struct Emulator {
     pub sqs: aws_sdk_sqs::Client,
 }
 
+/// A client of the SDK crate `$sdk` for the emulator at `$url`.
+macro_rules! client {
+    ($sdk:ident, $url:expr, $credentials:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version_latest()
+                .region($sdk::config::Region::new(REGION))
+                .endpoint_url($url)
+                .credentials_provider($credentials.clone())
+                .build(),
+        )
+    };
+}
+
 static NEXT_NAME: AtomicU32 = AtomicU32::new(0);
 
 /// A name no other seeded resource of this run has: `prefix`, the process id and a counter.
@@ -172,37 +186,13 @@ impl Emulator {
             .credentials_provider(credentials.clone())
             .force_path_style(true)
             .build();
-        let ec2 = aws_sdk_ec2::Config::builder()
-            .behavior_version_latest()
-            .region(aws_sdk_ec2::config::Region::new(REGION))
-            .endpoint_url(url)
-            .credentials_provider(credentials.clone())
-            .build();
-        let iam = aws_sdk_iam::Config::builder()
-            .behavior_version_latest()
-            .region(aws_sdk_iam::config::Region::new(REGION))
-            .endpoint_url(url)
-            .credentials_provider(credentials.clone())
-            .build();
-        let sns = aws_sdk_sns::Config::builder()
-            .behavior_version_latest()
-            .region(aws_sdk_sns::config::Region::new(REGION))
-            .endpoint_url(url)
-            .credentials_provider(credentials.clone())
-            .build();
-        let sqs = aws_sdk_sqs::Config::builder()
-            .behavior_version_latest()
-            .region(aws_sdk_sqs::config::Region::new(REGION))
-            .endpoint_url(url)
-            .credentials_provider(credentials)
-            .build();
         Emulator {
             url: url.to_owned(),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            ec2: aws_sdk_ec2::Client::from_conf(ec2),
-            iam: aws_sdk_iam::Client::from_conf(iam),
-            sns: aws_sdk_sns::Client::from_conf(sns),
-            sqs: aws_sdk_sqs::Client::from_conf(sqs),
+            ec2: client!(aws_sdk_ec2, url, credentials),
+            iam: client!(aws_sdk_iam, url, credentials),
+            sns: client!(aws_sdk_sns, url, credentials),
+            sqs: client!(aws_sdk_sqs, url, credentials),
         }
     }
 

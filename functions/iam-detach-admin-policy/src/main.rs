@@ -12,9 +12,8 @@
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::{CallerIdentity, SecurityHubFindings, SnsTopic};
-use remediation_shared::{handle_with, Config, Payload, StdoutSink};
+use lambda_runtime::Error;
+use remediation_shared::Config;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -27,22 +26,5 @@ async fn main() -> Result<(), Error> {
     );
     let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())?;
     let remediator = DetachAdminPolicy::new(adapter).protecting(protections);
-    let identity = CallerIdentity::new(&sdk);
-    let topic = SnsTopic::from_env(&sdk);
-    let findings = SecurityHubFindings::new(&sdk);
-    let (config, remediator, identity, topic, findings) =
-        (&config, &remediator, &identity, &topic, &findings);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_with(
-            remediator,
-            config,
-            &StdoutSink,
-            event,
-            identity,
-            topic,
-            findings,
-        )
-        .await
-    }))
-    .await
+    remediation_shared::sdk::run(remediator, config, &sdk).await
 }

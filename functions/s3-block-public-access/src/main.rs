@@ -4,9 +4,8 @@
 //! the configuration, builds the S3 client once (the STS, SNS and Security
 //! Hub clients are built on first use), and runs the handler.
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::{CallerIdentity, SecurityHubFindings, SnsTopic};
-use remediation_shared::{handle_with, Config, Payload, StdoutSink};
+use lambda_runtime::Error;
+use remediation_shared::Config;
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
@@ -22,22 +21,5 @@ async fn main() -> Result<(), Error> {
         .force_path_style(custom_endpoint)
         .build();
     let remediator = BlockPublicAccess(S3Adapter::new(aws_sdk_s3::Client::from_conf(s3)));
-    let identity = CallerIdentity::new(&sdk);
-    let topic = SnsTopic::from_env(&sdk);
-    let findings = SecurityHubFindings::new(&sdk);
-    let (config, remediator, identity, topic, findings) =
-        (&config, &remediator, &identity, &topic, &findings);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_with(
-            remediator,
-            config,
-            &StdoutSink,
-            event,
-            identity,
-            topic,
-            findings,
-        )
-        .await
-    }))
-    .await
+    remediation_shared::sdk::run(remediator, config, &sdk).await
 }

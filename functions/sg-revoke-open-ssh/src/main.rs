@@ -4,9 +4,8 @@
 //! the configuration, builds the EC2 client once (the STS, SNS and Security
 //! Hub clients are built on first use), and runs the handler.
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-use remediation_shared::sdk::{CallerIdentity, SecurityHubFindings, SnsTopic};
-use remediation_shared::{handle_with, Config, Payload, StdoutSink};
+use lambda_runtime::Error;
+use remediation_shared::Config;
 use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
@@ -16,22 +15,5 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let sdk = remediation_shared::sdk::load().await;
     let remediator = RevokeOpenSsh(Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk)));
-    let identity = CallerIdentity::new(&sdk);
-    let topic = SnsTopic::from_env(&sdk);
-    let findings = SecurityHubFindings::new(&sdk);
-    let (config, remediator, identity, topic, findings) =
-        (&config, &remediator, &identity, &topic, &findings);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| async move {
-        handle_with(
-            remediator,
-            config,
-            &StdoutSink,
-            event,
-            identity,
-            topic,
-            findings,
-        )
-        .await
-    }))
-    .await
+    remediation_shared::sdk::run(remediator, config, &sdk).await
 }
