@@ -161,6 +161,15 @@ impl SnsTopic {
             client: tokio::sync::OnceCell::new(),
         }
     }
+
+    /// `topic` through `client` (tests, with a mock client).
+    pub fn with_client(topic: &str, client: aws_sdk_sns::Client) -> Self {
+        SnsTopic {
+            sdk: SdkConfig::builder().build(),
+            topic: Some(topic.to_owned()),
+            client: tokio::sync::OnceCell::new_with(Some(client)),
+        }
+    }
 }
 
 impl Notify for SnsTopic {
@@ -210,6 +219,14 @@ impl SecurityHubFindings {
         SecurityHubFindings {
             sdk: sdk.clone(),
             client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Updates through `client` (tests, with a mock client).
+    pub fn with_client(client: aws_sdk_securityhub::Client) -> Self {
+        SecurityHubFindings {
+            sdk: SdkConfig::builder().build(),
+            client: tokio::sync::OnceCell::new_with(Some(client)),
         }
     }
 }
