@@ -141,6 +141,8 @@ pub mod standards {
     pub const CIS_1_4: &str = "cis-aws-foundations-benchmark/v/1.4.0";
     /// CIS AWS Foundations Benchmark v3.0.0.
     pub const CIS_3_0: &str = "cis-aws-foundations-benchmark/v/3.0.0";
+    /// CIS AWS Foundations Benchmark v5.0.0.
+    pub const CIS_5_0: &str = "cis-aws-foundations-benchmark/v/5.0.0";
     /// PCI DSS v3.2.1.
     pub const PCI_3_2_1: &str = "pci-dss/v/3.2.1";
 }

@@ -13,7 +13,7 @@ use remediation_shared::event::{
 };
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, GroupId};
-use remediation_shared::scope::standards::{CIS_1_2, CIS_3_0, PCI_3_2_1};
+use remediation_shared::scope::standards::{CIS_1_2, CIS_3_0, CIS_5_0, PCI_3_2_1};
 use remediation_shared::scope::{missing, PerStandard};
 use remediation_shared::{FindingError, Reading, Scope};
 
@@ -62,12 +62,12 @@ impl Scope for GroupScope {
     /// on; AWS Foundational Security Best Practices and NIST 800-53 use the
     /// consolidated ids. CIS 1.4 has no security-group ingress control in
     /// Security Hub (its `5.3` is the default group, EC2.2), nor does CIS 3.0's
-    /// `5.4`.
+    /// `5.4`; CIS 3.0 and 5.0 number the same two controls differently.
     const PER_STANDARD_CONTROLS: &'static [PerStandard] = &[
         // CIS 1.2.0 names its checks in `ProductFields.RuleId`, without a `ControlId`.
         PerStandard::of("EC2.13", &[(CIS_1_2, "4.1"), (PCI_3_2_1, "PCI.EC2.5")]),
-        PerStandard::of("EC2.53", &[(CIS_3_0, "5.2")]),
-        PerStandard::of("EC2.54", &[(CIS_3_0, "5.3")]),
+        PerStandard::of("EC2.53", &[(CIS_3_0, "5.2"), (CIS_5_0, "5.3")]),
+        PerStandard::of("EC2.54", &[(CIS_3_0, "5.3"), (CIS_5_0, "5.4")]),
     ];
 
     fn guardduty(
@@ -223,6 +223,7 @@ mod tests {
             ("pci_names_it_pci_ec2_5", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1", "ControlId": "PCI.EC2.5"})), Ok(vec!["group sg-12345678 us-east-1"])),
             ("cis_3_0_names_ec2_53_5_2", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.2"})), Ok(vec!["group sg-12345678 us-east-1"])),
             ("cis_3_0_names_ec2_54_5_3", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.3"})), Ok(vec!["group sg-12345678 us-east-1"])),
+            ("cis_5_0_names_ec2_54_5_4", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/5.0.0", "ControlId": "5.4"})), Ok(vec!["group sg-12345678 us-east-1"])),
             ("cis_3_0_5_4_is_the_default_group_not_ours", hub(None, json!({"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/3.0.0", "ControlId": "5.4"})), Ok(vec!["skip the finding names no Security Hub control that calls for this fix"])),
             ("cis_1_2_rule_4_2_is_rdp_not_ssh", hub(None, json!({"StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0", "RuleId": "4.2"})), Ok(vec!["skip the finding names no Security Hub control that calls for this fix"])),
             ("another_group_rule_is_skipped", config("ec2-security-group-attached-to-eni"), Ok(vec!["skip Config rule ec2-security-group-attached-to-eni is not handled by this function"])),

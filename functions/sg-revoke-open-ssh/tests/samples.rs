@@ -34,6 +34,7 @@ const READINGS: &str = "
     securityhub-pci-ec2-5-per-standard.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-cis-3-0-5-2-per-standard.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-cis-3-0-5-3-per-standard.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-cis-5-0-5-4-per-standard.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-archived.json                  skip
     cloudtrail-authorize-ingress.json          target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     cloudtrail-modify-rules.json               target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
