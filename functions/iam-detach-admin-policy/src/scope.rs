@@ -66,10 +66,6 @@ impl Scope for RoleScope {
 
     const FUNCTION: &'static str = "iam-detach-admin-policy";
     const ACTION: &'static str = "detach_administrator_access";
-    const WORDING: Wording = Wording {
-        done: "Detached AdministratorAccess",
-        fix: "detach AdministratorAccess",
-    };
     const REGIONAL: bool = false;
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::IAM::Role";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsIamRole";
@@ -77,6 +73,12 @@ impl Scope for RoleScope {
     const CLOUDTRAIL_SOURCE: &'static str = "iam.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &[CLOUDTRAIL_CALL];
     const CONFIG_RULES: &'static [&'static str] = &[CONFIG_RULE];
+
+    /// What a notification says of the fix.
+    const WORDING: Wording = Wording {
+        done: "Detached AdministratorAccess",
+        fix: "detach AdministratorAccess",
+    };
 
     fn guardduty(
         _finding: &GuardDutyFinding,

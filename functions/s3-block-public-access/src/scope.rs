@@ -22,10 +22,6 @@ impl Scope for BucketScope {
 
     const FUNCTION: &'static str = "s3-block-public-access";
     const ACTION: &'static str = "enable_bucket_public_access_block";
-    const WORDING: Wording = Wording {
-        done: "Turned on Block Public Access",
-        fix: "turn on Block Public Access",
-    };
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
     /// GuardDuty finding types that mean a bucket may be public.
@@ -49,6 +45,11 @@ impl Scope for BucketScope {
     /// The Security Hub controls that call for the fix: S3.2 (public read), S3.3
     /// (public write), S3.8 (bucket-level Block Public Access).
     const SECURITY_HUB_CONTROLS: &'static [&'static str] = &["S3.2", "S3.3", "S3.8"];
+    /// What a notification says of the fix.
+    const WORDING: Wording = Wording {
+        done: "Turned on Block Public Access",
+        fix: "turn on Block Public Access",
+    };
     /// The same controls as standards name them in per-standard findings
     /// (consolidation off), from Security Hub's controls reference ("related
     /// requirements") and the ids AWS's Automated Security Response routes

@@ -34,10 +34,6 @@ impl Scope for GroupScope {
 
     const FUNCTION: &'static str = "sg-revoke-open-ssh";
     const ACTION: &'static str = "revoke_world_open_ssh_ingress";
-    const WORDING: Wording = Wording {
-        done: "Revoked world-open SSH",
-        fix: "revoke world-open SSH",
-    };
     const CONFIG_RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroup";
     const ASFF_RESOURCE_TYPE: &'static str = "AwsEc2SecurityGroup";
     const GUARDDUTY_TYPES: &'static [&'static str] =
@@ -56,6 +52,11 @@ impl Scope for GroupScope {
     /// EC2.54: remote administration ports from 0.0.0.0/0 and from ::/0.
     const SECURITY_HUB_CONTROLS: &'static [&'static str] =
         &["EC2.13", "EC2.19", "EC2.53", "EC2.54"];
+    /// What a notification says of the fix.
+    const WORDING: Wording = Wording {
+        done: "Revoked world-open SSH",
+        fix: "revoke world-open SSH",
+    };
     /// The same controls as standards name them in per-standard findings
     /// (consolidation off), from Security Hub's controls reference ("related
     /// requirements") and the ids AWS's Automated Security Response routes
