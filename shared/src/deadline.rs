@@ -15,6 +15,7 @@
 //! decide what a timed-out call means for a resource: the function's plan does.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -100,17 +101,21 @@ pub async fn within<T>(
 }
 
 /// Runs one SDK call within the time left, normalising its error.
-pub async fn call<T, E>(
+///
+/// The call is moved to the heap at once: an SDK call's future is tens of
+/// kilobytes, and held inline it would make every caller's future, and the
+/// stack frames that poll it, as large.
+pub fn call<'a, T, E>(
     operation: &'static str,
-    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-) -> Result<T, AwsError>
+    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>> + Send + 'a,
+) -> Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    T: Send + 'a,
+    E: ProvideErrorMetadata + std::error::Error + Send + 'static,
 {
-    within(operation, async {
+    Box::pin(within(operation, async move {
         call.await.map_err(|e| AwsError::from_sdk(operation, &e))
-    })
-    .await
+    }))
 }
 
 #[cfg(test)]

@@ -244,11 +244,11 @@ impl<S: Scope> Normalizer<'_, S> {
                 "Config reports {} for {rule}",
                 d.new_evaluation_result.compliance_type
             ))
-        } else if d.resource_type != S::CONFIG_RESOURCE_TYPE {
+        } else if d.resource_type != <S::Resource as Resource>::CONFIG_TYPE {
             Some(format!(
                 "resource type {} is not {}",
                 d.resource_type,
-                S::CONFIG_RESOURCE_TYPE
+                <S::Resource as Resource>::CONFIG_TYPE
             ))
         } else if !S::config_rule(rule) {
             Some(format!(
@@ -322,7 +322,7 @@ impl<S: Scope> Normalizer<'_, S> {
     /// the decisions on the resource are the same.
     fn security_hub(&mut self, by_person: bool) -> Result<(), FindingError> {
         let d: event::SecurityHubImported = self.detail()?;
-        let wanted = S::ASFF_RESOURCE_TYPE;
+        let wanted = <S::Resource as Resource>::ASFF_TYPE;
         let mut controls = Vec::new();
         for (i, f) in d.findings.iter().enumerate() {
             // The control as the finding names it (per-standard findings name

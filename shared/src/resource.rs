@@ -14,6 +14,11 @@ use crate::error::FindingError;
 /// A kind of resource a function acts on, as the driver sees it: something
 /// that can be compared (one record per resource) and named by an ARN.
 pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
+    /// Its type as AWS Config names it (`AWS::S3::Bucket`).
+    const CONFIG_TYPE: &'static str;
+    /// Its type as Security Hub (ASFF) names it (`AwsS3Bucket`).
+    const ASFF_TYPE: &'static str;
+
     /// The resource named by `id`, as AWS Config's `resourceId` gives it;
     /// `path` names the field, for the error.
     fn parse_id(path: &str, id: &str) -> Result<Self, FindingError>;
@@ -31,6 +36,9 @@ pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
 }
 
 impl Resource for BucketName {
+    const CONFIG_TYPE: &'static str = "AWS::S3::Bucket";
+    const ASFF_TYPE: &'static str = "AwsS3Bucket";
+
     fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
         BucketName::parse(path, id)
     }
@@ -48,6 +56,9 @@ impl Resource for BucketName {
 }
 
 impl Resource for GroupId {
+    const CONFIG_TYPE: &'static str = "AWS::EC2::SecurityGroup";
+    const ASFF_TYPE: &'static str = "AwsEc2SecurityGroup";
+
     fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
         GroupId::parse(path, id)
     }

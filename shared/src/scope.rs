@@ -46,10 +46,6 @@ pub trait Scope {
     /// service's resources (IAM) carry no region.
     const REGIONAL: bool = true;
 
-    /// The Config resource type it acts on (`AWS::S3::Bucket`).
-    const CONFIG_RESOURCE_TYPE: &'static str;
-    /// The Security Hub (ASFF) resource type it acts on (`AwsS3Bucket`).
-    const ASFF_RESOURCE_TYPE: &'static str;
     /// The GuardDuty finding types it answers.
     const GUARDDUTY_TYPES: &'static [&'static str];
     /// The CloudTrail event source of its service (`s3.amazonaws.com`).
@@ -92,8 +88,8 @@ pub trait Scope {
         )
     }
 
-    /// The resource a Security Hub resource of [`Self::ASFF_RESOURCE_TYPE`]
-    /// names by `arn`; `path` is the field it came from.
+    /// The resource a Security Hub resource of its type
+    /// ([`Resource::ASFF_TYPE`]) names by `arn`; `path` is the field it came from.
     fn security_hub_resource(path: &str, arn: &Arn) -> Result<Self::Resource, FindingError>;
 
     /// The targets of a successful CloudTrail call of one of

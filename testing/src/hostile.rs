@@ -414,7 +414,7 @@ pub fn check_arn_reading<S: Scope>(
     extra: &Value,
 ) -> Result<(), TestCaseError> {
     for ty in [
-        S::ASFF_RESOURCE_TYPE,
+        <S::Resource as remediation_shared::Resource>::ASFF_TYPE,
         "AwsS3Bucket",
         "AwsEc2SecurityGroup",
         "AwsIamRole",

@@ -33,6 +33,9 @@ pub enum RoleRef {
 }
 
 impl Resource for RoleRef {
+    const CONFIG_TYPE: &'static str = "AWS::IAM::Role";
+    const ASFF_TYPE: &'static str = "AwsIamRole";
+
     /// AWS Config names roles by their unique id; a name is read as one.
     fn parse_id(path: &str, id: &str) -> Result<Self, FindingError> {
         if RoleId::looks_like(id) {
@@ -67,8 +70,6 @@ impl Scope for RoleScope {
     const FUNCTION: &'static str = "iam-detach-admin-policy";
     const ACTION: &'static str = "detach_administrator_access";
     const REGIONAL: bool = false;
-    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::IAM::Role";
-    const ASFF_RESOURCE_TYPE: &'static str = "AwsIamRole";
     const GUARDDUTY_TYPES: &'static [&'static str] = &[];
     const CLOUDTRAIL_SOURCE: &'static str = "iam.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &[CLOUDTRAIL_CALL];

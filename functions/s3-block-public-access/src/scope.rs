@@ -22,8 +22,6 @@ impl Scope for BucketScope {
 
     const FUNCTION: &'static str = "s3-block-public-access";
     const ACTION: &'static str = "enable_bucket_public_access_block";
-    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
-    const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
     /// GuardDuty finding types that mean a bucket may be public.
     const GUARDDUTY_TYPES: &'static [&'static str] = &[
         "Policy:S3/BucketBlockPublicAccessDisabled",

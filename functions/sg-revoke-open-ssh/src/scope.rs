@@ -34,8 +34,6 @@ impl Scope for GroupScope {
 
     const FUNCTION: &'static str = "sg-revoke-open-ssh";
     const ACTION: &'static str = "revoke_world_open_ssh_ingress";
-    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroup";
-    const ASFF_RESOURCE_TYPE: &'static str = "AwsEc2SecurityGroup";
     const GUARDDUTY_TYPES: &'static [&'static str] =
         &[GUARDDUTY_PORT_PROBE, GUARDDUTY_SSH_BRUTE_FORCE];
     const CLOUDTRAIL_SOURCE: &'static str = "ec2.amazonaws.com";

@@ -14,8 +14,6 @@ impl Scope for Buckets {
     type Resource = BucketName;
     const FUNCTION: &'static str = "test-buckets";
     const ACTION: &'static str = "test_bucket_action";
-    const CONFIG_RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
-    const ASFF_RESOURCE_TYPE: &'static str = "AwsS3Bucket";
     const GUARDDUTY_TYPES: &'static [&'static str] = &["Policy:S3/BucketBlockPublicAccessDisabled"];
     const CLOUDTRAIL_SOURCE: &'static str = "s3.amazonaws.com";
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &["PutBucketPublicAccessBlock"];
