@@ -93,7 +93,7 @@ mod tests {
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-20T12:00:00.000Z".into(),
-            function: "sg-revoke-open-ssh".into(),
+            function: "example-function".into(),
             request_id: "req-1".into(),
             trigger: Trigger {
                 source: source.into(),
@@ -102,8 +102,8 @@ mod tests {
             },
             account: None,
             region: None,
-            resource: Some("arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1".into()),
-            action: "revoke_world_open_ssh_ingress",
+            resource: Some("arn:aws:example:eu-west-1:111122223333:thing/t-1".into()),
+            action: "example_action",
             outcome,
             reason: String::new(),
             before: None,
@@ -145,7 +145,7 @@ mod tests {
                     assert_eq!(directives.len(), 1 + usize::from(ttr.is_some()));
                     assert_eq!(doc["_aws"]["Timestamp"], 1_763_640_000_123_u64);
                     assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
-                    assert_eq!(doc["Function"], "sg-revoke-open-ssh");
+                    assert_eq!(doc["Function"], "example-function");
                     assert_eq!(doc["Outcome"], name);
                     assert_eq!(doc["Trigger"], kind);
                     assert_eq!(doc[REMEDIATIONS], 1);

@@ -91,13 +91,13 @@ pub fn worth_telling(outcome: Outcome, withheld: bool) -> bool {
 }
 
 /// What the message says of one function's fix: `done` in the past tense
-/// ("Revoked world-open SSH"), `fix` as an infinitive ("revoke world-open
-/// SSH").
+/// ("Closed the open port"), `fix` as an infinitive ("close the open
+/// port").
 #[derive(Debug, Clone, Copy)]
 pub struct Wording {
-    /// The fix done, capitalised, e.g. `Revoked world-open SSH`.
+    /// The fix done, capitalised, e.g. `Closed the open port`.
     pub done: &'static str,
-    /// The fix to do, e.g. `revoke world-open SSH`.
+    /// The fix to do, e.g. `close the open port`.
     pub fix: &'static str,
 }
 
@@ -151,7 +151,7 @@ pub fn message(
         pretty(&record.after)
     ));
     if !record.changes.is_empty() {
-        // A change's `also_closes` says what else the fix closed.
+        // A function's change may say what else the fix closed.
         body.push_str(&format!(
             "\nChanges{}:\n{}\n",
             if record.outcome == Outcome::DryRun {
@@ -224,8 +224,8 @@ mod tests {
     use serde_json::json;
 
     const WORDS: Wording = Wording {
-        done: "Revoked world-open SSH",
-        fix: "revoke world-open SSH",
+        done: "Closed the open port",
+        fix: "close the open port",
     };
 
     fn record(outcome: Outcome) -> AuditRecord {
@@ -233,23 +233,23 @@ mod tests {
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-20T12:00:01.000Z".into(),
-            function: "sg-revoke-open-ssh".into(),
+            function: "example-function".into(),
             request_id: "req-7".into(),
             trigger: Trigger {
                 source: "aws.securityhub".into(),
                 detail_type: "Security Hub Findings - Imported".into(),
-                name: Some("EC2.13".into()),
+                name: Some("Example.1".into()),
                 ..Trigger::default()
             },
             account: Some("123456789012".into()),
             region: Some("eu-west-1".into()),
-            resource: Some("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc".into()),
-            action: "revoke_world_open_ssh_ingress",
+            resource: Some("arn:aws:example:eu-west-1:123456789012:thing/t-0abc".into()),
+            action: "example_action",
             outcome,
             reason: "revoked 1 rule".into(),
-            before: Some(json!([{"rule_id": "sgr-1", "from_port": 0, "to_port": 65535}])),
+            before: Some(json!([{"part": "p-1", "from": 0, "to": 65535}])),
             after: Some(json!([])),
-            changes: vec![json!({"rule_id": "sgr-1", "also_closes": "tcp 0-21, 23-65535"})],
+            changes: vec![json!({"part": "p-1", "also_closes": "0-21, 23-65535"})],
             dry_run: false,
             error_code: None,
             notification: None,
@@ -281,19 +281,19 @@ mod tests {
         let cases = [
             (
                 Outcome::Remediated,
-                "Revoked world-open SSH on sg-0abc in 123456789012/eu-west-1",
+                "Closed the open port on t-0abc in 123456789012/eu-west-1",
             ),
             (
                 Outcome::DryRun,
-                "Dry run: would revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+                "Dry run: would close the open port on t-0abc in 123456789012/eu-west-1",
             ),
             (
                 Outcome::Failed,
-                "Failed to revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+                "Failed to close the open port on t-0abc in 123456789012/eu-west-1",
             ),
             (
                 Outcome::Skipped,
-                "Not done: revoke world-open SSH on sg-0abc in 123456789012/eu-west-1",
+                "Not done: close the open port on t-0abc in 123456789012/eu-west-1",
             ),
         ];
         for (outcome, subject) in cases {
@@ -314,18 +314,18 @@ mod tests {
         let m = message(
             &record(Outcome::Remediated),
             WORDS,
-            Some("https://console.example/sg-0abc"),
+            Some("https://console.example/t-0abc"),
             "auto-remediation:exempt",
         );
         for part in [
-            "What: revoke_world_open_ssh_ingress (remediated)",
-            "Where: arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc (account 123456789012, region eu-west-1)",
+            "What: example_action (remediated)",
+            "Where: arn:aws:example:eu-west-1:123456789012:thing/t-0abc (account 123456789012, region eu-west-1)",
             "Why: revoked 1 rule",
-            "Trigger: Security Hub Findings - Imported EC2.13",
+            "Trigger: Security Hub Findings - Imported Example.1",
             "request req-7",
-            "\"from_port\": 0",
-            "\"also_closes\": \"tcp 0-21, 23-65535\"",
-            "In the console: https://console.example/sg-0abc",
+            "\"from\": 0",
+            "\"also_closes\": \"0-21, 23-65535\"",
+            "In the console: https://console.example/t-0abc",
             "tag it auto-remediation:exempt=true",
             "\"record_type\":\"remediation_audit\"",
         ] {
@@ -334,7 +334,7 @@ mod tests {
         assert_eq!(
             m.attributes,
             vec![
-                ("function", "sg-revoke-open-ssh".to_owned()),
+                ("function", "example-function".to_owned()),
                 ("outcome", "remediated".to_owned()),
                 ("account", "123456789012".to_owned()),
                 ("region", "eu-west-1".to_owned()),

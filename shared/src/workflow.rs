@@ -129,13 +129,13 @@ mod tests {
             record_type: RECORD_TYPE,
             schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-20T12:00:01.000Z".into(),
-            function: "s3-block-public-access".into(),
+            function: "example-function".into(),
             request_id: "req-9".into(),
             trigger: Trigger::default(),
             account: Some("123456789012".into()),
             region: Some("us-east-1".into()),
-            resource: Some("arn:aws:s3:::b-1".into()),
-            action: "enable_bucket_public_access_block",
+            resource: Some("arn:aws:example:us-east-1:123456789012:thing/t-1".into()),
+            action: "example_action",
             outcome,
             reason: reason.into(),
             before: None,
@@ -151,15 +151,15 @@ mod tests {
     #[test]
     fn each_outcome_gets_its_workflow_status_and_a_note_naming_the_record() {
         let cases = [
-            (Outcome::Remediated, false, Some(Some("RESOLVED")), "s3-block-public-access fixed arn:aws:s3:::b-1 at 2026-11-20T12:00:01.000Z: turned on"),
+            (Outcome::Remediated, false, Some(Some("RESOLVED")), "example-function fixed arn:aws:example:us-east-1:123456789012:thing/t-1 at 2026-11-20T12:00:01.000Z: closed it"),
             (Outcome::AlreadyCompliant, false, Some(Some("RESOLVED")), "found already compliant"),
-            (Outcome::Failed, false, Some(Some("NOTIFIED")), "could not fix arn:aws:s3:::b-1 at 2026-11-20T12:00:01.000Z: turned on [AccessDenied]"),
+            (Outcome::Failed, false, Some(Some("NOTIFIED")), "could not fix arn:aws:example:us-east-1:123456789012:thing/t-1 at 2026-11-20T12:00:01.000Z: closed it [AccessDenied]"),
             (Outcome::Skipped, true, Some(Some("NOTIFIED")), "did not fix"),
             (Outcome::DryRun, false, Some(None), "would fix (dry run)"),
             (Outcome::Skipped, false, None, ""),
         ];
         for (outcome, withheld, status, says) in cases {
-            let update = update_for(&record(outcome, "turned on"), withheld);
+            let update = update_for(&record(outcome, "closed it"), withheld);
             assert_eq!(update.as_ref().map(|u| u.status), status, "{outcome:?}");
             if let Some(u) = update {
                 assert!(u.note.contains(says), "{outcome:?}: {}", u.note);
