@@ -37,6 +37,19 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// Its name in records, summaries, metrics and notifications.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Remediated => "remediated",
+            Outcome::AlreadyCompliant => "already_compliant",
+            Outcome::Skipped => "skipped",
+            Outcome::DryRun => "dry_run",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 /// One audit record. Field order and names are the stable schema.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
@@ -238,6 +251,14 @@ mod tests {
             clip("\u{e9}\u{e9}\u{e9}", 2),
             "\u{e9}\u{e9}... (1 more characters)"
         );
+    }
+
+    #[test]
+    fn an_outcomes_name_is_the_one_records_serialise() {
+        use Outcome::*;
+        for o in [Remediated, AlreadyCompliant, Skipped, DryRun, Failed] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
     }
 
     #[test]

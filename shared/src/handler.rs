@@ -93,16 +93,6 @@ pub struct SummaryLine {
     pub reason: String,
 }
 
-fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Remediated => "remediated",
-        Outcome::AlreadyCompliant => "already_compliant",
-        Outcome::Skipped => "skipped",
-        Outcome::DryRun => "dry_run",
-        Outcome::Failed => "failed",
-    }
-}
-
 /// Where a function runs: the only account and region it acts in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Home {
@@ -335,7 +325,7 @@ where
                         Some(report.resource.clone().unwrap_or_else(|| target.arn())),
                         report,
                         target.observed_at,
-                        console_url(target),
+                        notify.enabled().then(|| console_url(target)).flatten(),
                         target.hub_finding.clone(),
                     )
                 }
@@ -347,28 +337,15 @@ where
             reason: clip(&report.reason, MAX_REASON_CHARS),
             ..report
         };
-        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = outcome_name(report.outcome), reason = %report.reason);
+        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = report.outcome.as_str(), reason = %report.reason);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
         let update = hub_finding
             .filter(|_| findings.enabled())
             .and_then(|f| Some((workflow::update_for(&audit, report.withheld)?, f)));
         if let Some((update, finding)) = update {
-            // Boxed, as a target's work is: an SDK call nests deeply.
-            let call: Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + '_>> =
-                Box::pin(deadline::scoped(
-                    deadline,
-                    deadline::within(
-                        "BatchUpdateFindings",
-                        findings.update(&finding, &update, function),
-                    ),
-                ));
-            audit.finding_update = Some(match call.await {
-                Ok(()) => Delivery::sent(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not update the Security Hub finding");
-                    Delivery::failed(&e)
-                }
-            });
+            let call = findings.update(&finding, &update, function);
+            audit.finding_update =
+                Some(deliver(deadline, "update the Security Hub finding", call).await);
         }
         if notify.enabled() && notify::worth_telling(report.outcome, report.withheld) {
             let message = notify::message(
@@ -377,26 +354,11 @@ where
                 console.as_deref(),
                 &config.exempt_tag_key,
             );
-            // Boxed, as a target's work is: an SDK call nests deeply.
-            let publish: Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + '_>> =
-                Box::pin(deadline::scoped(
-                    deadline,
-                    deadline::within("Publish", notify.publish(&message)),
-                ));
-            let sent = publish.await;
-            audit.notification = Some(match sent {
-                Ok(()) => Delivery::sent(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish the notification");
-                    Delivery::failed(&e)
-                }
-            });
+            let call = notify.publish(&message);
+            audit.notification = Some(deliver(deadline, "publish the notification", call).await);
         }
         write(&audit, observed_at);
-        *summary
-            .counts
-            .entry(outcome_name(report.outcome))
-            .or_default() += 1;
+        *summary.counts.entry(report.outcome.as_str()).or_default() += 1;
         summary.results.push(SummaryLine {
             resource,
             outcome: report.outcome,
@@ -416,6 +378,26 @@ where
             first_code: first.error_code.unwrap_or_else(|| "Unknown".into()),
             first_reason: first.reason,
         }),
+    }
+}
+
+/// Runs one side channel's call under the invocation's deadline (its AWS
+/// calls go through [`deadline::call`], which keeps the time to record) and
+/// says how it went; a failure is logged and recorded, never raised.
+async fn deliver(
+    deadline: Option<Instant>,
+    what: &str,
+    call: impl Future<Output = Result<(), AwsError>> + Send,
+) -> Delivery {
+    // Boxed, as a target's work is: an SDK call nests deeply.
+    let call: Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + '_>> =
+        Box::pin(deadline::scoped(deadline, call));
+    match call.await {
+        Ok(()) => Delivery::sent(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not {what}");
+            Delivery::failed(&e)
+        }
     }
 }
 

@@ -62,10 +62,7 @@ pub fn document(
         json!({"Timestamp": timestamp, "CloudWatchMetrics": directives}),
     );
     doc.insert("Function".into(), json!(record.function));
-    doc.insert(
-        "Outcome".into(),
-        serde_json::to_value(record.outcome).unwrap_or(Value::Null),
-    );
+    doc.insert("Outcome".into(), json!(record.outcome.as_str()));
     doc.insert("Trigger".into(), json!(trigger_kind(&record.trigger)));
     doc.insert(REMEDIATIONS.into(), json!(1));
     if let Some(t) = time_to_remediate {

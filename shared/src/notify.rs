@@ -133,7 +133,7 @@ pub fn message(
     let mut body = format!(
         "{subject}.\n\nWhat: {action} ({outcome})\nWhere: {resource} (account {account}, region {region})\nWhy: {reason}\nTrigger: {source} {name}\nWhen: {time}, request {request}\n",
         action = record.action,
-        outcome = outcome_name(record.outcome),
+        outcome = record.outcome.as_str(),
         account = record.account.as_deref().unwrap_or("unknown"),
         region = record.region.as_deref().unwrap_or("none (global)"),
         reason = record.reason,
@@ -174,7 +174,7 @@ pub fn message(
         body,
         attributes: vec![
             ("function", record.function.clone()),
-            ("outcome", outcome_name(record.outcome).to_owned()),
+            ("outcome", record.outcome.as_str().to_owned()),
             (
                 "account",
                 record.account.clone().unwrap_or_else(|| "unknown".into()),
@@ -204,16 +204,6 @@ fn subject_line(text: &str) -> String {
         ascii
     } else {
         format!("{}...", &ascii[..MAX_SUBJECT_CHARS - 3])
-    }
-}
-
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Remediated => "remediated",
-        Outcome::AlreadyCompliant => "already_compliant",
-        Outcome::Skipped => "skipped",
-        Outcome::DryRun => "dry_run",
-        Outcome::Failed => "failed",
     }
 }
 
