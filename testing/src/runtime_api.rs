@@ -169,23 +169,28 @@ impl RuntimeApi {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// The audit records written so far for `request_id`.
-    pub fn records(&self, request_id: &str) -> Vec<serde_json::Value> {
+    /// The JSON lines written so far for `request_id` that `keep` selects.
+    fn lines_of(
+        &self,
+        request_id: &str,
+        keep: impl Fn(&serde_json::Value) -> bool,
+    ) -> Vec<serde_json::Value> {
         self.stdout()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["record_type"] == "remediation_audit" && v["request_id"] == request_id)
+            .filter(|v| v["request_id"] == request_id && keep(v))
             .collect()
+    }
+
+    /// The audit records written so far for `request_id`.
+    pub fn records(&self, request_id: &str) -> Vec<serde_json::Value> {
+        self.lines_of(request_id, |v| v["record_type"] == "remediation_audit")
     }
 
     /// The metric documents (CloudWatch Embedded Metric Format) written so
     /// far for `request_id`.
     pub fn metric_documents(&self, request_id: &str) -> Vec<serde_json::Value> {
-        self.stdout()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v.get("_aws").is_some() && v["request_id"] == request_id)
-            .collect()
+        self.lines_of(request_id, |v| v.get("_aws").is_some())
     }
 
     /// The audit records of an invocation that has answered. They are written
