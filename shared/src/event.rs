@@ -384,6 +384,15 @@ impl Detail<'_> {
         deserialize_at(&format!("detail.{path}"), at.clone()).map(Some)
     }
 
+    /// [`get`](Self::get), with `T`'s default (an empty list, an empty
+    /// string) when the field is absent.
+    pub fn get_or_default<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        path: &str,
+    ) -> Result<T, FindingError> {
+        Ok(self.get(path)?.unwrap_or_default())
+    }
+
     /// [`get`](Self::get) of a field the function cannot do without: absent
     /// is an error naming it.
     pub fn require<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, FindingError> {

@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
@@ -429,9 +430,9 @@ async fn run_guarded<R: Remediator>(
 ) -> Report {
     let work = async {
         match remediator.examine(target, config).await {
-            Examined::Settled(report) => report,
-            Examined::Change(proposal) if config.dry_run => proposal.dry_run(),
-            Examined::Change(proposal) => {
+            ControlFlow::Break(report) => report,
+            ControlFlow::Continue(proposal) if config.dry_run => proposal.dry_run(),
+            ControlFlow::Continue(proposal) => {
                 let resource = proposal.resource.clone();
                 remediator
                     .apply(target, proposal)

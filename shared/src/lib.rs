@@ -45,7 +45,7 @@ pub use finding::{Finding, Item, Skip, Target};
 pub use handler::{handle, handle_with, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
 pub use notify::{Notify, Silent};
 pub use permission::Permission;
-pub use report::{Decision, Examined, Proposal, Report};
+pub use report::{Decision, Examined, Proposal, Read, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};
 pub use workflow::{LeaveFindings, UpdateFindings};

@@ -8,6 +8,7 @@
 //! constructors. Payloads (`before`, `after`, `changes`) are the function's own
 //! serialisable types, kept here as JSON.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -252,13 +253,26 @@ impl<W> Proposal<W> {
     }
 }
 
-/// What examining a target found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Examined<W> {
-    /// Nothing to write: compliant, skipped, gone, or a read failed.
-    Settled(Report),
-    /// A write is called for.
-    Change(Proposal<W>),
+/// What examining a target found: `Break` with the report when there is
+/// nothing to write (compliant, skipped, gone, or a read failed), `Continue`
+/// with the proposal when a write is called for. A `ControlFlow`, so that a
+/// read that settles the target ends the examination with `?`.
+pub type Examined<W> = ControlFlow<Report, Proposal<W>>;
+
+/// A read's result, as a step of an examination.
+pub trait Read<T> {
+    /// The value read, or the end of the examination with the report for a
+    /// failed read of `what` ([`Report::read_failed`]).
+    fn or_settle(self, what: &str) -> ControlFlow<Report, T>;
+}
+
+impl<T> Read<T> for Result<T, AwsError> {
+    fn or_settle(self, what: &str) -> ControlFlow<Report, T> {
+        match self {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(e) => ControlFlow::Break(Report::read_failed(&e, what)),
+        }
+    }
 }
 
 /// What a function's plan decides for one resource.
@@ -286,15 +300,13 @@ impl<C> Decision<C> {
         propose: impl FnOnce(C) -> Proposal<W>,
     ) -> Examined<W> {
         match self {
-            Decision::AlreadyCompliant => {
-                Examined::unchanged(Outcome::AlreadyCompliant, compliant, before)
-            }
-            Decision::Skip(reason) => Examined::unchanged(Outcome::Skipped, reason, before),
-            Decision::Withheld(reason) => Examined::Settled(Report {
+            Decision::AlreadyCompliant => unchanged(Outcome::AlreadyCompliant, compliant, before),
+            Decision::Skip(reason) => unchanged(Outcome::Skipped, reason, before),
+            Decision::Withheld(reason) => ControlFlow::Break(Report {
                 withheld: true,
                 ..Report::new(Outcome::Skipped, reason).unchanged(before)
             }),
-            Decision::Change(change) => Examined::Change(propose(change)),
+            Decision::Change(change) => ControlFlow::Continue(propose(change)),
         }
     }
 }
@@ -322,11 +334,13 @@ impl<T> Decision<Vec<T>> {
     }
 }
 
-impl<W> Examined<W> {
-    /// Nothing to write, the resource in `state`, for `outcome` and `reason`.
-    pub fn unchanged(outcome: Outcome, reason: impl Into<String>, state: &impl Serialize) -> Self {
-        Examined::Settled(Report::new(outcome, reason).unchanged(state))
-    }
+/// Nothing to write, the resource in `state`, for `outcome` and `reason`.
+fn unchanged<W>(
+    outcome: Outcome,
+    reason: impl Into<String>,
+    state: &impl Serialize,
+) -> Examined<W> {
+    ControlFlow::Break(Report::new(outcome, reason).unchanged(state))
 }
 
 #[cfg(test)]

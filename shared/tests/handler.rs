@@ -12,6 +12,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use remediation_shared::audit::RECORD_TYPE;
 use remediation_shared::{handle, Config, HandlerError, RecordingSink};
 use serde_json::{json, Value};
+use std::ops::ControlFlow;
 use support::Buckets;
 
 use std::sync::Mutex;
@@ -41,7 +42,7 @@ impl Remediator for Fake {
         }
         if b.starts_with("fail-") {
             let err = AwsError::new("GetThing", "AccessDenied", "nope", Some(403));
-            return Examined::Settled(Report::failed(&err));
+            return ControlFlow::Break(Report::failed(&err));
         }
         if b.starts_with("hang-") {
             let hung = remediation_shared::deadline::within(
@@ -49,7 +50,7 @@ impl Remediator for Fake {
                 std::future::pending::<Result<(), AwsError>>(),
             )
             .await;
-            return Examined::Settled(Report::failed(&hung.unwrap_err()));
+            return ControlFlow::Break(Report::failed(&hung.unwrap_err()));
         }
         if b.starts_with("held-") {
             return remediation_shared::Decision::<()>::Withheld(
@@ -58,11 +59,11 @@ impl Remediator for Fake {
             .examined("", &"open", |()| unreachable!());
         }
         if b.starts_with("clean-") {
-            return Examined::Settled(
+            return ControlFlow::Break(
                 Report::new(Outcome::AlreadyCompliant, "clean").unchanged(&"closed"),
             );
         }
-        Examined::Change(Proposal::new(
+        ControlFlow::Continue(Proposal::new(
             &"open",
             &["close"],
             format!("close {b}"),

@@ -11,6 +11,7 @@
 //! its calls instead of calling AWS: a call is where an AWS call would start.
 
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -51,7 +52,7 @@ impl<S: Scope> Remediator for Counting<S> {
 
     async fn examine(&self, _target: &TargetOf<Self>, _config: &Config) -> Examined<()> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        Examined::Settled(Report::new(Outcome::Remediated, "fixed"))
+        ControlFlow::Break(Report::new(Outcome::Remediated, "fixed"))
     }
 
     async fn apply(&self, _target: &TargetOf<Self>, _proposal: Proposal<()>) -> Report {

@@ -18,8 +18,10 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
+use std::ops::ControlFlow;
+
 use remediation_shared::resource::Arn;
-use remediation_shared::{Config, Examined, Outcome, Proposal, Remediator, Report, TargetOf};
+use remediation_shared::{Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf};
 
 use crate::aws::RolePolicies;
 use crate::plan::{Protections, RoleFacts, Work};
@@ -60,27 +62,19 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             RoleRef::Id(id) => match self.port.role_name_for_id(id.as_str()).await {
                 Ok(Some(n)) => n,
                 Ok(None) => {
-                    return Examined::Settled(Report::new(
+                    return ControlFlow::Break(Report::new(
                         Outcome::Skipped,
                         format!("no role with id {id} exists (deleted?)"),
                     ))
                 }
-                Err(e) => return Examined::Settled(Report::failed(&e)),
+                Err(e) => return ControlFlow::Break(Report::failed(&e)),
             },
         };
-        let role = match self.port.role(&name).await {
-            Ok(r) => r,
-            Err(e) => {
-                return Examined::Settled(Report::read_failed(&e, &format!("the role {name}")))
-            }
-        };
+        let what = format!("the role {name}");
+        let role = self.port.role(&name).await.or_settle(&what)?;
         let attached = match self.port.attached_policies(&name).await {
             Ok(a) => a,
-            Err(e) => {
-                return Examined::Settled(
-                    Report::read_failed(&e, &format!("the role {name}")).resource(role.arn),
-                )
-            }
+            Err(e) => return ControlFlow::Break(Report::read_failed(&e, &what).resource(role.arn)),
         };
         // The role's own ARN is the authority on its partition.
         let partition = Arn::parse("Role.Arn", &role.arn)
@@ -93,13 +87,10 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             attached,
             exempt: config.is_exempt(role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         };
-        match plan::examined(
-            plan::plan(&facts, partition.as_str(), &self.protections),
-            &name,
-            &facts,
-        ) {
-            Examined::Settled(report) => Examined::Settled(report.resource(role.arn)),
-            Examined::Change(proposal) => Examined::Change(proposal.resource(role.arn)),
+        let plan = plan::plan(&facts, partition.as_str(), &self.protections);
+        match plan::examined(plan, &name, &facts) {
+            ControlFlow::Break(report) => ControlFlow::Break(report.resource(role.arn)),
+            ControlFlow::Continue(proposal) => ControlFlow::Continue(proposal.resource(role.arn)),
         }
     }
 

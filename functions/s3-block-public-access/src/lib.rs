@@ -16,14 +16,15 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{Config, Examined, Proposal, Remediator, Report, TargetOf};
+use std::ops::ControlFlow;
+
+use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
 
 use crate::aws::BucketPublicAccess;
 use crate::plan::{PublicAccessFlags, Work};
 use crate::scope::BucketScope;
 
 /// The remediator over any [`BucketPublicAccess`] port: `BlockPublicAccess(port)`.
-#[derive(Debug, Clone)]
 pub struct BlockPublicAccess<P>(pub P);
 
 impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
@@ -32,23 +33,21 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
 
     async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
         let bucket = target.resource.as_str();
-        let current = match self.0.public_access_block(bucket).await {
-            Ok(c) => c,
-            Err(e) => return Examined::Settled(Report::read_failed(&e, "the bucket")),
-        };
-        let exempt = if plan::needs_tags(current) {
-            match self.0.tags(bucket).await {
+        let current = self
+            .0
+            .public_access_block(bucket)
+            .await
+            .or_settle("the bucket")?;
+        let exempt = plan::needs_tags(current)
+            && match self.0.tags(bucket).await {
                 Ok(tags) => config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 Err(e) => {
                     let before = plan::State::BucketPublicAccessBlock(current.unwrap_or_default());
-                    return Examined::Settled(
+                    return ControlFlow::Break(
                         Report::read_failed(&e, "the bucket").before(&before),
                     );
                 }
-            }
-        } else {
-            false
-        };
+            };
         plan::examined(plan::plan(current, exempt), current)
     }
 

@@ -150,6 +150,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::ControlFlow;
 
     const OFF: PublicAccessFlags = PublicAccessFlags {
         block_public_acls: false,
@@ -239,7 +240,7 @@ mod tests {
 
     #[test]
     fn a_proposal_says_what_a_dry_run_would_turn_on() {
-        let Examined::Change(p) = examined(plan(Some(OFF), false), Some(OFF)) else {
+        let ControlFlow::Continue(p) = examined(plan(Some(OFF), false), Some(OFF)) else {
             panic!("a change was expected")
         };
         let r = p.dry_run();
@@ -261,7 +262,7 @@ mod tests {
 
     #[test]
     fn settling() {
-        let Examined::Change(p) = examined(plan(None, false), None) else {
+        let ControlFlow::Continue(p) = examined(plan(None, false), None) else {
             panic!("a change was expected")
         };
         let gone =

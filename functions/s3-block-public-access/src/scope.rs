@@ -65,9 +65,7 @@ impl Scope for BucketScope {
         _finding: &GuardDutyFinding,
         detail: Detail<'_>,
     ) -> Result<Reading<BucketName>, FindingError> {
-        let buckets = detail
-            .get::<Vec<S3BucketDetail>>("resource.s3BucketDetails")?
-            .unwrap_or_default();
+        let buckets = detail.get_or_default::<Vec<S3BucketDetail>>("resource.s3BucketDetails")?;
         if buckets.is_empty() {
             return Err(FindingError::Field {
                 path: "detail.resource.s3BucketDetails".into(),

@@ -17,14 +17,13 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{Config, Examined, Proposal, Remediator, Report, TargetOf};
+use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
 
 use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
 use crate::scope::GroupScope;
 
 /// The remediator over any [`SecurityGroupRules`] port: `RevokeOpenSsh(port)`.
-#[derive(Debug, Clone)]
 pub struct RevokeOpenSsh<P>(pub P);
 
 impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
@@ -32,16 +31,11 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
     type Work = Work;
 
     async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
+        const WHAT: &str = "the security group";
         let group = target.resource.as_str();
-        let tags = match self.0.group_tags(group).await {
-            Ok(t) => t,
-            Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
-        };
+        let tags = self.0.group_tags(group).await.or_settle(WHAT)?;
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let rules = match self.0.rules(group).await {
-            Ok(r) => r,
-            Err(e) => return Examined::Settled(Report::read_failed(&e, "the security group")),
-        };
+        let rules = self.0.rules(group).await.or_settle(WHAT)?;
         plan::examined(plan::plan(&rules, exempt), &rules)
     }
 

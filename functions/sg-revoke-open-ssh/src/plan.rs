@@ -342,6 +342,7 @@ pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::ControlFlow;
 
     fn rule(id: &str, protocol: &str, from: i32, to: i32, source: Source) -> Rule {
         Rule {
@@ -551,7 +552,7 @@ mod tests {
             rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0")),
             rule("sgr-2", "tcp", 22, 22, cidr("10.0.0.0/8")),
         ];
-        let Examined::Change(p) = examined(plan(&rules, false), &rules) else {
+        let ControlFlow::Continue(p) = examined(plan(&rules, false), &rules) else {
             panic!("a change was expected")
         };
         let r = p.dry_run();
@@ -614,7 +615,7 @@ mod tests {
         let a = rule("sgr-a", "tcp", 22, 22, cidr("0.0.0.0/0"));
         let b = rule("sgr-b", "tcp", 22, 22, cidr("::/0"));
         let both = vec![a.clone(), b.clone()];
-        let Examined::Change(p) = examined(plan(&both, false), &both) else {
+        let ControlFlow::Continue(p) = examined(plan(&both, false), &both) else {
             panic!("a change was expected")
         };
         let throttled = AwsError::new(
@@ -751,7 +752,7 @@ mod tests {
             rule("sgr-all", "-1", -1, -1, cidr("::/0")),
             rule("sgr-range", "tcp", 0, 65535, cidr("0.0.0.0/0")),
         ];
-        let Examined::Change(p) = examined(plan(&rules, false), &rules) else {
+        let ControlFlow::Continue(p) = examined(plan(&rules, false), &rules) else {
             panic!("a change was expected")
         };
         assert_eq!(

@@ -74,9 +74,7 @@ impl Scope for GroupScope {
         detail: Detail<'_>,
     ) -> Result<Reading<GroupId>, FindingError> {
         if finding.finding_type == GUARDDUTY_SSH_BRUTE_FORCE {
-            let role = detail
-                .get::<String>("service.resourceRole")?
-                .unwrap_or_default();
+            let role = detail.get_or_default::<String>("service.resourceRole")?;
             if !role.eq_ignore_ascii_case("TARGET") {
                 return Ok(Reading::Skip(format!(
                     "the instance is the {role} of the brute force, not its target"
@@ -84,9 +82,9 @@ impl Scope for GroupScope {
             }
         }
         if finding.finding_type == GUARDDUTY_PORT_PROBE {
-            let probes = detail
-                .get::<Vec<PortProbeDetail>>("service.action.portProbeAction.portProbeDetails")?
-                .unwrap_or_default();
+            let probes = detail.get_or_default::<Vec<PortProbeDetail>>(
+                "service.action.portProbeAction.portProbeDetails",
+            )?;
             let probed_ssh = probes
                 .iter()
                 .any(|p| p.local_port_details.as_ref().and_then(|l| l.port) == Some(SSH_PORT));
@@ -94,9 +92,7 @@ impl Scope for GroupScope {
                 return Ok(Reading::Skip("the probed ports do not include 22".into()));
             }
         }
-        let instance = detail
-            .get::<InstanceDetails>("resource.instanceDetails")?
-            .unwrap_or_default();
+        let instance = detail.get_or_default::<InstanceDetails>("resource.instanceDetails")?;
         let mut groups = Vec::new();
         for (i, ni) in instance.network_interfaces.iter().enumerate() {
             for (j, sg) in ni.security_groups.iter().enumerate() {
@@ -127,9 +123,9 @@ impl Scope for GroupScope {
     ) -> Result<Reading<GroupId>, FindingError> {
         // The rules created name their group even when the caller named the
         // group by name (the request then has no `groupId`).
-        let created = detail
-            .get::<Vec<SecurityGroupRuleItem>>("responseElements.securityGroupRuleSet.items")?
-            .unwrap_or_default();
+        let created = detail.get_or_default::<Vec<SecurityGroupRuleItem>>(
+            "responseElements.securityGroupRuleSet.items",
+        )?;
         let from_response: Vec<(String, String)> = created
             .into_iter()
             .enumerate()
