@@ -13,7 +13,7 @@ VENV := .venv
 PEER_VENV := .venv-peer
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy
+FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy s3-account-public-access-block
 RUNS ?= 3
 
 # Cargo tools the project installs for itself, pinned, into .tools/.

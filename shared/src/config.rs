@@ -42,12 +42,29 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// [`from_env`](Self::from_env) for a function whose fix reaches so far
+    /// (a whole account) that it runs in dry run unless `DRY_RUN` says
+    /// otherwise.
+    pub fn from_env_dry_by_default() -> Result<Self, ConfigError> {
+        Self::from_lookup_with(|name| std::env::var(name).ok(), true)
+    }
+
     /// Reads the settings through `lookup`, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_lookup_with(lookup, false)
+    }
+
+    /// [`from_lookup`](Self::from_lookup), with `dry_run_when_unset` when
+    /// `DRY_RUN` is absent or blank.
+    pub fn from_lookup_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        dry_run_when_unset: bool,
+    ) -> Result<Self, ConfigError> {
         let dry_run = match lookup("DRY_RUN").map(|v| v.trim().to_ascii_lowercase()) {
-            None => false,
+            None => dry_run_when_unset,
             Some(v) => match v.as_str() {
-                "" | "false" | "0" | "no" | "off" => false,
+                "" => dry_run_when_unset,
+                "false" | "0" | "no" | "off" => false,
                 "true" | "1" | "yes" | "on" => true,
                 _ => return Err(ConfigError::DryRun(v)),
             },
@@ -90,6 +107,16 @@ mod tests {
         assert_eq!(c, Config::default());
         assert!(!c.dry_run);
         assert_eq!(c.exempt_tag_key, "auto-remediation:exempt");
+    }
+
+    #[test]
+    fn a_function_may_default_to_dry_run_and_still_be_told_to_enforce() {
+        let unset = Config::from_lookup_with(lookup(&[]), true).unwrap();
+        assert!(unset.dry_run);
+        let blank = Config::from_lookup_with(lookup(&[("DRY_RUN", " ")]), true).unwrap();
+        assert!(blank.dry_run);
+        let enforce = Config::from_lookup_with(lookup(&[("DRY_RUN", "false")]), true).unwrap();
+        assert!(!enforce.dry_run);
     }
 
     #[test]

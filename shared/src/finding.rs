@@ -244,7 +244,9 @@ impl<S: Scope> Normalizer<'_, S> {
                 "Config reports {} for {rule}",
                 d.new_evaluation_result.compliance_type
             ))
-        } else if d.resource_type != <S::Resource as Resource>::CONFIG_TYPE {
+        } else if d.resource_type != <S::Resource as Resource>::CONFIG_TYPE
+            && !<S::Resource as Resource>::OTHER_CONFIG_TYPES.contains(&d.resource_type.as_str())
+        {
             Some(format!(
                 "resource type {} is not {}",
                 d.resource_type,
@@ -361,7 +363,15 @@ impl<S: Scope> Normalizer<'_, S> {
                     )));
                     continue;
                 }
-                let arn = Arn::parse(&path, &r.id)?;
+                // Read only for an id that is not an ARN (an account); an ARN names its own.
+                let partition = r
+                    .partition
+                    .as_deref()
+                    .and_then(|p| Partition::parse("Partition", p).ok())
+                    .unwrap_or_else(|| {
+                        self.partition_for(r.region.as_deref().or(f.region.as_deref()))
+                    });
+                let arn = Arn::parse_asff_id(&path, &r.id, &partition)?;
                 let resource = S::security_hub_resource(&path, &arn)?;
                 let account = if arn.account.is_empty() {
                     self.account(f.aws_account_id.as_ref())

@@ -49,3 +49,15 @@ pub use report::{Decision, Examined, Proposal, Read, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};
 pub use workflow::{LeaveFindings, UpdateFindings};
+
+/// A function's `main.rs` in one line: `lambda_main!(Config::from_env, |sdk|
+/// Ok(TheRemediator(Adapter::new(client(sdk)))))` defines `main` as
+/// [`sdk::main`] with the configuration reader and the remediator builder given.
+#[macro_export]
+macro_rules! lambda_main {
+    ($config:expr, $build:expr $(,)?) => {
+        fn main() -> ::core::result::Result<(), $crate::sdk::Error> {
+            $crate::sdk::main($config, $build)
+        }
+    };
+}

@@ -16,6 +16,9 @@ use crate::error::FindingError;
 pub trait Resource: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// Its type as AWS Config names it (`AWS::S3::Bucket`).
     const CONFIG_TYPE: &'static str;
+    /// Other types under which AWS Config evaluates the same resource (a
+    /// periodic rule may evaluate an account's setting as `AWS::::Account`).
+    const OTHER_CONFIG_TYPES: &'static [&'static str] = &[];
     /// Its type as Security Hub (ASFF) names it (`AwsS3Bucket`).
     const ASFF_TYPE: &'static str;
 
@@ -207,6 +210,32 @@ impl Arn {
 }
 
 impl Arn {
+    /// The ARN of a Security Hub resource `Id`: an ARN, or the form Security
+    /// Hub gives an account (`AWS::::Account:123456789012`, type
+    /// `AwsAccount`), read as the account's root ARN
+    /// (`arn:<partition>:iam::123456789012:root`) in `partition`.
+    pub fn parse_asff_id(
+        path: &str,
+        id: &str,
+        partition: &Partition,
+    ) -> Result<Self, FindingError> {
+        match id.strip_prefix(ASFF_ACCOUNT_PREFIX) {
+            Some(account) if is_account_id(account) => Ok(Arn {
+                partition: partition.clone(),
+                service: "iam".into(),
+                region: String::new(),
+                account: account.to_owned(),
+                resource: "root".into(),
+            }),
+            Some(_) => Err(FindingError::value(
+                path,
+                id,
+                "AWS::::Account: and a 12-digit account id",
+            )),
+            None => Arn::parse(path, id),
+        }
+    }
+
     /// The resource part of an ARN of `service`, or the error for an ARN of
     /// another service; `path` names the field it came from.
     pub fn resource_of(&self, service: &str, path: &str) -> Result<&str, FindingError> {
@@ -237,6 +266,10 @@ impl fmt::Display for Arn {
         )
     }
 }
+
+/// How Security Hub and AWS Config name an account as a resource:
+/// `AWS::::Account:` and its id.
+pub const ASFF_ACCOUNT_PREFIX: &str = "AWS::::Account:";
 
 /// Whether `s` is a 12-digit AWS account id.
 pub fn is_account_id(s: &str) -> bool {

@@ -17,9 +17,12 @@
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::BehaviorVersion;
+/// The shared configuration every client of a function is built from.
+pub use aws_config::SdkConfig;
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use aws_smithy_http_client::Builder;
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -30,7 +33,7 @@ use aws_smithy_types::base64;
 use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::audit::StdoutSink;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::error::AwsError;
 use crate::event::Payload;
 use crate::handler::{handle_with, Home, Locate, Remediator};
@@ -103,6 +106,30 @@ impl Locate for CallerIdentity {
             .await?;
         Ok(home.clone())
     }
+}
+
+/// The error a function's `main` ends with.
+pub use lambda_runtime::Error;
+
+/// A function's whole `main`, as [`lambda_main!`](crate::lambda_main) writes
+/// it: tracing with Lambda's log format and level settings, the
+/// configuration `config` reads, the SDK configuration, the remediator
+/// `build` makes with it (reading its own settings; an error stops the
+/// function at start, in words), then [`run`] on a single-threaded runtime:
+/// a Lambda instance handles one event at a time.
+pub fn main<R: Remediator>(
+    config: impl FnOnce() -> Result<Config, ConfigError>,
+    build: impl FnOnce(&SdkConfig) -> Result<R, String>,
+) -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = config()?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let sdk = load().await;
+            run(build(&sdk)?, config, &sdk).await
+        })
 }
 
 /// Runs `remediator` as a Lambda function until Lambda stops it: each event
@@ -328,15 +355,25 @@ impl HttpClient for OnFirstRequest {
 fn eager_https_client() -> SharedHttpClient {
     let context = TlsContext::builder()
         .with_trust_store(trust_store())
-        .build();
-    let builder = Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    match context {
-        Ok(context) => builder.tls_context(context).build_https(),
+        .build()
         // Building a context from a trust store cannot fail today; if a later
         // version makes it fail, fall back to the SDK's default roots rather
         // than start without TLS.
-        Err(_) => builder.build_https(),
-    }
+        .unwrap_or_default();
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(context.clone())
+            // The standard proxy variables (`HTTPS_PROXY`, `NO_PROXY`, ...), as
+            // the SDK's own client reads them: a function in a VPC may reach
+            // AWS only through a proxy.
+            .proxy_config(ProxyConfig::from_env());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.build()
+    })
 }
 
 /// The compiled-in roots, in the only form the SDK accepts: one PEM bundle.

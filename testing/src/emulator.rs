@@ -130,6 +130,9 @@ pub struct Emulator {
     pub sns: aws_sdk_sns::Client,
     /// SQS (to read what SNS delivered).
     pub sqs: aws_sdk_sqs::Client,
+    /// S3 Control (account-level settings), through the emulator as proxy:
+    /// it puts the account id in front of the host, which loopback does not resolve.
+    pub s3control: aws_sdk_s3control::Client,
 }
 
 /// A client of the SDK crate `$sdk` for the emulator at `$url`.
@@ -144,6 +147,20 @@ macro_rules! client {
                 .build(),
         )
     };
+}
+
+/// A plain-HTTP client that sends every request through the proxy at `url`
+/// (the emulator itself, which serves requests in absolute form), so that a
+/// host name with a prefix (`123456789012.127.0.0.1`) needs no resolving.
+fn through_proxy(url: &str) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    let proxy = ProxyConfig::http(url).expect("the emulator URL is a valid proxy URL");
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, _| {
+        let mut connector =
+            aws_smithy_http_client::Connector::builder().proxy_config(proxy.clone());
+        connector.set_connector_settings(settings.cloned());
+        connector.build_http()
+    })
 }
 
 static NEXT_NAME: AtomicU32 = AtomicU32::new(0);
@@ -193,6 +210,15 @@ impl Emulator {
             iam: client!(aws_sdk_iam, url, credentials),
             sns: client!(aws_sdk_sns, url, credentials),
             sqs: client!(aws_sdk_sqs, url, credentials),
+            s3control: aws_sdk_s3control::Client::from_conf(
+                aws_sdk_s3control::Config::builder()
+                    .behavior_version_latest()
+                    .region(aws_sdk_s3control::config::Region::new(REGION))
+                    .endpoint_url(url)
+                    .credentials_provider(credentials.clone())
+                    .http_client(through_proxy(url))
+                    .build(),
+            ),
         }
     }
 
@@ -272,6 +298,61 @@ impl Emulator {
     }
 
     // ----- S3 -----
+
+    /// The account's S3 Block Public Access settings; `None` when it has no configuration.
+    pub async fn account_flags(&self) -> Option<Flags> {
+        let out = self
+            .s3control
+            .get_public_access_block()
+            .account_id(ACCOUNT)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_no_such_public_access_block_configuration()) =>
+            {
+                return None
+            }
+            Err(e) => panic!("GetPublicAccessBlock (account): {e:?}"),
+        };
+        out.public_access_block_configuration().map(|c| {
+            [
+                c.block_public_acls().unwrap_or(false),
+                c.ignore_public_acls().unwrap_or(false),
+                c.block_public_policy().unwrap_or(false),
+                c.restrict_public_buckets().unwrap_or(false),
+            ]
+        })
+    }
+
+    /// Sets the account's S3 Block Public Access settings (`None`: deletes the configuration).
+    pub async fn put_account_flags(&self, flags: Option<Flags>) {
+        use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
+        let Some(flags) = flags else {
+            self.s3control
+                .delete_public_access_block()
+                .account_id(ACCOUNT)
+                .send()
+                .await
+                .unwrap();
+            return;
+        };
+        let config = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(flags[0])
+            .ignore_public_acls(flags[1])
+            .block_public_policy(flags[2])
+            .restrict_public_buckets(flags[3])
+            .build();
+        self.s3control
+            .put_public_access_block()
+            .account_id(ACCOUNT)
+            .public_access_block_configuration(config)
+            .send()
+            .await
+            .unwrap();
+    }
 
     /// Creates a bucket with no Block Public Access configuration.
     pub async fn create_bucket(&self, name: &str) {

@@ -187,6 +187,12 @@ impl Deployment {
             ("AWS_ENDPOINT_URL", emulator.url()),
             ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY),
             ("AWS_SECRET_ACCESS_KEY", PLACEHOLDER_KEY),
+            // S3 Control puts the account id in front of the endpoint's host
+            // (`123456789012.127.0.0.1`), which loopback does not resolve: such
+            // requests go through a proxy, the emulator itself (it serves
+            // requests in absolute form); every other one goes straight to it.
+            ("HTTP_PROXY", emulator.url()),
+            ("NO_PROXY", "127.0.0.1,localhost"),
         ];
         env.extend_from_slice(settings);
         Deployment {

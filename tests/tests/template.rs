@@ -120,6 +120,7 @@ fn declared(binary: &str) -> &'static [Permission] {
         "s3-block-public-access" => s3_block_public_access::aws::PERMISSIONS,
         "sg-revoke-open-ssh" => sg_revoke_open_ssh::aws::PERMISSIONS,
         "iam-detach-admin-policy" => iam_detach_admin_policy::aws::PERMISSIONS,
+        "s3-account-public-access-block" => s3_account_public_access_block::aws::PERMISSIONS,
         other => panic!("unknown function {other}"),
     }
 }
@@ -149,7 +150,7 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn the_template_declares_the_three_functions_each_with_its_own_role() {
+fn the_template_declares_the_four_functions_each_with_its_own_role() {
     let t = template();
     let fns = functions(&t);
     let binaries: BTreeSet<&str> = fns.iter().map(|(_, _, b)| b.as_str()).collect();
@@ -157,12 +158,13 @@ fn the_template_declares_the_three_functions_each_with_its_own_role() {
         binaries,
         BTreeSet::from([
             "iam-detach-admin-policy",
+            "s3-account-public-access-block",
             "s3-block-public-access",
             "sg-revoke-open-ssh"
         ])
     );
     let roles: BTreeSet<&str> = fns.iter().map(|(_, r, _)| r.as_str()).collect();
-    assert_eq!(roles.len(), 3, "a role shared between functions: {fns:?}");
+    assert_eq!(roles.len(), 4, "a role shared between functions: {fns:?}");
     for (_, role, _) in &fns {
         let r = &t["Resources"][role.as_str()];
         assert_eq!(r["Type"], "AWS::IAM::Role", "{role}");

@@ -12,19 +12,14 @@
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
-use lambda_runtime::Error;
 use remediation_shared::Config;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
-    let sdk = remediation_shared::sdk::load().await;
+remediation_shared::lambda_main!(Config::from_env, |sdk| {
+    let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())
+        .map_err(|e| e.to_string())?;
     let adapter = IamAdapter::new(
-        aws_sdk_iam::Client::new(&sdk),
-        aws_sdk_config::Client::new(&sdk),
+        aws_sdk_iam::Client::new(sdk),
+        aws_sdk_config::Client::new(sdk),
     );
-    let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())?;
-    let remediator = DetachAdminPolicy::new(adapter).protecting(protections);
-    remediation_shared::sdk::run(remediator, config, &sdk).await
-}
+    Ok(DetachAdminPolicy::new(adapter).protecting(protections))
+});

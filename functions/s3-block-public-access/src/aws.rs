@@ -24,6 +24,17 @@ pub const PERMISSIONS: &[Permission] = &[
 /// Every bucket; the `s3:ResourceAccount` condition keeps it to the function's own account.
 const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
 
+/// The S3 client for `sdk`: path-style addressing when a custom endpoint (a
+/// local emulator) is set, as it cannot serve virtual-hosted bucket names.
+pub fn client(sdk: &remediation_shared::sdk::SdkConfig) -> Client {
+    let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(custom_endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
 /// What the function needs from S3.
 pub trait BucketPublicAccess: Send + Sync {
     /// The bucket's settings; `None` when it has no configuration.

@@ -29,6 +29,14 @@ impl PublicAccessFlags {
         restrict_public_buckets: true,
     };
 
+    /// All four settings off, as S3 reads a missing configuration.
+    pub const OFF: PublicAccessFlags = PublicAccessFlags {
+        block_public_acls: false,
+        ignore_public_acls: false,
+        block_public_policy: false,
+        restrict_public_buckets: false,
+    };
+
     /// The names (as in the S3 API) of the settings that are off.
     pub fn missing(&self) -> Vec<&'static str> {
         [
@@ -103,22 +111,61 @@ pub fn settle(
     write: Result<(), AwsError>,
     read_back: Option<Result<Option<PublicAccessFlags>, AwsError>>,
 ) -> Report {
-    let settings = &proposal.work;
     let changes = [Change::EnablePublicAccessBlock {
-        settings: settings.clone(),
+        settings: proposal.work.clone(),
     }];
+    settle_write(
+        proposal,
+        write,
+        read_back,
+        Written {
+            what: "the bucket",
+            state: State::BucketPublicAccessBlock,
+            changes: &changes,
+        },
+    )
+}
+
+/// What a write of all four settings was made to: `what` names it in
+/// reasons ("the bucket"), `state` is its state payload for given settings,
+/// `changes` the changes recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Written<'a, S, C> {
+    /// The resource, in words.
+    pub what: &'a str,
+    /// Its state payload for given settings.
+    pub state: fn(PublicAccessFlags) -> S,
+    /// The changes to record.
+    pub changes: &'a [C],
+}
+
+/// How a write of all four settings (turning on `proposal.work`) and its
+/// read back ended, for any resource that has them (a bucket, an account):
+/// remediated only if the read back shows all four on.
+pub fn settle_write<W, S: Serialize, C: Serialize>(
+    proposal: &Proposal<W>,
+    write: Result<(), AwsError>,
+    read_back: Option<Result<Option<PublicAccessFlags>, AwsError>>,
+    written: Written<'_, S, C>,
+) -> Report
+where
+    W: AsRef<[&'static str]>,
+{
+    let Written {
+        what,
+        state,
+        changes,
+    } = written;
     let before = proposal.before.clone();
-    match (write, read_back) {
-        // A bucket deleted since it was read has nothing left to protect.
-        (Err(e), _) => Report::read_failed(&e, "the bucket").before_json(before),
+    let report = match (write, read_back) {
+        // A resource deleted since it was read has nothing left to protect.
+        (Err(e), _) => return Report::read_failed(&e, what).before_json(before),
         // The write is only a success if S3 now says all four are on.
         (Ok(()), Some(Ok(Some(after)))) if after == PublicAccessFlags::ALL => Report::new(
             Outcome::Remediated,
-            format!("turned on {}", settings.join(", ")),
+            format!("turned on {}", proposal.work.as_ref().join(", ")),
         )
-        .before_json(before)
-        .after(&State::BucketPublicAccessBlock(after))
-        .changes(&changes),
+        .after(&state(after)),
         (Ok(()), Some(Ok(after))) => {
             let after = after.unwrap_or_default();
             Report::failure(
@@ -129,22 +176,17 @@ pub fn settle(
                     after.missing().join(", ")
                 ),
             )
-            .before_json(before)
-            .after(&State::BucketPublicAccessBlock(after))
-            .changes(&changes)
+            .after(&state(after))
         }
-        (Ok(()), Some(Err(e))) => Report::read_failed(&e, "the bucket")
-            .reason_prefixed("the settings were written, but reading them back failed: ")
-            .before_json(before)
-            .changes(&changes),
+        (Ok(()), Some(Err(e))) => Report::read_failed(&e, what)
+            .reason_prefixed("the settings were written, but reading them back failed: "),
         (Ok(()), None) => Report::failure(
             "VerificationFailed",
             "Remediation.VerificationFailed",
             "the settings were written but not read back",
-        )
-        .before_json(before)
-        .changes(&changes),
-    }
+        ),
+    };
+    report.before_json(before).changes(changes)
 }
 
 #[cfg(test)]
@@ -152,12 +194,7 @@ mod tests {
     use super::*;
     use std::ops::ControlFlow;
 
-    const OFF: PublicAccessFlags = PublicAccessFlags {
-        block_public_acls: false,
-        ignore_public_acls: false,
-        block_public_policy: false,
-        restrict_public_buckets: false,
-    };
+    const OFF: PublicAccessFlags = PublicAccessFlags::OFF;
     const ALL_FOUR: [&str; 4] = [
         "BlockPublicAcls",
         "IgnorePublicAcls",

@@ -1,0 +1,183 @@
+//! The ports over S3 Control and S3 that the function needs, and their SDK
+//! adapter.
+//!
+//! The only file of this package that imports `aws_sdk_s3control` or
+//! `aws_sdk_s3` (a bucket's own settings are read through the bucket
+//! function's adapter). Normalises errors once: a missing account
+//! configuration reads as all off, a bucket without a policy as not public
+//! by policy, `NoSuchBucket` as not found. It must not decide anything.
+
+use std::future::Future;
+
+use aws_sdk_s3::types::{Permission as AclPermission, Type as GranteeType};
+use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
+use remediation_shared::{deadline, AwsError, Permission};
+use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
+use s3_block_public_access::plan::PublicAccessFlags;
+
+use crate::plan::BucketAccess;
+
+/// The IAM permissions this adapter's calls need, one per SDK operation:
+/// S3 Control `GetPublicAccessBlock` and `PutPublicAccessBlock` on the
+/// account; S3 `ListBuckets`, `GetBucketPolicyStatus`, `GetBucketAcl` and
+/// `GetPublicAccessBlock` to say which buckets the change makes private.
+/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+pub const PERMISSIONS: &[Permission] = &[
+    Permission::on("s3:GetAccountPublicAccessBlock", "*"),
+    Permission::on("s3:PutAccountPublicAccessBlock", "*"),
+    Permission::on("s3:ListAllMyBuckets", "*"),
+    Permission::on("s3:GetBucketPolicyStatus", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:GetBucketAcl", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:GetBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
+];
+
+/// Every bucket; the `s3:ResourceAccount` condition keeps it to the function's own account.
+const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
+
+/// The grantee groups that make an ACL public.
+const PUBLIC_GROUPS: &[&str] = &[
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+];
+
+/// The settings S3 Control answered (an absent one is off).
+fn flags(c: &PublicAccessBlockConfiguration) -> PublicAccessFlags {
+    let on = |setting: Option<bool>| setting.unwrap_or(false);
+    PublicAccessFlags {
+        block_public_acls: on(c.block_public_acls()),
+        ignore_public_acls: on(c.ignore_public_acls()),
+        block_public_policy: on(c.block_public_policy()),
+        restrict_public_buckets: on(c.restrict_public_buckets()),
+    }
+}
+
+/// The settings as S3 Control takes them.
+fn configuration(f: PublicAccessFlags) -> PublicAccessBlockConfiguration {
+    PublicAccessBlockConfiguration::builder()
+        .block_public_acls(f.block_public_acls)
+        .ignore_public_acls(f.ignore_public_acls)
+        .block_public_policy(f.block_public_policy)
+        .restrict_public_buckets(f.restrict_public_buckets)
+        .build()
+}
+
+/// What the function needs from S3 Control and S3.
+pub trait AccountPublicAccess: Send + Sync {
+    /// The account's settings; `None` when it has no configuration.
+    fn account_settings(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Result<Option<PublicAccessFlags>, AwsError>> + Send;
+    /// Writes the account's settings.
+    fn put_account_settings(
+        &self,
+        account: &str,
+        flags: PublicAccessFlags,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// The names of the account's buckets, in name order.
+    fn bucket_names(&self) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    /// What makes one bucket public, or not.
+    fn bucket_access(
+        &self,
+        bucket: &str,
+    ) -> impl Future<Output = Result<BucketAccess, AwsError>> + Send;
+}
+
+/// The S3 Control and S3 adapter.
+#[derive(Debug, Clone)]
+pub struct S3ControlAdapter {
+    control: aws_sdk_s3control::Client,
+    s3: aws_sdk_s3::Client,
+    bucket: S3Adapter,
+}
+
+impl S3ControlAdapter {
+    /// Wraps clients built once at start-up.
+    pub fn new(control: aws_sdk_s3control::Client, s3: aws_sdk_s3::Client) -> Self {
+        S3ControlAdapter {
+            control,
+            bucket: S3Adapter::new(s3.clone()),
+            s3,
+        }
+    }
+}
+
+impl AccountPublicAccess for S3ControlAdapter {
+    async fn account_settings(&self, account: &str) -> Result<Option<PublicAccessFlags>, AwsError> {
+        let call = self
+            .control
+            .get_public_access_block()
+            .account_id(account)
+            .send();
+        match deadline::call("GetPublicAccessBlock", call).await {
+            Ok(out) => Ok(out.public_access_block_configuration().map(flags)),
+            Err(err) if err.code == "NoSuchPublicAccessBlockConfiguration" => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn put_account_settings(
+        &self,
+        account: &str,
+        flags: PublicAccessFlags,
+    ) -> Result<(), AwsError> {
+        let call = self
+            .control
+            .put_public_access_block()
+            .account_id(account)
+            .public_access_block_configuration(configuration(flags))
+            .send();
+        deadline::call("PutPublicAccessBlock", call)
+            .await
+            .map(|_| ())
+    }
+
+    async fn bucket_names(&self) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self.s3.list_buckets().into_paginator().items().send();
+        let list = async {
+            while let Some(bucket) = pages.next().await {
+                let bucket = bucket.map_err(|e| AwsError::from_sdk("ListBuckets", &e))?;
+                names.extend(bucket.name().map(str::to_owned));
+            }
+            Ok(())
+        };
+        deadline::within("ListBuckets", list).await?;
+        // In name order, as S3 lists them, so that which buckets are read is the same every time.
+        names.sort_unstable();
+        Ok(names)
+    }
+
+    async fn bucket_access(&self, bucket: &str) -> Result<BucketAccess, AwsError> {
+        let gone = |e: AwsError| e.not_found_if(&["NoSuchBucket"]);
+        let status = self.s3.get_bucket_policy_status().bucket(bucket).send();
+        let policy_public = match deadline::call("GetBucketPolicyStatus", status).await {
+            Ok(out) => out
+                .policy_status()
+                .and_then(|s| s.is_public())
+                .unwrap_or(false),
+            Err(err) if err.code == "NoSuchBucketPolicy" => false,
+            Err(err) => return Err(gone(err)),
+        };
+        let acl = self.s3.get_bucket_acl().bucket(bucket).send();
+        let acl = deadline::call("GetBucketAcl", acl).await.map_err(gone)?;
+        let acl_public = acl.grants().iter().any(|g| {
+            let to_group = g.grantee().is_some_and(|who| {
+                *who.r#type() == GranteeType::Group
+                    && who.uri().is_some_and(|uri| PUBLIC_GROUPS.contains(&uri))
+            });
+            to_group && g.permission() != Some(&AclPermission::WriteAcp)
+        });
+        // The bucket's own settings, read as the bucket function reads them.
+        let own = self
+            .bucket
+            .public_access_block(bucket)
+            .await?
+            .unwrap_or_default();
+        Ok(BucketAccess {
+            policy_public,
+            acl_public,
+            own,
+        })
+    }
+}

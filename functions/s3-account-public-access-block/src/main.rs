@@ -1,0 +1,23 @@
+//! Lambda entry point of `s3-account-public-access-block`: wiring only.
+//!
+//! Initialises tracing (Lambda's log format and level settings apply), reads
+//! the configuration (dry run unless `DRY_RUN` is false; the accounts listed
+//! in `EXEMPT_ACCOUNTS`), builds the S3 Control and S3 clients once (the
+//! STS, SNS and Security Hub clients are built on first use), and runs the
+//! handler.
+
+use remediation_shared::Config;
+use s3_account_public_access_block::aws::S3ControlAdapter;
+use s3_account_public_access_block::plan::exempt_accounts;
+use s3_account_public_access_block::AccountPublicAccessBlock;
+
+remediation_shared::lambda_main!(Config::from_env_dry_by_default, |sdk| {
+    // Said in words at start, where Lambda's init log shows it.
+    let exempt = exempt_accounts(std::env::var("EXEMPT_ACCOUNTS").ok().as_deref())
+        .map_err(|e| e.to_string())?;
+    let adapter = S3ControlAdapter::new(
+        aws_sdk_s3control::Client::new(sdk),
+        s3_block_public_access::aws::client(sdk),
+    );
+    Ok(AccountPublicAccessBlock::new(adapter).exempting(exempt))
+});
