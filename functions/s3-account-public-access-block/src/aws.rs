@@ -9,7 +9,7 @@
 
 use std::future::Future;
 
-use aws_sdk_s3::types::{Permission as AclPermission, Type as GranteeType};
+use aws_sdk_s3::types::Type as GranteeType;
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use remediation_shared::{deadline, AwsError, Permission};
 use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
@@ -161,12 +161,12 @@ impl AccountPublicAccess for S3ControlAdapter {
         };
         let acl = self.s3.get_bucket_acl().bucket(bucket).send();
         let acl = deadline::call("GetBucketAcl", acl).await.map_err(gone)?;
+        // Any grant to everyone, or to every AWS account, makes the ACL public.
         let acl_public = acl.grants().iter().any(|g| {
-            let to_group = g.grantee().is_some_and(|who| {
+            g.grantee().is_some_and(|who| {
                 *who.r#type() == GranteeType::Group
                     && who.uri().is_some_and(|uri| PUBLIC_GROUPS.contains(&uri))
-            });
-            to_group && g.permission() != Some(&AclPermission::WriteAcp)
+            })
         });
         // The bucket's own settings, read as the bucket function reads them.
         let own = self
