@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::notify::Delivery;
+use crate::sweep::SweepRecord;
 
 /// The version of the audit schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -173,6 +174,10 @@ pub trait AuditSink: Send + Sync {
     /// Writes the metric document of the record just written (CloudWatch
     /// Embedded Metric Format, [`crate::metrics`]); by default, nowhere.
     fn metrics(&self, _document: &Value) {}
+
+    /// Writes a sweep's summary record ([`crate::sweep::SweepRecord`]); by
+    /// default, nowhere.
+    fn summary(&self, _record: &SweepRecord) {}
 }
 
 /// Writes each record, and its metric document, as one JSON line on stdout
@@ -204,6 +209,10 @@ impl AuditSink for StdoutSink {
     fn metrics(&self, document: &Value) {
         StdoutSink::line("metric document", document);
     }
+
+    fn summary(&self, record: &SweepRecord) {
+        StdoutSink::line("sweep record", record);
+    }
 }
 
 /// Keeps records in memory as the JSON that would have been written; for tests.
@@ -211,6 +220,7 @@ impl AuditSink for StdoutSink {
 pub struct RecordingSink {
     records: Mutex<Vec<Value>>,
     metrics: Mutex<Vec<Value>>,
+    summaries: Mutex<Vec<Value>>,
 }
 
 impl RecordingSink {
@@ -222,6 +232,11 @@ impl RecordingSink {
     /// The metric documents written so far.
     pub fn metric_documents(&self) -> Vec<Value> {
         self.metrics.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// The sweep summary records written so far.
+    pub fn summaries(&self) -> Vec<Value> {
+        self.summaries.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }
 
@@ -235,6 +250,14 @@ impl AuditSink for RecordingSink {
     fn metrics(&self, document: &Value) {
         if let Ok(mut metrics) = self.metrics.lock() {
             metrics.push(document.clone());
+        }
+    }
+
+    fn summary(&self, record: &SweepRecord) {
+        if let (Ok(value), Ok(mut summaries)) =
+            (serde_json::to_value(record), self.summaries.lock())
+        {
+            summaries.push(value);
         }
     }
 }

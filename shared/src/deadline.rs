@@ -18,6 +18,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -116,6 +117,25 @@ where
     Box::pin(within(operation, async move {
         call.await.map_err(|e| AwsError::from_sdk(operation, &e))
     }))
+}
+
+/// Every item (or page) an SDK paginator yields, within the time left (see
+/// [`within`]); the first error ends it, normalised as `operation`'s.
+pub async fn all<T, E>(
+    operation: &'static str,
+    mut items: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<Vec<T>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    within(operation, async move {
+        let mut all = Vec::new();
+        while let Some(item) = items.next().await {
+            all.push(item.map_err(|e| AwsError::from_sdk(operation, &e))?);
+        }
+        Ok(all)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ use crate::notify::{self, Delivery, Notify, Silent};
 use crate::report::{Examined, Report};
 use crate::resource::{Arn, Partition, Resource};
 use crate::scope::Scope;
+use crate::sweep::{self, Survey, SweepRecord};
 use crate::workflow::{self, LeaveFindings, UpdateFindings};
 
 /// A target of the function whose remediator is `R`.
@@ -58,6 +59,15 @@ pub trait Remediator: Sync {
         target: &TargetOf<Self>,
         config: &Config,
     ) -> impl Future<Output = Examined<Self::Work>> + Send;
+
+    /// Every resource of its kind in `home` (its account and region; its
+    /// account alone for a global service), read the cheapest complete way,
+    /// with those that may be wrong as suspects: the scheduled sweep then
+    /// examines each suspect as it would a finding's target. Never writes.
+    fn survey(
+        &self,
+        home: &Home,
+    ) -> impl Future<Output = Survey<<Self::Scope as Scope>::Resource>> + Send;
 
     /// Makes the proposed write and settles its result into a report. Called
     /// only when not in dry run.
@@ -215,6 +225,17 @@ where
     // Lambda's deadline for this invocation, handed down to every AWS call.
     let deadline = deadline::from_header(event.context.deadline, SystemTime::now());
     let (raw_trigger, normalized) = match event.payload.into() {
+        Payload::Json(value) if sweep::is_schedule(&value) => {
+            let at = Sweep {
+                config,
+                sink,
+                notify,
+                deadline,
+                request_id: &request_id,
+                trigger: schedule_trigger(&value),
+            };
+            return sweep_all(remediator, home, at).await;
+        }
         Payload::Json(value) => (
             trigger_of_raw(&value),
             finding::normalize::<R::Scope>(value),
@@ -226,38 +247,18 @@ where
                   region: Option<String>,
                   resource: Option<String>,
                   report: &Report| {
-        AuditRecord {
-            record_type: RECORD_TYPE,
-            schema_version: SCHEMA_VERSION,
-            timestamp: now_rfc3339(),
-            function: function.to_owned(),
-            request_id: request_id.clone(),
-            trigger: trigger.clipped(),
-            account: account.map(|a| clip(&a, MAX_ID_CHARS)),
-            region: region.map(|r| clip(&r, MAX_ID_CHARS)),
-            // Reason and resource arrive clipped (below): clipping twice would
-            // miscount what was cut.
+        audit_record::<R>(
+            &request_id,
+            config,
+            trigger,
+            account,
+            region,
             resource,
-            action: <R::Scope as Scope>::ACTION,
-            outcome: report.outcome,
-            reason: report.reason.clone(),
-            before: report.before.clone(),
-            after: report.after.clone(),
-            changes: report.changes.clone(),
-            dry_run: config.dry_run,
-            error_code: report.error_code.clone(),
-            notification: None,
-            finding_update: None,
-        }
+            report,
+        )
     };
     let write = |audit: &AuditRecord, observed_at: Option<SystemTime>| {
-        sink.write(audit);
-        // Time to remediate: only a confirmed fix has one.
-        let now = SystemTime::now();
-        let fixed = (audit.outcome == Outcome::Remediated)
-            .then(|| metrics::time_to_remediate(observed_at, now))
-            .flatten();
-        sink.metrics(&metrics::document(audit, fixed, now));
+        write_record(sink, audit, observed_at)
     };
 
     let finding = match normalized {
@@ -274,14 +275,7 @@ where
         }
     };
 
-    let mut summary = Summary {
-        function,
-        event_id: finding.trigger.event_id.clone(),
-        dry_run: config.dry_run,
-        counts: BTreeMap::new(),
-        results: Vec::new(),
-    };
-    let mut first_failure: Option<Report> = None;
+    let mut tally = Tally::new(function, &finding.trigger.event_id, config.dry_run);
     let total = finding.items.len();
     for item in &finding.items {
         let (trigger, account, region, resource, report, observed_at, console, hub_finding) =
@@ -348,38 +342,368 @@ where
             audit.finding_update =
                 Some(deliver(deadline, "update the Security Hub finding", call).await);
         }
-        if notify.enabled() && notify::worth_telling(report.outcome, report.withheld) {
-            let message = notify::message(
-                &audit,
-                <R::Scope as Scope>::WORDING,
-                console.as_deref(),
-                &config.exempt_tag_key,
-            );
-            let call = notify.publish(&message);
-            audit.notification = Some(deliver(deadline, "publish the notification", call).await);
-        }
+        tell::<R, N>(
+            notify,
+            config,
+            deadline,
+            &mut audit,
+            &report,
+            console.as_deref(),
+        )
+        .await;
         write(&audit, observed_at);
-        *summary.counts.entry(report.outcome.as_str()).or_default() += 1;
-        summary.results.push(SummaryLine {
-            resource,
-            outcome: report.outcome,
-            reason: report.reason.clone(),
-        });
-        if report.outcome == Outcome::Failed && first_failure.is_none() {
-            first_failure = Some(report);
+        tally.add(resource, report);
+    }
+
+    tally.result(total)
+}
+
+/// Tells a person through `notify` of `audit`, when its outcome calls for it
+/// ([`notify::worth_telling`]), and records how that went in `audit`.
+async fn tell<R: Remediator, N: Notify>(
+    notify: &N,
+    config: &Config,
+    deadline: Option<Instant>,
+    audit: &mut AuditRecord,
+    report: &Report,
+    console: Option<&str>,
+) {
+    if notify.enabled() && notify::worth_telling(report.outcome, report.withheld) {
+        let message = notify::message(
+            audit,
+            <R::Scope as Scope>::WORDING,
+            console,
+            &config.exempt_tag_key,
+        );
+        let call = notify.publish(&message);
+        audit.notification = Some(deliver(deadline, "publish the notification", call).await);
+    }
+}
+
+/// What a sweep runs with: the invocation's settings, sinks and deadline.
+struct Sweep<'a, S: ?Sized, N> {
+    config: &'a Config,
+    sink: &'a S,
+    notify: &'a N,
+    deadline: Option<Instant>,
+    request_id: &'a str,
+    trigger: Trigger,
+}
+
+/// The trigger of a scheduled event: its rule (the last part of the ARN in
+/// `resources`) as the name.
+fn schedule_trigger(value: &Value) -> Trigger {
+    let rule = value
+        .get("resources")
+        .and_then(|r| r.get(0))
+        .and_then(Value::as_str)
+        .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_owned());
+    Trigger {
+        name: rule,
+        ..trigger_of_raw(value)
+    }
+}
+
+/// The scheduled sweep: the function's survey of its own account and
+/// region, then each suspect examined as a finding's target would be,
+/// [`sweep::CONCURRENCY`] at a time, until [`sweep::RESERVE`] before the
+/// deadline; one record per suspect, none for the resources the survey
+/// found compliant, and one summary record. A failed resource, or a survey
+/// that failed, fails the invocation, as a finding's would.
+async fn sweep_all<R, S, N>(
+    remediator: &R,
+    home: Result<Home, String>,
+    at: Sweep<'_, S, N>,
+) -> Result<Summary, HandlerError>
+where
+    R: Remediator,
+    S: AuditSink + ?Sized,
+    N: Notify,
+{
+    use futures_util::stream::{self, StreamExt};
+
+    let function = <R::Scope as Scope>::FUNCTION;
+    let started = Instant::now();
+    let calls_before = sweep::requests_made();
+    let regional = <R::Scope as Scope>::REGIONAL;
+    let home = match home {
+        Ok(home) => home,
+        Err(why) => {
+            let report = Report::failure(
+                "InvokedArnUnreadable",
+                "Remediation.InvokedArnUnreadable",
+                format!("no sweep: the function cannot tell its own account and region: {why}"),
+            );
+            let audit = audit_record::<R>(
+                at.request_id,
+                at.config,
+                at.trigger.clone(),
+                None,
+                None,
+                None,
+                &report,
+            );
+            write_record(at.sink, &audit, None);
+            return Err(HandlerError::Remediation {
+                failed: 1,
+                total: 1,
+                error_type: "Remediation.InvokedArnUnreadable",
+                first_code: "InvokedArnUnreadable".into(),
+                first_reason: report.reason,
+            });
+        }
+    };
+    let account = Some(home.account.clone());
+    let region = regional.then(|| home.region.clone());
+    // The survey may use the time up to the reserve.
+    let survey_until = at
+        .deadline
+        .map(|d| d.checked_sub(sweep::RESERVE).unwrap_or(d));
+    let surveyed: Pin<Box<dyn Future<Output = Survey<_>> + Send + '_>> =
+        Box::pin(deadline::scoped(survey_until, remediator.survey(&home)));
+    let survey = surveyed.await;
+    let partition = Partition::of_region(&home.region);
+    let targets: Vec<TargetOf<R>> = survey
+        .suspects
+        .iter()
+        .map(|resource| Target {
+            resource: resource.clone(),
+            account: account.clone(),
+            region: region.clone(),
+            partition: partition.clone(),
+            finding_id: None,
+            observed_at: None,
+            hub_finding: None,
+        })
+        .collect();
+
+    let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
+    let mut stopped = None;
+    let mut settled: Vec<(String, Report, Option<String>)> = Vec::new();
+    let config = at.config;
+    // By index, so that each future borrows the list, not the stream's item.
+    let mut work = stream::iter(0..targets.len())
+        .map(|i| examine_one(remediator, &targets[i], config, at.deadline))
+        .buffered(sweep::CONCURRENCY);
+    let mut not_started = 0;
+    while let Some((target, report)) = work.next().await {
+        let Some(report) = report else {
+            if stopped.is_none() {
+                stopped = Some(format!(
+                    "stopped before {} to finish before Lambda's deadline",
+                    target.arn()
+                ));
+            }
+            not_started += 1;
+            continue;
+        };
+        let console = at.notify.enabled().then(|| console_url(target)).flatten();
+        settled.push((target.arn(), report, console));
+    }
+    drop(work);
+    for (arn, report, console) in settled {
+        let resource = Some(clip(&report.resource.clone().unwrap_or(arn), MAX_ARN_CHARS));
+        let report = Report {
+            reason: clip(&report.reason, MAX_REASON_CHARS),
+            ..report
+        };
+        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = report.outcome.as_str(), reason = %report.reason);
+        let mut audit = audit_record::<R>(
+            at.request_id,
+            config,
+            at.trigger.clone(),
+            account.clone(),
+            region.clone(),
+            resource.clone(),
+            &report,
+        );
+        tell::<R, N>(
+            at.notify,
+            config,
+            at.deadline,
+            &mut audit,
+            &report,
+            console.as_deref(),
+        )
+        .await;
+        write_record(at.sink, &audit, None);
+        tally.add(resource, report);
+    }
+    // A survey that failed is a failed record, so that it is seen and retried.
+    if let Some(err) = &survey.error {
+        let report = Report::failure(
+            &err.code,
+            "Remediation.SweepFailed",
+            clip(
+                &format!("the sweep could not read every resource: {err}"),
+                MAX_REASON_CHARS,
+            ),
+        );
+        let audit = audit_record::<R>(
+            at.request_id,
+            config,
+            at.trigger.clone(),
+            account.clone(),
+            region.clone(),
+            None,
+            &report,
+        );
+        write_record(at.sink, &audit, None);
+        if stopped.is_none() {
+            stopped = Some(format!("stopped in the survey: {}", err.code));
+        }
+        tally.add(None, report);
+    }
+    let finished = stopped.is_none();
+    at.sink.summary(&SweepRecord {
+        record_type: sweep::RECORD_TYPE,
+        schema_version: SCHEMA_VERSION,
+        timestamp: now_rfc3339(),
+        function: function.to_owned(),
+        request_id: at.request_id.to_owned(),
+        trigger: at.trigger.clone().clipped(),
+        account,
+        region,
+        dry_run: config.dry_run,
+        examined: survey.examined,
+        compliant: survey.examined.saturating_sub(survey.suspects.len()),
+        outcomes: tally.summary.counts.clone(),
+        api_calls: sweep::requests_made().saturating_sub(calls_before),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        finished,
+        stopped: stopped.map(|s| format!("{s} ({not_started} suspect(s) not examined)")),
+        error_code: survey.error.as_ref().map(|e| e.code.clone()),
+    });
+    let total = tally.summary.counts.values().sum();
+    tally.result(total)
+}
+
+/// The summary of an invocation as its records are written, and its first failure.
+struct Tally {
+    summary: Summary,
+    first_failure: Option<Report>,
+}
+
+impl Tally {
+    fn new(function: &'static str, event_id: &str, dry_run: bool) -> Self {
+        Tally {
+            summary: Summary {
+                function,
+                event_id: event_id.to_owned(),
+                dry_run,
+                counts: BTreeMap::new(),
+                results: Vec::new(),
+            },
+            first_failure: None,
         }
     }
 
-    match first_failure {
-        None => Ok(summary),
-        Some(first) => Err(HandlerError::Remediation {
-            failed: summary.counts.get("failed").copied().unwrap_or(1),
-            total,
-            error_type: first.error_type.unwrap_or("Remediation.Failed"),
-            first_code: first.error_code.unwrap_or_else(|| "Unknown".into()),
-            first_reason: first.reason,
-        }),
+    /// Counts one record; `resource` `None` is a record of no resource (a
+    /// sweep's failed survey), which has no summary line.
+    fn add(&mut self, resource: Option<String>, report: Report) {
+        *self
+            .summary
+            .counts
+            .entry(report.outcome.as_str())
+            .or_default() += 1;
+        if resource.is_some() || report.outcome != Outcome::Failed {
+            self.summary.results.push(SummaryLine {
+                resource,
+                outcome: report.outcome,
+                reason: report.reason.clone(),
+            });
+        }
+        if report.outcome == Outcome::Failed && self.first_failure.is_none() {
+            self.first_failure = Some(report);
+        }
     }
+
+    /// The summary, or the error that makes Lambda retry when any of the
+    /// `total` records failed.
+    fn result(self, total: usize) -> Result<Summary, HandlerError> {
+        match self.first_failure {
+            None => Ok(self.summary),
+            Some(first) => Err(HandlerError::Remediation {
+                failed: self.summary.counts.get("failed").copied().unwrap_or(1),
+                total,
+                error_type: first.error_type.unwrap_or("Remediation.Failed"),
+                first_code: first.error_code.unwrap_or_else(|| "Unknown".into()),
+                first_reason: first.reason,
+            }),
+        }
+    }
+}
+
+/// A suspect of a sweep with its report, or `None` when it was not started.
+type Examination<'a, R> =
+    Pin<Box<dyn Future<Output = (&'a TargetOf<R>, Option<Report>)> + Send + 'a>>;
+
+/// One suspect of a sweep, examined (and fixed, unless in dry run) as a
+/// finding's target is; `None` when too little time is left to start it.
+fn examine_one<'a, R: Remediator>(
+    remediator: &'a R,
+    target: &'a TargetOf<R>,
+    config: &'a Config,
+    deadline: Option<Instant>,
+) -> Examination<'a, R> {
+    Box::pin(async move {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l <= sweep::RESERVE) {
+            return (target, None);
+        }
+        let report = deadline::scoped(deadline, run_guarded(remediator, target, config)).await;
+        (target, Some(report))
+    })
+}
+
+/// The audit record of `report` on `resource`, as function `R` writes it.
+fn audit_record<R: Remediator>(
+    request_id: &str,
+    config: &Config,
+    trigger: Trigger,
+    account: Option<String>,
+    region: Option<String>,
+    resource: Option<String>,
+    report: &Report,
+) -> AuditRecord {
+    AuditRecord {
+        record_type: RECORD_TYPE,
+        schema_version: SCHEMA_VERSION,
+        timestamp: now_rfc3339(),
+        function: <R::Scope as Scope>::FUNCTION.to_owned(),
+        request_id: request_id.to_owned(),
+        trigger: trigger.clipped(),
+        account: account.map(|a| clip(&a, MAX_ID_CHARS)),
+        region: region.map(|r| clip(&r, MAX_ID_CHARS)),
+        // Reason and resource arrive clipped (below): clipping twice would
+        // miscount what was cut.
+        resource,
+        action: <R::Scope as Scope>::ACTION,
+        outcome: report.outcome,
+        reason: report.reason.clone(),
+        before: report.before.clone(),
+        after: report.after.clone(),
+        changes: report.changes.clone(),
+        dry_run: config.dry_run,
+        error_code: report.error_code.clone(),
+        notification: None,
+        finding_update: None,
+    }
+}
+
+/// Writes `audit` and its metric document; only a confirmed fix has a time
+/// to remediate, measured from `observed_at`.
+fn write_record<S: AuditSink + ?Sized>(
+    sink: &S,
+    audit: &AuditRecord,
+    observed_at: Option<SystemTime>,
+) {
+    sink.write(audit);
+    let now = SystemTime::now();
+    let fixed = (audit.outcome == Outcome::Remediated)
+        .then(|| metrics::time_to_remediate(observed_at, now))
+        .flatten();
+    sink.metrics(&metrics::document(audit, fixed, now));
 }
 
 /// Runs one side channel's call under the invocation's deadline (its AWS

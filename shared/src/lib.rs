@@ -16,6 +16,7 @@
 //! - [`config`]: dry run and the exemption tag, from the environment.
 //! - [`error`]: malformed input, normalised AWS errors, the handler's error.
 //! - [`permission`]: the IAM permissions each function declares next to its SDK calls.
+//! - [`sweep`]: the scheduled sweep's survey and summary record.
 //! - [`sdk`]: the SDK configuration the functions start from (HTTPS client, trust roots).
 //!
 //! Nothing in this crate calls AWS: the functions' adapters do.
@@ -35,6 +36,7 @@ pub mod resource;
 pub mod scope;
 #[cfg(feature = "sdk")]
 pub mod sdk;
+pub mod sweep;
 pub mod workflow;
 
 pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};
@@ -48,6 +50,7 @@ pub use permission::Permission;
 pub use report::{Decision, Examined, Proposal, Read, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};
+pub use sweep::Survey;
 pub use workflow::{LeaveFindings, UpdateFindings};
 
 /// A function's `main.rs` in one line: `lambda_main!(Config::from_env, |sdk|

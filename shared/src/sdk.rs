@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 /// The shared configuration every client of a function is built from.
@@ -25,8 +26,10 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext,
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::base64;
 
@@ -57,8 +60,23 @@ pub async fn load() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .timeout_config(timeouts())
+        .retry_config(retries())
         .load()
         .await
+}
+
+/// The SDK's adaptive retry: the standard retry of throttling and transient
+/// errors, and a client-side rate that slows down when AWS throttles, so that
+/// a sweep over thousands of resources slows rather than fails. Three
+/// attempts, as the standard mode has, unless `AWS_MAX_ATTEMPTS` says
+/// otherwise (a configuration given in code would hide the variable).
+pub fn retries() -> RetryConfig {
+    let attempts = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3);
+    RetryConfig::adaptive().with_max_attempts(attempts)
 }
 
 /// Where the function runs, from the credentials it runs with: the account of
@@ -344,11 +362,22 @@ impl HttpClient for OnFirstRequest {
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        self.0.http_connector(settings, components)
+        SharedHttpConnector::new(Counted(self.0.http_connector(settings, components)))
     }
 
     fn connector_metadata(&self) -> Option<ConnectorMetadata> {
         self.0.connector_metadata()
+    }
+}
+
+/// A connector that counts the requests it sends ([`crate::sweep::requests_made`]).
+#[derive(Debug)]
+struct Counted(SharedHttpConnector);
+
+impl HttpConnector for Counted {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        crate::sweep::count_request();
+        self.0.call(request)
     }
 }
 

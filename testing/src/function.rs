@@ -123,13 +123,21 @@ impl Function {
         files
     }
 
-    /// The samples of this function's folder that it must not act on.
+    /// The samples of this function's folder that it must not act on. Not
+    /// the scheduled event: it starts a sweep of the whole account and
+    /// region, which acts on every resource of the function's kind.
     pub fn not_acted_on(self) -> Vec<String> {
         let acted_on = self.acted_on();
         self.samples()
             .into_iter()
-            .filter(|s| !acted_on.contains(s))
+            .filter(|s| !acted_on.contains(s) && !self.is_schedule(s))
             .collect()
+    }
+
+    /// Whether the sample `file` is EventBridge's scheduled event.
+    pub fn is_schedule(self, file: &str) -> bool {
+        let text = std::fs::read_to_string(self.events_dir().join(file)).unwrap_or_default();
+        serde_json::from_str(&text).is_ok_and(|v| remediation_shared::sweep::is_schedule(&v))
     }
 
     /// The sample `file`, with each sample id of `ids` (see [`sample_ids`])

@@ -20,8 +20,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use remediation_shared::event::Payload;
 use remediation_shared::{
-    handle, Config, Examined, FindingError, HandlerError, Outcome, Proposal, RecordingSink,
-    Remediator, Report, Scope, TargetOf,
+    handle, Config, Examined, FindingError, HandlerError, Home, Outcome, Proposal, RecordingSink,
+    Remediator, Report, Scope, Survey, TargetOf,
 };
 use serde_json::{json, Value};
 
@@ -55,6 +55,10 @@ impl<S: Scope> Remediator for Counting<S> {
         ControlFlow::Break(Report::new(Outcome::Remediated, "fixed"))
     }
 
+    async fn survey(&self, _home: &Home) -> Survey<S::Resource> {
+        Survey::complete(0, Vec::new())
+    }
+
     async fn apply(&self, _target: &TargetOf<Self>, _proposal: Proposal<()>) -> Report {
         Report::new(Outcome::Remediated, "fixed")
     }
@@ -68,6 +72,8 @@ pub struct Run {
     pub result: Result<usize, HandlerError>,
     /// The records written.
     pub records: Vec<Value>,
+    /// The sweep summaries written (a scheduled event starts a sweep).
+    pub summaries: Vec<Value>,
     /// The targets the remediator was asked to examine.
     pub calls: usize,
 }
@@ -101,6 +107,7 @@ pub fn run<S: Scope>(payload: &Payload) -> Run {
             function: S::FUNCTION,
             result,
             records: sink.records(),
+            summaries: sink.summaries(),
             calls: remediator.calls.load(Ordering::SeqCst),
         }
     })
@@ -109,7 +116,11 @@ pub fn run<S: Scope>(payload: &Payload) -> Run {
 /// The invariants every input must keep, whatever it is.
 pub fn check(run: &Run) -> Result<(), TestCaseError> {
     let name = run.function;
-    prop_assert!(!run.records.is_empty(), "{name}: no audit record");
+    // A sweep that found nothing to examine writes only its summary.
+    prop_assert!(
+        !run.records.is_empty() || run.summaries.len() == 1,
+        "{name}: no audit record"
+    );
     for r in &run.records {
         let size = serde_json::to_string(r).unwrap().len();
         prop_assert!(
@@ -562,6 +573,7 @@ macro_rules! hostile_tests {
                 function: "any",
                 result: Ok(0),
                 records: Vec::new(),
+                summaries: Vec::new(),
                 calls: 0,
             };
             assert!(check(&run).is_err());

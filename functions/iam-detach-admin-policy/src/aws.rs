@@ -13,11 +13,15 @@ use remediation_shared::{deadline, AwsError, AwsErrorKind, Permission};
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `ListDiscoveredResources` and `ListRoles` (a role id to its name; neither
-/// supports resource-level permissions), `GetRole`, `ListAttachedRolePolicies`,
+/// supports resource-level permissions), `GetAccountAuthorizationDetails`
+/// (a sweep), `GetRole`, `ListAttachedRolePolicies`,
 /// and `DetachRolePolicy`, for AdministratorAccess only (`iam:PolicyARN`).
 /// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
 pub const PERMISSIONS: &[Permission] = &[
     Permission::on("config:ListDiscoveredResources", "*"),
+    // A sweep reads every role with its attached policies in one paginated
+    // call; the action has no resource-level permissions.
+    Permission::on("iam:GetAccountAuthorizationDetails", "*"),
     Permission::on("iam:ListRoles", "*"),
     Permission::on("iam:GetRole", ROLES),
     Permission::on("iam:ListAttachedRolePolicies", ROLES),
@@ -56,6 +60,11 @@ pub trait RolePolicies: Send + Sync {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    /// Every role of the account with the ARNs of its attached managed
+    /// policies, for a sweep.
+    fn roles_with_policies(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<String>)>, AwsError>> + Send;
     /// Detaches one managed policy.
     fn detach(
         &self,
@@ -167,25 +176,38 @@ impl RolePolicies for IamAdapter {
     }
 
     async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let op = "ListAttachedRolePolicies";
-        let all_pages = async {
-            let mut arns = Vec::new();
-            let mut items = self
-                .iam
-                .list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(policy) = items.next().await {
-                let policy = policy.map_err(|e| AwsError::from_sdk(op, &e))?;
-                arns.extend(policy.policy_arn().map(str::to_owned));
-            }
-            Ok(arns)
-        };
-        deadline::within(op, all_pages)
+        let list = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator();
+        let policies = deadline::all("ListAttachedRolePolicies", list.items().send())
             .await
-            .map_err(not_found_if_no_entity)
+            .map_err(not_found_if_no_entity)?;
+        Ok(policies
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect())
+    }
+
+    async fn roles_with_policies(&self) -> Result<Vec<(String, Vec<String>)>, AwsError> {
+        let details = self
+            .iam
+            .get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role)
+            .into_paginator();
+        let pages = deadline::all("GetAccountAuthorizationDetails", details.send()).await?;
+        let role = |r: &aws_sdk_iam::types::RoleDetail| {
+            let attached = r.attached_managed_policies().iter();
+            let policies = attached
+                .filter_map(|p| p.policy_arn().map(str::to_owned))
+                .collect();
+            (r.role_name().unwrap_or_default().to_owned(), policies)
+        };
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.role_detail_list().iter().map(role))
+            .collect())
     }
 
     async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {

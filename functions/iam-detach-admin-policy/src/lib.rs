@@ -21,7 +21,10 @@ pub mod scope;
 use std::ops::ControlFlow;
 
 use remediation_shared::resource::Arn;
-use remediation_shared::{Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::resource::RoleName;
+use remediation_shared::{
+    Config, Examined, Home, Outcome, Proposal, Read, Remediator, Report, Survey, TargetOf,
+};
 
 use crate::aws::RolePolicies;
 use crate::plan::{Protections, RoleFacts, Work};
@@ -92,6 +95,25 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             ControlFlow::Break(report) => ControlFlow::Break(report.resource(role.arn)),
             ControlFlow::Continue(proposal) => ControlFlow::Continue(proposal.resource(role.arn)),
         }
+    }
+
+    /// Every role of the account, with its attached policies, in one
+    /// paginated read: a role is a suspect when AdministratorAccess is
+    /// attached (whether it is a service role, protected or exempt is decided
+    /// when it is examined, and recorded).
+    async fn survey(&self, home: &Home) -> Survey<RoleRef> {
+        let roles = match self.port.roles_with_policies().await {
+            Ok(roles) => roles,
+            Err(e) => return Survey::failed(e),
+        };
+        let partition = remediation_shared::resource::Partition::of_region(&home.region);
+        let suspects = roles
+            .iter()
+            .filter(|(_, attached)| plan::holds_admin(attached, partition.as_str()))
+            .filter_map(|(name, _)| RoleName::parse("GetAccountAuthorizationDetails", name).ok())
+            .map(RoleRef::Name)
+            .collect();
+        Survey::complete(roles.len(), suspects)
     }
 
     async fn apply(&self, _target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

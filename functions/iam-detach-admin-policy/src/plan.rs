@@ -130,6 +130,13 @@ pub fn admin_policy_arn(partition: &str) -> String {
     format!("arn:{partition}:iam::aws:policy/AdministratorAccess")
 }
 
+/// Whether the managed policies `attached` include AdministratorAccess of
+/// `partition`: a sweep examines such a role.
+pub fn holds_admin(attached: &[String], partition: &str) -> bool {
+    let admin = admin_policy_arn(partition);
+    attached.contains(&admin)
+}
+
 /// One entry of the list of roles that keep AdministratorAccess whatever a
 /// finding says, because something the account relies on needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,9 +10,11 @@ use aws_sdk_config::operation::list_discovered_resources::{
 };
 use aws_sdk_config::types::{ResourceIdentifier, ResourceType};
 use aws_sdk_iam::operation::detach_role_policy::{DetachRolePolicyError, DetachRolePolicyOutput};
+use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
 use aws_sdk_iam::operation::get_role::{GetRoleError, GetRoleOutput};
 use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
 use aws_sdk_iam::operation::list_roles::ListRolesOutput;
+use aws_sdk_iam::types::RoleDetail;
 use aws_sdk_iam::types::{AttachedPolicy, Role, Tag};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
@@ -254,10 +256,23 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
     let detach = mock!(aws_sdk_iam::Client::detach_role_policy)
         .then_output(|| DetachRolePolicyOutput::builder().build());
+    let details = mock!(aws_sdk_iam::Client::get_account_authorization_details).then_output(|| {
+        let admin = AttachedPolicy::builder()
+            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .build();
+        GetAccountAuthorizationDetailsOutput::builder()
+            .role_detail_list(
+                RoleDetail::builder()
+                    .role_name("app")
+                    .attached_managed_policies(admin)
+                    .build(),
+            )
+            .build()
+    });
     let iam = mock_client!(
         aws_sdk_iam,
         RuleMode::MatchAny,
-        &[&list, &get, &attached, &detach],
+        &[&list, &get, &attached, &detach, &details],
         |c| c.interceptor(iam_ops.clone())
     );
     let config = mock_client!(aws_sdk_config, RuleMode::MatchAny, &[&discovered], |c| c
@@ -273,6 +288,13 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
     );
     adapter.role("app").await.unwrap();
     adapter.attached_policies("app").await.unwrap();
+    assert_eq!(
+        adapter.roles_with_policies().await.unwrap(),
+        [(
+            "app".to_owned(),
+            vec!["arn:aws:iam::aws:policy/AdministratorAccess".to_owned()]
+        )]
+    );
     adapter
         .detach("app", "arn:aws:iam::aws:policy/AdministratorAccess")
         .await

@@ -101,6 +101,16 @@ impl RolePolicies for &FakeIam {
             .map(|r| r.attached.clone())
             .ok_or_else(|| no_entity("ListAttachedRolePolicies"))
     }
+    async fn roles_with_policies(&self) -> Result<Vec<(String, Vec<String>)>, AwsError> {
+        self.calls.record("authorization-details".to_owned());
+        Ok(self
+            .roles
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.name.clone(), r.attached.clone()))
+            .collect())
+    }
     async fn detach(&self, name: &str, policy_arn: &str) -> Result<Detached, AwsError> {
         self.calls.record(format!("detach {name} {policy_arn}"));
         if let Some(e) = &self.detach_error {
@@ -282,4 +292,49 @@ async fn an_unmodifiable_role_fails_with_its_code() {
     let handled = run(&iam, &Config::default(), "cloudtrail-attach-admin.json").await;
     handled.assert_failed("UnmodifiableEntity");
     assert_eq!(iam.attached(ROLE), [ADMIN]);
+}
+
+#[tokio::test]
+async fn a_scheduled_sweep_detaches_admin_from_service_roles_and_records_the_protected_one() {
+    let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[READ_ONLY, ADMIN]);
+    iam.add("human-admin", "/", ACCOUNT_TRUST, &[ADMIN]);
+    iam.add("reader", "/", LAMBDA_TRUST, &[READ_ONLY]);
+    iam.add(
+        "cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1",
+        "/",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        &[ADMIN],
+    );
+    let handled = run(&iam, &Config::default(), "scheduled-sweep.json").await;
+    let mut outcomes: Vec<(String, String)> = handled
+        .records
+        .iter()
+        .map(|r| {
+            let role = r["resource"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned();
+            (role, r["outcome"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    outcomes.sort();
+    // The reader holds no AdministratorAccess: no record of its own.
+    assert_eq!(
+        outcomes,
+        [
+            (
+                "cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1".to_owned(),
+                "skipped".to_owned()
+            ),
+            (ROLE.to_owned(), "remediated".to_owned()),
+            ("human-admin".to_owned(), "skipped".to_owned()),
+        ]
+    );
+    assert_eq!(iam.attached(ROLE), [READ_ONLY]);
+    assert_eq!(iam.attached("human-admin"), [ADMIN]);
+    assert_eq!(iam.calls.count("authorization-details"), 1);
+    assert_eq!(iam.detaches(), 1);
 }

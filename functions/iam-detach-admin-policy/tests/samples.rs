@@ -8,6 +8,7 @@ use remediation_testing::samples::check_scope;
 /// Each sample of `events/iam-detach-admin-policy/` and how the scope reads
 /// it (see `check_scope`).
 const READINGS: &str = "
+    scheduled-sweep.json                     skip
     # Config names roles by their unique id, resolved before use.
     config-blacklisted-role-id.json          target AROAEXAMPLEROLEID0001
     config-blacklisted-compliant.json        skip

@@ -133,16 +133,15 @@ impl AccountPublicAccess for S3ControlAdapter {
     }
 
     async fn bucket_names(&self) -> Result<Vec<String>, AwsError> {
-        let mut names = Vec::new();
-        let mut pages = self.s3.list_buckets().into_paginator().items().send();
-        let list = async {
-            while let Some(bucket) = pages.next().await {
-                let bucket = bucket.map_err(|e| AwsError::from_sdk("ListBuckets", &e))?;
-                names.extend(bucket.name().map(str::to_owned));
-            }
-            Ok(())
-        };
-        deadline::within("ListBuckets", list).await?;
+        let buckets = deadline::all(
+            "ListBuckets",
+            self.s3.list_buckets().into_paginator().items().send(),
+        )
+        .await?;
+        let mut names: Vec<String> = buckets
+            .iter()
+            .filter_map(|b| b.name().map(str::to_owned))
+            .collect();
         // In name order, as S3 lists them, so that which buckets are read is the same every time.
         names.sort_unstable();
         Ok(names)

@@ -19,12 +19,14 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{
+    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
+};
 use s3_block_public_access::plan::PublicAccessFlags;
 
 use crate::aws::AccountPublicAccess;
 use crate::plan::Work;
-use crate::scope::AccountScope;
+use crate::scope::{Account, AccountScope};
 
 /// The remediator over any [`AccountPublicAccess`] port, with the accounts
 /// exempt from it.
@@ -79,6 +81,24 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
         }
         let buckets = plan::exposure(total, &read, current);
         plan::examined(plan, current, buckets)
+    }
+
+    /// The function's own account: a suspect unless its settings read all
+    /// on (one that cannot be read is examined, and its record says why).
+    async fn survey(&self, home: &Home) -> Survey<Account> {
+        let account = match Account::parse("the function's account", &home.account) {
+            Ok(a) => a,
+            Err(e) => {
+                return Survey::failed(remediation_shared::AwsError::new(
+                    "Survey",
+                    "InvalidAccount",
+                    &e.to_string(),
+                    None,
+                ))
+            }
+        };
+        let compliant = matches!(self.port.account_settings(&home.account).await, Ok(current) if plan::is_compliant(current));
+        Survey::complete(1, if compliant { Vec::new() } else { vec![account] })
     }
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

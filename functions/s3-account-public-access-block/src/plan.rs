@@ -87,6 +87,11 @@ pub fn plan(current: Option<PublicAccessFlags>, exempt: bool) -> Plan {
     Plan::to_fix(off, false, "account")
 }
 
+/// Whether the account's settings are all on, as a sweep's survey reads them.
+pub fn is_compliant(current: Option<PublicAccessFlags>) -> bool {
+    current.unwrap_or_default() == PublicAccessFlags::ALL
+}
+
 /// Whether the buckets must be read: only when the account would change.
 pub fn needs_buckets(plan: &Plan) -> bool {
     matches!(plan, Decision::Change(_))

@@ -8,6 +8,7 @@ use s3_account_public_access_block::scope::AccountScope;
 /// Each sample of `events/s3-account-public-access-block/` and how the scope
 /// reads it (see `check_scope`).
 const READINGS: &str = "
+    scheduled-sweep.json                                skip
     config-account-noncompliant.json                    target AWS::::Account:123456789012
     config-periodic-account-noncompliant.json           target AWS::::Account:123456789012
     config-account-compliant.json                       skip

@@ -13,9 +13,11 @@ use remediation_shared::{deadline, AwsError, Permission};
 use crate::plan::PublicAccessFlags;
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
-/// `GetPublicAccessBlock`, `GetBucketTagging`, `PutPublicAccessBlock`.
+/// `ListBuckets`, `GetPublicAccessBlock`, `GetBucketTagging`, `PutPublicAccessBlock`.
 /// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
 pub const PERMISSIONS: &[Permission] = &[
+    // A sweep lists the account's buckets; the action has no resource-level permissions.
+    Permission::on("s3:ListAllMyBuckets", "*"),
     Permission::on("s3:GetBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
     Permission::on("s3:GetBucketTagging", BUCKETS).when("s3:ResourceAccount"),
     Permission::on("s3:PutBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
@@ -47,6 +49,11 @@ pub trait BucketPublicAccess: Send + Sync {
         &self,
         bucket: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    /// The names of the account's buckets in `region`, for a sweep.
+    fn bucket_names(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
     /// Writes the settings.
     fn put_public_access_block(
         &self,
@@ -115,6 +122,18 @@ impl BucketPublicAccess for S3Adapter {
                 }
             }
         }
+    }
+
+    async fn bucket_names(&self, region: &str) -> Result<Vec<String>, AwsError> {
+        let request = self.client.list_buckets().bucket_region(region);
+        let pages = request.into_paginator().items().send();
+        let buckets = deadline::all("ListBuckets", pages).await?;
+        // S3 filters by region; a bucket whose answer names another region is left out too.
+        Ok(buckets
+            .iter()
+            .filter(|b| b.bucket_region().is_none_or(|r| r == region))
+            .filter_map(|b| b.name().map(str::to_owned))
+            .collect())
     }
 
     async fn put_public_access_block(

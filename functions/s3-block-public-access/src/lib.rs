@@ -18,7 +18,11 @@ pub mod scope;
 
 use std::ops::ControlFlow;
 
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use futures_util::stream::{self, StreamExt};
+use remediation_shared::resource::BucketName;
+use remediation_shared::{
+    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
+};
 
 use crate::aws::BucketPublicAccess;
 use crate::plan::{PublicAccessFlags, Work};
@@ -49,6 +53,32 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
                 }
             };
         plan::examined(plan::plan(current, exempt), current)
+    }
+
+    /// The buckets of the function's region (`ListBuckets`), each one's
+    /// settings read [`plan::SURVEY_CONCURRENCY`] at a time: a suspect when
+    /// any is off, or when they cannot be read (its record then says why).
+    async fn survey(&self, home: &Home) -> Survey<BucketName> {
+        let names = match self.0.bucket_names(&home.region).await {
+            Ok(names) => names,
+            Err(e) => return Survey::failed(e),
+        };
+        let examined = names.len();
+        let reads = stream::iter(names)
+            .map(|name| async move {
+                let read = self.0.public_access_block(&name).await;
+                (name, read)
+            })
+            .buffer_unordered(plan::SURVEY_CONCURRENCY);
+        let suspects: Vec<BucketName> = reads
+            .filter_map(|(name, read)| async move {
+                plan::suspect(&read)
+                    .then(|| BucketName::parse("ListBuckets", &name).ok())
+                    .flatten()
+            })
+            .collect()
+            .await;
+        Survey::complete(examined, suspects)
     }
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

@@ -4,7 +4,7 @@
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment.
 
-use remediation_shared::{AwsError, Decision, Examined, Outcome, Proposal, Report};
+use remediation_shared::{AwsError, AwsErrorKind, Decision, Examined, Outcome, Proposal, Report};
 use serde::Serialize;
 
 /// The Block Public Access settings of a bucket.
@@ -74,6 +74,18 @@ pub enum Change {
 /// What to do with one bucket: the change is turning all four settings on,
 /// naming those that were off.
 pub type Plan = Decision<Vec<&'static str>>;
+
+/// How many buckets a sweep's survey reads at once.
+pub const SURVEY_CONCURRENCY: usize = 16;
+
+/// Whether a sweep examines a bucket whose settings read as `read`: when any
+/// is off, or when they could not be read (unless the bucket is gone).
+pub fn suspect(read: &Result<Option<PublicAccessFlags>, AwsError>) -> bool {
+    match read {
+        Ok(current) => needs_tags(*current),
+        Err(e) => e.kind != AwsErrorKind::NotFound,
+    }
+}
 
 /// Whether the bucket's tags must be read: only when something would change.
 pub fn needs_tags(current: Option<PublicAccessFlags>) -> bool {

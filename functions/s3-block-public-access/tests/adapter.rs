@@ -9,10 +9,11 @@ use aws_sdk_s3::operation::get_bucket_tagging::{GetBucketTaggingError, GetBucket
 use aws_sdk_s3::operation::get_public_access_block::{
     GetPublicAccessBlockError, GetPublicAccessBlockOutput,
 };
+use aws_sdk_s3::operation::list_buckets::ListBucketsOutput;
 use aws_sdk_s3::operation::put_public_access_block::{
     PutPublicAccessBlockError, PutPublicAccessBlockOutput,
 };
-use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag};
+use aws_sdk_s3::types::{Bucket, PublicAccessBlockConfiguration, Tag};
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use remediation_shared::AwsErrorKind;
@@ -188,9 +189,15 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .then_error(|| GetBucketTaggingError::generic(coded("NoSuchTagSet")));
     let put = mock!(Client::put_public_access_block)
         .then_output(|| PutPublicAccessBlockOutput::builder().build());
-    let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[&get, &tags, &put], |c| c
-        .interceptor(ops.clone()));
+    let list = mock!(Client::list_buckets).then_output(|| ListBucketsOutput::builder().build());
+    let client = mock_client!(
+        aws_sdk_s3,
+        RuleMode::MatchAny,
+        &[&get, &tags, &put, &list],
+        |c| c.interceptor(ops.clone())
+    );
     let adapter = S3Adapter::new(client);
+    adapter.bucket_names("us-east-1").await.unwrap();
     adapter.public_access_block("b").await.unwrap();
     adapter.tags("b").await.unwrap();
     adapter
@@ -205,7 +212,29 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
         .map(|action| match action.as_str() {
             "s3:GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".to_owned(),
             "s3:PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".to_owned(),
+            "s3:ListBuckets" => "s3:ListAllMyBuckets".to_owned(),
             _ => action,
         });
     operations::assert_declared(called, s3_block_public_access::aws::PERMISSIONS);
+}
+
+#[tokio::test]
+async fn a_sweep_lists_the_buckets_of_its_own_region_only() {
+    let listed = mock!(Client::list_buckets)
+        .match_requests(|r| r.bucket_region() == Some("eu-west-1"))
+        .then_output(|| {
+            let bucket = |name: &str, region: Option<&str>| {
+                Bucket::builder()
+                    .name(name)
+                    .set_bucket_region(region.map(str::to_owned))
+                    .build()
+            };
+            ListBucketsOutput::builder()
+                .buckets(bucket("here", Some("eu-west-1")))
+                .buckets(bucket("elsewhere", Some("us-east-1")))
+                .buckets(bucket("unsaid", None))
+                .build()
+        });
+    let names = adapter(&[&listed]).bucket_names("eu-west-1").await.unwrap();
+    assert_eq!(names, ["here", "unsaid"]);
 }

@@ -63,6 +63,9 @@ impl BucketPublicAccess for &FakeBucket {
     async fn tags(&self, _bucket: &str) -> Result<Vec<(String, String)>, AwsError> {
         Ok(self.tags.clone())
     }
+    async fn bucket_names(&self, _region: &str) -> Result<Vec<String>, AwsError> {
+        Ok(vec!["example-public-bucket".into()])
+    }
     async fn put_public_access_block(
         &self,
         _bucket: &str,
@@ -138,7 +141,6 @@ async fn negative_samples_touch_nothing() {
         ("config-other-resource-type.json", false),
         ("securityhub-s3-8-passed.json", false),
         ("cloudtrail-call-failed.json", false),
-        ("other-event-scheduled.json", false),
         ("malformed-missing-detail.json", true),
     ] {
         let bucket = FakeBucket::new(None);
@@ -155,6 +157,29 @@ async fn negative_samples_touch_nothing() {
             assert!(refused, "{file}: {:?}", handled.result);
         }
     }
+}
+
+#[tokio::test]
+async fn a_scheduled_sweep_fixes_a_bucket_no_event_reported_and_leaves_a_compliant_one_unrecorded()
+{
+    let open = FakeBucket::new(Some(PARTIAL));
+    let handled = run(&open, &Config::default(), "scheduled-sweep.json").await;
+    handled.assert_outcome("remediated");
+    assert_eq!(open.flags(), Some(PublicAccessFlags::ALL));
+    assert_eq!(
+        handled.record()["trigger"]["detail_type"],
+        "Scheduled Event"
+    );
+
+    let closed = FakeBucket::new(Some(PublicAccessFlags::ALL));
+    let handled = run(&closed, &Config::default(), "scheduled-sweep.json").await;
+    assert!(handled.records.is_empty(), "{:#?}", handled.records);
+    assert!(closed.puts().is_empty());
+    assert_eq!(
+        *closed.reads.lock().unwrap(),
+        1,
+        "one read in the survey, none after"
+    );
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ const READINGS: &str = "
     cloudtrail-put-public-access-block-by-another-account.json          target arn:aws:s3:::example-public-bucket
     cloudtrail-put-public-access-block-bucket-of-another-account.json   target arn:aws:s3:::example-public-bucket
     cloudtrail-call-failed.json                  skip
-    other-event-scheduled.json                   skip
+    scheduled-sweep.json                         skip
     malformed-missing-detail.json                malformed detail
 ";
 

@@ -8,6 +8,7 @@
 
 use std::future::Future;
 
+use aws_sdk_ec2::operation::describe_security_group_rules::builders::DescribeSecurityGroupRulesFluentBuilder;
 use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
 use aws_sdk_ec2::Client;
 use remediation_shared::{deadline, AwsError, Permission};
@@ -37,6 +38,9 @@ pub trait SecurityGroupRules: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
     /// All rules of the group (ingress and egress), one per source.
     fn rules(&self, group_id: &str) -> impl Future<Output = Result<Vec<Rule>, AwsError>> + Send;
+    /// Every rule of every group in the region, with its group's id: one
+    /// paginated call over the region, for a sweep.
+    fn region_rules(&self) -> impl Future<Output = Result<Vec<(String, Rule)>, AwsError>> + Send;
     /// Revokes these ingress rules in one call; not found when one of them no longer exists.
     fn revoke(
         &self,
@@ -76,6 +80,16 @@ fn normalise(err: AwsError) -> AwsError {
         // emulator answers when concurrent deliveries race to revoke one rule.
         "InvalidPermission.NotFound",
     ])
+}
+
+/// Every rule the request's pages list, within the time left.
+async fn all_rules(
+    request: DescribeSecurityGroupRulesFluentBuilder,
+) -> Result<Vec<SecurityGroupRule>, AwsError> {
+    let op = "DescribeSecurityGroupRules";
+    deadline::all(op, request.into_paginator().items().send())
+        .await
+        .map_err(normalise)
 }
 
 impl From<&SecurityGroupRule> for Rule {
@@ -136,21 +150,24 @@ impl SecurityGroupRules for Ec2Adapter {
     }
 
     async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {
-        let mut rules = Vec::new();
-        let mut items = self
+        let in_group = Filter::builder().name("group-id").values(group_id).build();
+        let list = self
             .client
             .describe_security_group_rules()
-            .filters(Filter::builder().name("group-id").values(group_id).build())
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(rule) = items.next().await {
-            let rule =
-                rule.map_err(|e| normalise(AwsError::from_sdk("DescribeSecurityGroupRules", &e)))?;
-            rules.push(Rule::from(&rule));
-        }
-        Ok(rules)
+            .filters(in_group);
+        let rules = all_rules(list.max_results(1000)).await?;
+        Ok(rules.iter().map(Rule::from).collect())
+    }
+
+    async fn region_rules(&self) -> Result<Vec<(String, Rule)>, AwsError> {
+        let list = self
+            .client
+            .describe_security_group_rules()
+            .max_results(1000);
+        let rules = all_rules(list).await?;
+        let with_group =
+            |r: &SecurityGroupRule| (r.group_id().unwrap_or_default().to_owned(), Rule::from(r));
+        Ok(rules.iter().map(with_group).collect())
     }
 
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {

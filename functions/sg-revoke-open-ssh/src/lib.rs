@@ -17,7 +17,12 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use std::collections::BTreeMap;
+
+use remediation_shared::resource::GroupId;
+use remediation_shared::{
+    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
+};
 
 use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
@@ -37,6 +42,26 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let rules = self.0.rules(group).await.or_settle(WHAT)?;
         plan::examined(plan::plan(&rules, exempt), &rules)
+    }
+
+    /// Every rule of the region in one paginated read, by group: a group is
+    /// a suspect when one of its ingress rules opens SSH to the world.
+    /// (`examined` counts the groups that have at least one rule.)
+    async fn survey(&self, _home: &Home) -> Survey<GroupId> {
+        let rules = match self.0.region_rules().await {
+            Ok(rules) => rules,
+            Err(e) => return Survey::failed(e),
+        };
+        let mut groups: BTreeMap<String, Vec<plan::Rule>> = BTreeMap::new();
+        for (group, rule) in rules {
+            groups.entry(group).or_default().push(rule);
+        }
+        let suspects = groups
+            .iter()
+            .filter(|(_, rules)| !plan::world_open_ssh(rules).is_empty())
+            .filter_map(|(group, _)| GroupId::parse("DescribeSecurityGroupRules", group).ok())
+            .collect();
+        Survey::complete(groups.len(), suspects)
     }
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {

@@ -133,6 +133,14 @@ impl SecurityGroupRules for &FakeEc2 {
             .map(|(_, _, r)| r.clone())
             .unwrap_or_default())
     }
+    async fn region_rules(&self) -> Result<Vec<(String, Rule)>, AwsError> {
+        self.calls.record("describe-rules region".to_owned());
+        let groups = self.groups.lock().unwrap();
+        Ok(groups
+            .iter()
+            .flat_map(|(g, _, rules)| rules.iter().map(move |r| (g.clone(), r.clone())))
+            .collect())
+    }
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {
         self.calls
             .record(format!("revoke {group_id} {}", rule_ids.join(",")));
@@ -366,4 +374,40 @@ async fn a_throttled_revoke_fails_and_reports_nothing_revoked() {
     assert_eq!(open_rules(&r["after"]).len(), 4);
     let diagnostic: lambda_runtime::Diagnostic = handled.result.unwrap_err().into();
     assert_eq!(diagnostic.error_type, "Aws.Throttled");
+}
+
+#[tokio::test]
+async fn a_scheduled_sweep_reads_the_region_once_and_revokes_only_in_the_open_group() {
+    // G1 is open to the world on SSH; G2 keeps only rules that must stay.
+    let ec2 = FakeEc2::with(&[G1], demo_rules());
+    ec2.groups.lock().unwrap().push((
+        G2.to_owned(),
+        vec![],
+        demo_rules()
+            .into_iter()
+            .filter(|r| KEPT.contains(&r.rule_id.as_str()))
+            .collect(),
+    ));
+    let handled = run(&ec2, &Config::default(), "scheduled-sweep.json").await;
+    handled.assert_outcome("remediated");
+    assert_eq!(
+        handled.record()["resource"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next(),
+        Some(G1)
+    );
+    assert_eq!(ec2.calls.count("describe-rules region"), 1);
+    assert_eq!(
+        ec2.calls.count(&format!("describe-group {G2}")),
+        0,
+        "a compliant group is not read again"
+    );
+    let mut kept = ec2.rule_ids(G1);
+    kept.sort();
+    let mut expected: Vec<String> = KEPT.iter().map(|r| (*r).to_owned()).collect();
+    expected.sort();
+    assert_eq!(kept, expected);
+    assert_eq!(ec2.rule_ids(G2).len(), KEPT.len());
 }

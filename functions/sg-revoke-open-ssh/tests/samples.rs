@@ -9,6 +9,7 @@ use sg_revoke_open_ssh::scope::GroupScope;
 /// (see `check_scope`). The groups are `sg-0123456789abcdef0` and, where a
 /// finding names two, `sg-0fedcba9876543210`.
 const READINGS: &str = "
+    scheduled-sweep.json                     skip
     config-restricted-ssh-noncompliant.json    target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     config-vpc-sg-port-restriction-check.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     config-control-tower-restricted-ssh.json   target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0

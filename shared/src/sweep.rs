@@ -1,0 +1,161 @@
+//! The scheduled sweep: what a function's survey of its account and region
+//! returns, the summary record each sweep writes, and how a scheduled event
+//! is recognised.
+//!
+//! Events get lost (a resource misconfigured before the stack existed, an
+//! event delivered while the function was throttled, a detector switched
+//! off), so each function can also be run on a schedule: EventBridge's
+//! `Scheduled Event` makes it survey every resource of its kind with the
+//! cheapest complete reads, then examine the suspects one by one exactly as
+//! for a finding (re-read, same rules, exemption, protections, dry run). The
+//! order of that work, and the records, are the driver's
+//! ([`crate::handler`]); each function's survey is its own
+//! ([`crate::Remediator::survey`]). This module must not call AWS.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::audit::Trigger;
+use crate::error::AwsError;
+
+/// The value of `record_type` of a sweep's summary record.
+pub const RECORD_TYPE: &str = "remediation_sweep";
+
+/// How many suspects are examined at once: enough to hide each call's
+/// latency, few enough that a sweep over thousands of resources stays well
+/// inside AWS's request rates (the SDK's adaptive retry slows it further
+/// when AWS throttles).
+pub const CONCURRENCY: usize = 8;
+
+/// The time kept back at the end of a sweep: no suspect is started later,
+/// so that the last ones finish, and the summary is written, before Lambda
+/// stops the function.
+pub const RESERVE: Duration = Duration::from_secs(3);
+
+/// What a function's survey of its account and region found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey<R> {
+    /// How many resources of its kind it read.
+    pub examined: usize,
+    /// Those that the survey's reads show may be wrong (or could not be
+    /// read one by one): each is examined as for a finding, re-read first.
+    pub suspects: Vec<R>,
+    /// The error that stopped the survey, if one did; what was read before
+    /// it is still examined.
+    pub error: Option<AwsError>,
+}
+
+impl<R> Survey<R> {
+    /// A complete survey of `examined` resources, of which `suspects` may be wrong.
+    pub fn complete(examined: usize, suspects: Vec<R>) -> Self {
+        Survey {
+            examined,
+            suspects,
+            error: None,
+        }
+    }
+
+    /// A survey stopped by `error` before it read anything.
+    pub fn failed(error: AwsError) -> Self {
+        Survey {
+            examined: 0,
+            suspects: Vec::new(),
+            error: Some(error),
+        }
+    }
+}
+
+/// The summary record of one sweep, written after the records of the
+/// resources it examined. Compliant resources get no record of their own:
+/// they are counted here.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRecord {
+    /// Always [`RECORD_TYPE`].
+    pub record_type: &'static str,
+    /// The audit schema's version ([`crate::audit::SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// RFC 3339 UTC time of writing.
+    pub timestamp: String,
+    /// The function name.
+    pub function: String,
+    /// The Lambda request id.
+    pub request_id: String,
+    /// The scheduled event (`trigger.name` is its rule).
+    pub trigger: Trigger,
+    /// The account swept.
+    pub account: Option<String>,
+    /// The region swept (null for a global service's resources).
+    pub region: Option<String>,
+    /// Whether the function ran in dry-run mode.
+    pub dry_run: bool,
+    /// How many resources of its kind the survey read.
+    pub examined: usize,
+    /// How many of them the survey found compliant (no record of their own).
+    pub compliant: usize,
+    /// How many suspects ended with each outcome (one record each).
+    pub outcomes: BTreeMap<&'static str, usize>,
+    /// HTTP requests made to AWS during the sweep, retries included.
+    pub api_calls: u64,
+    /// How long the sweep took, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether every resource was examined. The next sweep starts over.
+    pub finished: bool,
+    /// Where it stopped when it did not finish: the survey, or the first
+    /// suspect not examined, and why.
+    pub stopped: Option<String>,
+    /// The error code that stopped the survey, if one did.
+    pub error_code: Option<String>,
+}
+
+/// Whether an event is EventBridge's scheduled event, which starts a sweep.
+pub fn is_schedule(event: &Value) -> bool {
+    event.get("source").and_then(Value::as_str) == Some("aws.events")
+        && event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+}
+
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one HTTP request to AWS (the SDK's HTTP client calls this).
+pub fn count_request() {
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The HTTP requests made to AWS by this process so far, retries included.
+pub fn requests_made() -> u64 {
+    REQUESTS.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_eventbridges_scheduled_event_starts_a_sweep() {
+        let cases = [
+            (
+                "the_scheduled_event",
+                json!({"source": "aws.events", "detail-type": "Scheduled Event"}),
+                true,
+            ),
+            (
+                "another_events_event",
+                json!({"source": "aws.events", "detail-type": "Other"}),
+                false,
+            ),
+            (
+                "a_forged_source",
+                json!({"source": "custom.events", "detail-type": "Scheduled Event"}),
+                false,
+            ),
+            ("not_an_object", json!("Scheduled Event"), false),
+        ];
+        for (name, event, sweeps) in cases {
+            assert_eq!(is_schedule(&event), sweeps, "{name}");
+        }
+    }
+}
