@@ -133,6 +133,10 @@ pub struct Emulator {
     /// S3 Control (account-level settings), through the emulator as proxy:
     /// it puts the account id in front of the host, which loopback does not resolve.
     pub s3control: aws_sdk_s3control::Client,
+    /// The account these clients act in.
+    account: String,
+    /// The credentials they use: `None` for the placeholders of the default account.
+    credentials: Option<aws_sdk_s3::config::Credentials>,
 }
 
 /// A client of the SDK crate `$sdk` for the emulator at `$url`.
@@ -193,9 +197,77 @@ impl Emulator {
     }
 
     fn at(url: &str) -> Self {
-        use aws_sdk_s3::config::{Credentials, Region};
+        use aws_sdk_s3::config::Credentials;
         let credentials =
             Credentials::new(PLACEHOLDER_KEY, PLACEHOLDER_KEY, None, None, "emulator");
+        Self::with(url, ACCOUNT, credentials, false)
+    }
+
+    /// The same emulator, acting in `account` of its own: credentials from
+    /// STS `AssumeRole` act in the role's account (the role need not exist),
+    /// so what is seeded there, and what a function run in it sees, is
+    /// apart from every other test's. A sweep surveys a whole account:
+    /// its tests run in one of their own.
+    pub async fn in_account(&self, account: &str) -> Self {
+        let sts = client!(
+            aws_sdk_sts,
+            &self.url,
+            aws_sdk_s3::config::Credentials::new(
+                PLACEHOLDER_KEY,
+                PLACEHOLDER_KEY,
+                None,
+                None,
+                "emulator"
+            )
+        );
+        let assumed = sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/remediation-test"))
+            .role_session_name("remediation-test")
+            .send()
+            .await
+            .unwrap();
+        let c = assumed.credentials().unwrap();
+        let credentials = aws_sdk_s3::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            None,
+            "emulator-assumed-role",
+        );
+        Self::with(&self.url, account, credentials, true)
+    }
+
+    /// The account the clients act in.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The environment that gives a function these clients' credentials.
+    pub fn credential_env(&self) -> Vec<(&'static str, String)> {
+        match &self.credentials {
+            None => vec![
+                ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY.to_owned()),
+                ("AWS_SECRET_ACCESS_KEY", PLACEHOLDER_KEY.to_owned()),
+            ],
+            Some(c) => vec![
+                ("AWS_ACCESS_KEY_ID", c.access_key_id().to_owned()),
+                ("AWS_SECRET_ACCESS_KEY", c.secret_access_key().to_owned()),
+                (
+                    "AWS_SESSION_TOKEN",
+                    c.session_token().unwrap_or_default().to_owned(),
+                ),
+            ],
+        }
+    }
+
+    fn with(
+        url: &str,
+        account: &str,
+        credentials: aws_sdk_s3::config::Credentials,
+        assumed: bool,
+    ) -> Self {
+        use aws_sdk_s3::config::Region;
         let s3 = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
             .region(Region::new(REGION))
@@ -219,6 +291,8 @@ impl Emulator {
                     .http_client(through_proxy(url))
                     .build(),
             ),
+            account: account.to_owned(),
+            credentials: assumed.then_some(credentials),
         }
     }
 
@@ -304,7 +378,7 @@ impl Emulator {
         let out = self
             .s3control
             .get_public_access_block()
-            .account_id(ACCOUNT)
+            .account_id(&self.account)
             .send()
             .await;
         let out = match out {
@@ -333,7 +407,7 @@ impl Emulator {
         let Some(flags) = flags else {
             self.s3control
                 .delete_public_access_block()
-                .account_id(ACCOUNT)
+                .account_id(&self.account)
                 .send()
                 .await
                 .unwrap();
@@ -347,7 +421,7 @@ impl Emulator {
             .build();
         self.s3control
             .put_public_access_block()
-            .account_id(ACCOUNT)
+            .account_id(&self.account)
             .public_access_block_configuration(config)
             .send()
             .await

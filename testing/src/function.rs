@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::emulator::{Emulator, PLACEHOLDER_KEY};
+use crate::emulator::Emulator;
 use crate::runtime_api::{Answer, RuntimeApi};
 
 /// The ids the samples in `events/` name; [`Function::sample`] replaces them.
@@ -191,10 +191,9 @@ impl Deployment {
         binary: &Path,
         settings: &[(&str, &str)],
     ) -> Self {
-        let mut env = vec![
+        let credentials = emulator.credential_env();
+        let mut env: Vec<(&str, &str)> = vec![
             ("AWS_ENDPOINT_URL", emulator.url()),
-            ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY),
-            ("AWS_SECRET_ACCESS_KEY", PLACEHOLDER_KEY),
             // S3 Control puts the account id in front of the endpoint's host
             // (`123456789012.127.0.0.1`), which loopback does not resolve: such
             // requests go through a proxy, the emulator itself (it serves
@@ -202,10 +201,11 @@ impl Deployment {
             ("HTTP_PROXY", emulator.url()),
             ("NO_PROXY", "127.0.0.1,localhost"),
         ];
+        env.extend(credentials.iter().map(|(k, v)| (*k, v.as_str())));
         env.extend_from_slice(settings);
         Deployment {
             function,
-            api: RuntimeApi::start(binary, function.name(), &env),
+            api: RuntimeApi::start_in(binary, function.name(), &env, emulator.account()),
             invocations: 0,
         }
     }
@@ -242,6 +242,7 @@ impl Deployment {
         let records = self.api.settled_records(&request_id);
         // Each record's metric document is written right after it.
         let metrics = self.api.metric_documents(&request_id);
+        let sweep = self.api.sweep_records(&request_id).into_iter().next();
         Invocation {
             function: self.function,
             request_id,
@@ -249,6 +250,7 @@ impl Deployment {
             answered_at,
             records,
             metrics,
+            sweep,
         }
     }
 
@@ -284,6 +286,8 @@ pub struct Invocation {
     pub records: Vec<Value>,
     /// Their metric documents (CloudWatch Embedded Metric Format), in order.
     pub metrics: Vec<Value>,
+    /// A sweep's summary record (a scheduled event), if one was written.
+    pub sweep: Option<Value>,
 }
 
 impl Invocation {

@@ -34,6 +34,8 @@ struct State {
     answers: Vec<(String, Answer)>,
     init_error: Option<String>,
     first_poll: Option<Instant>,
+    /// The account of the invoked function's ARN.
+    account: String,
 }
 
 /// The server and the binary it runs.
@@ -49,9 +51,15 @@ impl RuntimeApi {
     /// Starts the server on a free loopback port and the binary against it,
     /// with `env` added to a minimal Lambda environment.
     pub fn start(binary: &Path, function: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_in(binary, function, env, crate::emulator::ACCOUNT)
+    }
+
+    /// [`start`](Self::start), the function's ARN naming `account`.
+    pub fn start_in(binary: &Path, function: &str, env: &[(&str, &str)], account: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let state: Arc<(Mutex<State>, Condvar)> = Arc::default();
+        state.0.lock().unwrap().account = account.to_owned();
         let s = state.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -187,6 +195,11 @@ impl RuntimeApi {
         self.lines_of(request_id, |v| v["record_type"] == "remediation_audit")
     }
 
+    /// The sweep summary records written so far for `request_id`.
+    pub fn sweep_records(&self, request_id: &str) -> Vec<serde_json::Value> {
+        self.lines_of(request_id, |v| v["record_type"] == "remediation_sweep")
+    }
+
     /// The metric documents (CloudWatch Embedded Metric Format) written so
     /// far for `request_id`.
     pub fn metric_documents(&self, request_id: &str) -> Vec<serde_json::Value> {
@@ -250,6 +263,7 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
                 }
                 st = cvar.wait(st).unwrap();
             };
+            let account = st.account.clone();
             drop(st);
             let deadline = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -257,7 +271,7 @@ fn serve(conn: TcpStream, state: &(Mutex<State>, Condvar)) {
                 .as_millis()
                 + function_timeout.as_millis();
             format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:local\r\nContent-Length: {}\r\n\r\n{event}",
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:{account}:function:local\r\nContent-Length: {}\r\n\r\n{event}",
                 event.len()
             )
         } else if method == "POST" {

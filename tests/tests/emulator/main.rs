@@ -20,6 +20,7 @@
 //! - [`local_invoke`]: invoking by hand with the real `cargo lambda watch` and
 //!   `invoke`, and under Lambda's default 3 s timeout.
 //! - [`duplicates`]: one finding delivered 50 times at once to 50 instances.
+//! - [`sweep`]: each function's scheduled sweep, each in an account of its own.
 //! - [`properties`]: never over-remediate, on generated security groups,
 //!   roles and buckets, each checked against the specification's rule.
 //!
@@ -38,6 +39,7 @@ mod notifications;
 mod properties;
 mod s3;
 mod sg;
+mod sweep;
 
 use remediation_testing::Invocation;
 
