@@ -65,18 +65,22 @@ pub async fn load() -> SdkConfig {
         .await
 }
 
-/// The SDK's adaptive retry: the standard retry of throttling and transient
-/// errors, and a client-side rate that slows down when AWS throttles, so that
-/// a sweep over thousands of resources slows rather than fails. Three
-/// attempts, as the standard mode has, unless `AWS_MAX_ATTEMPTS` says
-/// otherwise (a configuration given in code would hide the variable).
+/// The SDK's standard retry of throttling and transient errors, with
+/// exponential backoff and jitter: a sweep over thousands of resources that
+/// AWS throttles slows down rather than fails, its concurrency bounded
+/// ([`crate::sweep::CONCURRENCY`]). Not the adaptive mode: its client-side
+/// rate limiter, after two throttling errors among a handful of requests,
+/// held the next one back 40 s (`a_throttled_sweep_list_is_retried_...` in the bucket
+/// function's adapter tests), longer than a finding may take. Three
+/// attempts, unless `AWS_MAX_ATTEMPTS` says otherwise (a configuration given
+/// in code would hide the variable).
 pub fn retries() -> RetryConfig {
     let attempts = std::env::var("AWS_MAX_ATTEMPTS")
         .ok()
         .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|n| *n > 0)
         .unwrap_or(3);
-    RetryConfig::adaptive().with_max_attempts(attempts)
+    RetryConfig::standard().with_max_attempts(attempts)
 }
 
 /// Where the function runs, from the credentials it runs with: the account of

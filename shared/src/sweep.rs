@@ -27,7 +27,7 @@ pub const RECORD_TYPE: &str = "remediation_sweep";
 
 /// How many suspects are examined at once: enough to hide each call's
 /// latency, few enough that a sweep over thousands of resources stays well
-/// inside AWS's request rates (the SDK's adaptive retry slows it further
+/// inside AWS's request rates (the SDK's retry, with backoff, slows it further
 /// when AWS throttles).
 pub const CONCURRENCY: usize = 8;
 

@@ -238,3 +238,35 @@ async fn a_sweep_lists_the_buckets_of_its_own_region_only() {
     let names = adapter(&[&listed]).bucket_names("eu-west-1").await.unwrap();
     assert_eq!(names, ["here", "unsaid"]);
 }
+
+#[tokio::test]
+async fn a_throttled_sweep_list_is_retried_and_succeeds_within_seconds_under_the_functions_retry() {
+    use aws_sdk_s3::operation::list_buckets::ListBucketsError;
+    let rule = mock!(Client::list_buckets)
+        .sequence()
+        .error(|| ListBucketsError::generic(coded("SlowDown")))
+        .times(2)
+        .output(|| {
+            ListBucketsOutput::builder()
+                .buckets(Bucket::builder().name("b").build())
+                .build()
+        })
+        .build();
+    // The functions' own retry, with a short first backoff for the test.
+    let retry = remediation_shared::sdk::retries()
+        .with_initial_backoff(std::time::Duration::from_millis(1));
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&rule], |c| c
+        .retry_config(retry.clone()));
+    let started = std::time::Instant::now();
+    let names = S3Adapter::new(client)
+        .bucket_names("us-east-1")
+        .await
+        .unwrap();
+    assert_eq!(names, ["b"]);
+    assert_eq!(rule.num_calls(), 3);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
