@@ -90,7 +90,7 @@ $(VENV)/.installed: scripts/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 	touch $@
 
-## make package: the three arm64 release bootstraps, built by cargo-lambda and
+## make package: the four arm64 release bootstraps, built by cargo-lambda and
 ## zipped for Lambda (target/lambda/<function>/bootstrap.zip), with their sizes.
 ## Not part of `make test`: a cold release build with LTO takes long on a small machine.
 package: $(VENV)/.package-installed

@@ -176,14 +176,13 @@ impl RolePolicies for IamAdapter {
     }
 
     async fn attached_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let list = self
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator();
-        let policies = deadline::all("ListAttachedRolePolicies", list.items().send())
-            .await
-            .map_err(not_found_if_no_entity)?;
+        let request = self.iam.list_attached_role_policies().role_name(name);
+        let policies = deadline::all(
+            "ListAttachedRolePolicies",
+            request.into_paginator().items().send(),
+        )
+        .await
+        .map_err(not_found_if_no_entity)?;
         Ok(policies
             .iter()
             .filter_map(|p| p.policy_arn().map(str::to_owned))

@@ -22,9 +22,8 @@ use std::ops::ControlFlow;
 
 use remediation_shared::resource::Arn;
 use remediation_shared::resource::RoleName;
-use remediation_shared::{
-    Config, Examined, Home, Outcome, Proposal, Read, Remediator, Report, Survey, TargetOf,
-};
+use remediation_shared::{Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Home, Survey};
 
 use crate::aws::RolePolicies;
 use crate::plan::{Protections, RoleFacts, Work};

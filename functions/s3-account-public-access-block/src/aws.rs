@@ -61,19 +61,13 @@ fn configuration(f: PublicAccessFlags) -> PublicAccessBlockConfiguration {
         .build()
 }
 
-/// What the function needs from S3 Control and S3.
+/// What the function needs from S3 Control and S3, in the order it uses them.
 pub trait AccountPublicAccess: Send + Sync {
     /// The account's settings; `None` when it has no configuration.
     fn account_settings(
         &self,
         account: &str,
     ) -> impl Future<Output = Result<Option<PublicAccessFlags>, AwsError>> + Send;
-    /// Writes the account's settings.
-    fn put_account_settings(
-        &self,
-        account: &str,
-        flags: PublicAccessFlags,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// The names of the account's buckets, in name order.
     fn bucket_names(&self) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
     /// What makes one bucket public, or not.
@@ -81,6 +75,12 @@ pub trait AccountPublicAccess: Send + Sync {
         &self,
         bucket: &str,
     ) -> impl Future<Output = Result<BucketAccess, AwsError>> + Send;
+    /// Writes the account's settings.
+    fn put_account_settings(
+        &self,
+        account: &str,
+        flags: PublicAccessFlags,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
 /// The S3 Control and S3 adapter.

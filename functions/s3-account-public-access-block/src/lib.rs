@@ -19,9 +19,8 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{
-    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
-};
+use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Home, Survey};
 use s3_block_public_access::plan::PublicAccessFlags;
 
 use crate::aws::AccountPublicAccess;

@@ -20,9 +20,8 @@ use std::ops::ControlFlow;
 
 use futures_util::stream::{self, StreamExt};
 use remediation_shared::resource::BucketName;
-use remediation_shared::{
-    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
-};
+use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Home, Survey};
 
 use crate::aws::BucketPublicAccess;
 use crate::plan::{PublicAccessFlags, Work};

@@ -20,9 +20,8 @@ pub mod scope;
 use std::collections::BTreeMap;
 
 use remediation_shared::resource::GroupId;
-use remediation_shared::{
-    Config, Examined, Home, Proposal, Read, Remediator, Report, Survey, TargetOf,
-};
+use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Home, Survey};
 
 use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
