@@ -325,14 +325,7 @@ where
                     )
                 }
             };
-        // Reasons and resources quote the event: clipped once, for the log,
-        // the record and the summary alike.
-        let resource = resource.map(|r| clip(&r, MAX_ARN_CHARS));
-        let report = Report {
-            reason: clip(&report.reason, MAX_REASON_CHARS),
-            ..report
-        };
-        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = report.outcome.as_str(), reason = %report.reason);
+        let (resource, report) = for_record(resource, report);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
         let update = hub_finding
             .filter(|_| findings.enabled())
@@ -444,13 +437,9 @@ where
                 &report,
             );
             write_record(at.sink, &audit, None);
-            return Err(HandlerError::Remediation {
-                failed: 1,
-                total: 1,
-                error_type: "Remediation.InvokedArnUnreadable",
-                first_code: "InvokedArnUnreadable".into(),
-                first_reason: report.reason,
-            });
+            let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
+            tally.add(None, report);
+            return tally.result(1);
         }
     };
     let account = Some(home.account.clone());
@@ -502,12 +491,7 @@ where
     }
     drop(work);
     for (arn, report, console) in settled {
-        let resource = Some(clip(&report.resource.clone().unwrap_or(arn), MAX_ARN_CHARS));
-        let report = Report {
-            reason: clip(&report.reason, MAX_REASON_CHARS),
-            ..report
-        };
-        tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = report.outcome.as_str(), reason = %report.reason);
+        let (resource, report) = for_record(Some(report.resource.clone().unwrap_or(arn)), report);
         let mut audit = audit_record::<R>(
             at.request_id,
             config,
@@ -531,12 +515,12 @@ where
     }
     // A survey that failed is a failed record, so that it is seen and retried.
     if let Some(err) = &survey.error {
-        let report = Report::failure(
-            &err.code,
-            "Remediation.SweepFailed",
-            clip(
-                &format!("the sweep could not read every resource: {err}"),
-                MAX_REASON_CHARS,
+        let (_, report) = for_record(
+            None,
+            Report::failure(
+                &err.code,
+                "Remediation.SweepFailed",
+                format!("the sweep could not read every resource: {err}"),
             ),
         );
         let audit = audit_record::<R>(
@@ -576,6 +560,19 @@ where
     });
     let total = tally.summary.counts.values().sum();
     tally.result(total)
+}
+
+/// `resource` and `report` as a record carries them, logged: reasons and
+/// resources quote the event, so they are clipped once, for the log, the
+/// record and the summary alike.
+fn for_record(resource: Option<String>, report: Report) -> (Option<String>, Report) {
+    let resource = resource.map(|r| clip(&r, MAX_ARN_CHARS));
+    let report = Report {
+        reason: clip(&report.reason, MAX_REASON_CHARS),
+        ..report
+    };
+    tracing::info!(resource = resource.as_deref().unwrap_or("-"), outcome = report.outcome.as_str(), reason = %report.reason);
+    (resource, report)
 }
 
 /// The summary of an invocation as its records are written, and its first failure.
