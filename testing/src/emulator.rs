@@ -135,8 +135,8 @@ pub struct Emulator {
     pub s3control: aws_sdk_s3control::Client,
     /// The account these clients act in.
     account: String,
-    /// The credentials they use: `None` for the placeholders of the default account.
-    credentials: Option<aws_sdk_s3::config::Credentials>,
+    /// The credentials they use.
+    credentials: aws_sdk_s3::config::Credentials,
 }
 
 /// A client of the SDK crate `$sdk` for the emulator at `$url`.
@@ -151,6 +151,12 @@ macro_rules! client {
                 .build(),
         )
     };
+}
+
+/// The placeholder credentials of the emulator's default account: they sign
+/// requests and grant nothing anywhere.
+fn placeholder() -> aws_sdk_s3::config::Credentials {
+    aws_sdk_s3::config::Credentials::new(PLACEHOLDER_KEY, PLACEHOLDER_KEY, None, None, "emulator")
 }
 
 /// A plain-HTTP client that sends every request through the proxy at `url`
@@ -197,10 +203,7 @@ impl Emulator {
     }
 
     fn at(url: &str) -> Self {
-        use aws_sdk_s3::config::Credentials;
-        let credentials =
-            Credentials::new(PLACEHOLDER_KEY, PLACEHOLDER_KEY, None, None, "emulator");
-        Self::with(url, ACCOUNT, credentials, false)
+        Self::with(url, ACCOUNT, placeholder())
     }
 
     /// The same emulator, acting in `account` of its own: credentials from
@@ -209,17 +212,7 @@ impl Emulator {
     /// apart from every other test's. A sweep surveys a whole account:
     /// its tests run in one of their own.
     pub async fn in_account(&self, account: &str) -> Self {
-        let sts = client!(
-            aws_sdk_sts,
-            &self.url,
-            aws_sdk_s3::config::Credentials::new(
-                PLACEHOLDER_KEY,
-                PLACEHOLDER_KEY,
-                None,
-                None,
-                "emulator"
-            )
-        );
+        let sts = client!(aws_sdk_sts, &self.url, placeholder());
         let assumed = sts
             .assume_role()
             .role_arn(format!("arn:aws:iam::{account}:role/remediation-test"))
@@ -235,7 +228,7 @@ impl Emulator {
             None,
             "emulator-assumed-role",
         );
-        Self::with(&self.url, account, credentials, true)
+        Self::with(&self.url, account, credentials)
     }
 
     /// The account the clients act in.
@@ -245,28 +238,19 @@ impl Emulator {
 
     /// The environment that gives a function these clients' credentials.
     pub fn credential_env(&self) -> Vec<(&'static str, String)> {
-        match &self.credentials {
-            None => vec![
-                ("AWS_ACCESS_KEY_ID", PLACEHOLDER_KEY.to_owned()),
-                ("AWS_SECRET_ACCESS_KEY", PLACEHOLDER_KEY.to_owned()),
-            ],
-            Some(c) => vec![
-                ("AWS_ACCESS_KEY_ID", c.access_key_id().to_owned()),
-                ("AWS_SECRET_ACCESS_KEY", c.secret_access_key().to_owned()),
-                (
-                    "AWS_SESSION_TOKEN",
-                    c.session_token().unwrap_or_default().to_owned(),
-                ),
-            ],
-        }
+        let c = &self.credentials;
+        let mut env = vec![
+            ("AWS_ACCESS_KEY_ID", c.access_key_id().to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key().to_owned()),
+        ];
+        env.extend(
+            c.session_token()
+                .map(|t| ("AWS_SESSION_TOKEN", t.to_owned())),
+        );
+        env
     }
 
-    fn with(
-        url: &str,
-        account: &str,
-        credentials: aws_sdk_s3::config::Credentials,
-        assumed: bool,
-    ) -> Self {
+    fn with(url: &str, account: &str, credentials: aws_sdk_s3::config::Credentials) -> Self {
         use aws_sdk_s3::config::Region;
         let s3 = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
@@ -292,7 +276,7 @@ impl Emulator {
                     .build(),
             ),
             account: account.to_owned(),
-            credentials: assumed.then_some(credentials),
+            credentials,
         }
     }
 
