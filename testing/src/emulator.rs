@@ -212,7 +212,7 @@ impl Emulator {
     /// apart from every other test's. A sweep surveys a whole account:
     /// its tests run in one of their own.
     pub async fn in_account(&self, account: &str) -> Self {
-        let sts = client!(aws_sdk_sts, &self.url, placeholder());
+        let sts: aws_sdk_sts::Client = client!(aws_sdk_sts, &self.url, placeholder());
         let assumed = sts
             .assume_role()
             .role_arn(format!("arn:aws:iam::{account}:role/remediation-test"))
