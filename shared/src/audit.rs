@@ -97,6 +97,10 @@ pub struct AuditRecord {
     /// (the target came from a Security Hub finding); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finding_update: Option<Delivery>,
+    /// In hub mode, the member account's role the function acted through
+    /// (or, when `outcome` is `failed`, could not assume). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_role: Option<String>,
 }
 
 /// What triggered an invocation: `trigger` of an audit record.

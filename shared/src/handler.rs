@@ -33,6 +33,7 @@ use crate::deadline;
 use crate::error::{AwsError, FindingError, HandlerError};
 use crate::event::Payload;
 use crate::finding::{self, Item, Target};
+use crate::hub::{NoHub, Place, Reach, Reached};
 use crate::metrics;
 use crate::notify::{self, Delivery, Notify, Silent};
 use crate::report::{Examined, Report};
@@ -45,7 +46,7 @@ use crate::workflow::{self, LeaveFindings, UpdateFindings};
 pub type TargetOf<R> = Target<<<R as Remediator>::Scope as Scope>::Resource>;
 
 /// One function's way of examining and fixing a target.
-pub trait Remediator: Sync {
+pub trait Remediator: Send + Sync {
     /// Which events it answers and what it acts on.
     type Scope: Scope;
     /// What its apply step needs, decided by examining the target.
@@ -147,22 +148,41 @@ impl Home {
         }
     }
 
-    /// Why `target` is out of this function's reach, if it is.
-    fn out_of_reach<R>(&self, target: &Target<R>) -> Option<String> {
-        if let Some(theirs) = target.account.as_ref().filter(|a| **a != self.account) {
-            return Some(format!(
-                "resource is in account {theirs}; this function acts only in its own account {}",
+    /// Where `target` is, when that is not here: its account and region,
+    /// and why the function alone (without a hub) does not act there.
+    fn away<R>(&self, target: &Target<R>) -> Option<Away> {
+        let account = target
+            .account
+            .clone()
+            .unwrap_or_else(|| self.account.clone());
+        let region = target.region.clone().unwrap_or_else(|| self.region.clone());
+        let reason = if account != self.account {
+            format!(
+                "resource is in account {account}; this function acts only in its own account {}",
                 self.account
-            ));
-        }
-        if let Some(theirs) = target.region.as_ref().filter(|r| **r != self.region) {
-            return Some(format!(
-                "resource is in region {theirs}; this function acts only in its own region {}",
+            )
+        } else if region != self.region {
+            format!(
+                "resource is in region {region}; this function acts only in its own region {}",
                 self.region
-            ));
-        }
-        None
+            )
+        } else {
+            return None;
+        };
+        Some(Away {
+            account,
+            region,
+            reason,
+        })
     }
+}
+
+/// A target's account and region, when either is not the function's own.
+struct Away {
+    account: String,
+    region: String,
+    /// Why it is skipped without a hub.
+    reason: String,
 }
 
 /// Handles one invocation: writes one audit record per item to `sink` and
@@ -175,16 +195,28 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     sink: &S,
     event: LambdaEvent<P>,
 ) -> Result<Summary, HandlerError> {
-    handle_with(
-        remediator,
-        config,
-        sink,
-        event,
-        &ArnOnly,
-        &Silent,
-        &LeaveFindings,
-    )
-    .await
+    let around = Around {
+        locate: &ArnOnly,
+        notify: &Silent,
+        findings: &LeaveFindings,
+        reach: &NoHub,
+    };
+    handle_with(remediator, config, sink, event, around).await
+}
+
+/// What the driver works with besides the function: where it runs when the
+/// invoked ARN does not say, who is told, the Security Hub findings it
+/// updates, and how it reaches other accounts and regions (hub mode).
+#[derive(Debug)]
+pub struct Around<'a, L, N, U, H> {
+    /// Where the function runs, asked when its invoked ARN does not say.
+    pub locate: &'a L,
+    /// Who is told of what needs a person.
+    pub notify: &'a N,
+    /// The findings updated after each target.
+    pub findings: &'a U,
+    /// Other accounts and regions ([`NoHub`]: none).
+    pub reach: &'a H,
 }
 
 /// [`handle`], asking `locate` where the function runs when its invoked ARN
@@ -194,14 +226,12 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
 /// ([`notify::worth_telling`]). Either side channel failing is recorded in
 /// the record (`finding_update`, `notification`) and never fails the
 /// invocation.
-pub async fn handle_with<R, S, P, L, N, U>(
+pub async fn handle_with<R, S, P, L, N, U, H>(
     remediator: &R,
     config: &Config,
     sink: &S,
     event: LambdaEvent<P>,
-    locate: &L,
-    notify: &N,
-    findings: &U,
+    around: Around<'_, L, N, U, H>,
 ) -> Result<Summary, HandlerError>
 where
     R: Remediator,
@@ -210,7 +240,14 @@ where
     L: Locate,
     N: Notify,
     U: UpdateFindings,
+    H: Reach<R>,
 {
+    let Around {
+        locate,
+        notify,
+        findings,
+        reach,
+    } = around;
     let function = <R::Scope as Scope>::FUNCTION;
     let home = match Home::from_function_arn(&event.context.invoked_function_arn) {
         Ok(home) => Ok(home),
@@ -278,6 +315,8 @@ where
     let mut tally = Tally::new(function, &finding.trigger.event_id, config.dry_run);
     let total = finding.items.len();
     for item in &finding.items {
+        // The member role assumed (or asked for) for this item, in hub mode.
+        let mut member_role = None;
         let (trigger, account, region, resource, report, observed_at, console, hub_finding) =
             match item {
                 Item::Skip(skip) => (
@@ -291,28 +330,26 @@ where
                     None,
                 ),
                 Item::Target(target) => {
-                    let reach = home.as_ref().map(|h| h.out_of_reach(target));
-                    let report = match reach {
-                    Err(why) => Report::failure(
-                        "InvokedArnUnreadable",
-                        "Remediation.InvokedArnUnreadable",
-                        format!("not attempted: the function cannot tell its own account and region: {why}"),
-                    ),
-                    Ok(Some(reason)) => Report::new(Outcome::Skipped, reason),
-                    Ok(None) => match too_close_to(deadline) {
-                        Some(left) => Report::deadline_near(left, deadline::RECORD_RESERVE),
-                        None => {
-                            // Boxed: the futures of a function's calls nest deeply, and
-                            // a box keeps them out of the layout of every caller's future.
-                            let work: Pin<Box<dyn Future<Output = Report> + Send + '_>> =
-                                Box::pin(deadline::scoped(
-                                    deadline,
-                                    run_guarded(remediator, target, config),
-                                ));
-                            work.await
+                    let (report, role) = match &home {
+                        Err(why) => (
+                            Report::failure(
+                                "InvokedArnUnreadable",
+                                "Remediation.InvokedArnUnreadable",
+                                format!("not attempted: the function cannot tell its own account and region: {why}"),
+                            ),
+                            None,
+                        ),
+                        Ok(home) => {
+                            let here = Here {
+                                config,
+                                deadline,
+                                request_id: &request_id,
+                                home,
+                            };
+                            act(remediator, reach, here, target).await
                         }
-                    },
-                };
+                    };
+                    member_role = role;
                     (
                         finding.trigger.for_finding(target.finding_id.clone()),
                         target.account.clone(),
@@ -327,6 +364,7 @@ where
             };
         let (resource, report) = for_record(resource, report);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
+        audit.member_role = member_role;
         let update = hub_finding
             .filter(|_| findings.enabled())
             .and_then(|f| Some((workflow::update_for(&audit, report.withheld)?, f)));
@@ -350,6 +388,84 @@ where
 
     tally.result(total)
 }
+
+/// What acting on one target needs to know of the invocation.
+#[derive(Clone, Copy)]
+struct Here<'a> {
+    config: &'a Config,
+    deadline: Option<Instant>,
+    request_id: &'a str,
+    home: &'a Home,
+}
+
+/// Acts on one finding's target: here with `remediator`; in another account
+/// or region through `reach` (hub mode), or skipped without a hub. Returns
+/// the report and the member role assumed or asked for.
+async fn act<R: Remediator, H: Reach<R>>(
+    remediator: &R,
+    reach: &H,
+    here: Here<'_>,
+    target: &TargetOf<R>,
+) -> (Report, Option<String>) {
+    if let Some(left) = too_close_to(here.deadline) {
+        return (Report::deadline_near(left, deadline::RECORD_RESERVE), None);
+    }
+    let Some(away) = here.home.away(target) else {
+        return (run_within(remediator, target, here).await, None);
+    };
+    let place = Place {
+        function: <R::Scope as Scope>::FUNCTION,
+        request_id: here.request_id,
+        home: here.home,
+        partition: &target.partition,
+        account: &away.account,
+        region: &away.region,
+    };
+    let reached: Pin<Box<dyn Future<Output = Reached<R>> + Send + '_>> =
+        Box::pin(deadline::scoped(here.deadline, reach.reach(&place)));
+    match reached.await {
+        Reached::NoHub => (Report::new(Outcome::Skipped, away.reason), None),
+        Reached::Refused(why) => (Report::new(Outcome::Skipped, why), None),
+        Reached::Failed { role_arn, error } => (
+            Report::failure(
+                &error.code,
+                "Remediation.AssumeRoleFailed",
+                format!(
+                    "not attempted: could not act in account {} through {role_arn}: {error}",
+                    away.account
+                ),
+            ),
+            Some(role_arn),
+        ),
+        Reached::Member {
+            remediator,
+            role_arn,
+        } => (run_within(&*remediator, target, here).await, role_arn),
+    }
+}
+
+/// [`run_guarded`] within the invocation's deadline, unless only the time to
+/// record it is left.
+async fn run_within<R: Remediator>(remediator: &R, target: &TargetOf<R>, here: Here<'_>) -> Report {
+    if let Some(left) = too_close_to(here.deadline) {
+        return Report::deadline_near(left, deadline::RECORD_RESERVE);
+    }
+    // Boxed: the futures of a function's calls nest deeply, and a box keeps
+    // them out of the layout of every caller's future.
+    let work: Pin<Box<dyn Future<Output = Report> + Send + '_>> = Box::pin(deadline::scoped(
+        here.deadline,
+        run_guarded(remediator, target, here.config),
+    ));
+    work.await
+}
+
+impl<L, N, U, H> Clone for Around<'_, L, N, U, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<L, N, U, H> Copy for Around<'_, L, N, U, H> {}
 
 /// Tells a person through `notify` of `audit`, when its outcome calls for it
 /// ([`notify::worth_telling`]), and records how that went in `audit`.
@@ -685,6 +801,7 @@ fn audit_record<R: Remediator>(
         error_code: report.error_code.clone(),
         notification: None,
         finding_update: None,
+        member_role: None,
     }
 }
 

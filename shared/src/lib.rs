@@ -28,6 +28,9 @@ pub mod error;
 pub mod event;
 pub mod finding;
 pub mod handler;
+pub mod hub;
+#[cfg(feature = "sdk")]
+pub mod members;
 pub mod metrics;
 pub mod notify;
 pub mod permission;
@@ -44,7 +47,10 @@ pub use config::Config;
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
-pub use handler::{handle, handle_with, ArnOnly, Home, Locate, Remediator, Summary, TargetOf};
+pub use handler::{
+    handle, handle_with, ArnOnly, Around, Home, Locate, Remediator, Summary, TargetOf,
+};
+pub use hub::{Hub, NoHub, Reach, Reached};
 pub use notify::{Notify, Silent};
 pub use permission::Permission;
 pub use report::{Decision, Examined, Proposal, Read, Report};

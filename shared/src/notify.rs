@@ -244,6 +244,7 @@ mod tests {
             error_code: None,
             notification: None,
             finding_update: None,
+            member_role: None,
         }
     }
 

@@ -39,7 +39,9 @@ use crate::audit::StdoutSink;
 use crate::config::{Config, ConfigError};
 use crate::error::AwsError;
 use crate::event::Payload;
-use crate::handler::{handle_with, Home, Locate, Remediator};
+use crate::handler::{handle_with, Around, Home, Locate, Remediator};
+use crate::hub::{Hub, NoHub, Reach};
+use crate::members::MemberRoles;
 use crate::notify::{Message, Notify};
 use crate::workflow::{FindingUpdate, HubFinding, UpdateFindings};
 
@@ -139,49 +141,60 @@ pub use lambda_runtime::Error;
 /// `build` makes with it (reading its own settings; an error stops the
 /// function at start, in words), then [`run`] on a single-threaded runtime:
 /// a Lambda instance handles one event at a time.
-pub fn main<R: Remediator>(
+pub fn main<R, F>(
     config: impl FnOnce() -> Result<Config, ConfigError>,
-    build: impl FnOnce(&SdkConfig) -> Result<R, String>,
-) -> Result<(), Error> {
+    build: F,
+) -> Result<(), Error>
+where
+    R: Remediator + Send,
+    F: Fn(&SdkConfig) -> Result<R, String> + Sync,
+{
     lambda_runtime::tracing::init_default_subscriber();
     let config = config()?;
+    let hub = Hub::from_env()?;
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
         .block_on(async {
             let sdk = load().await;
-            run(build(&sdk)?, config, &sdk).await
+            let remediator = build(&sdk)?;
+            match hub {
+                None => run(remediator, config, &sdk, &NoHub).await,
+                Some(hub) => {
+                    let members = MemberRoles::new(hub, &sdk, build);
+                    run(remediator, config, &sdk, &members).await
+                }
+            }
         })
 }
 
 /// Runs `remediator` as a Lambda function until Lambda stops it: each event
 /// handled by [`handle_with`], its audit records and metric documents on
 /// stdout, its home read from the invoked ARN (else from the credentials),
-/// the Security Hub findings it acts on updated, and a person told through
-/// the topic of `NOTIFICATION_TOPIC_ARN`. The STS, Security Hub and SNS
-/// clients are built on first use, so none of them slows the cold start.
-pub async fn run<R: Remediator>(
+/// the Security Hub findings it acts on updated, a person told through
+/// the topic of `NOTIFICATION_TOPIC_ARN`, and targets in other accounts and
+/// regions reached through `reach` (hub mode; [`NoHub`]: skipped). The STS,
+/// Security Hub and SNS clients are built on first use, so none of them
+/// slows the cold start.
+pub async fn run<R: Remediator, H: Reach<R>>(
     remediator: R,
     config: Config,
     sdk: &SdkConfig,
+    reach: &H,
 ) -> Result<(), lambda_runtime::Error> {
     let identity = CallerIdentity::new(sdk);
     let topic = SnsTopic::from_env(sdk);
     let findings = SecurityHubFindings::new(sdk);
-    let (remediator, config, identity, topic, findings) =
-        (&remediator, &config, &identity, &topic, &findings);
+    let around = Around {
+        locate: &identity,
+        notify: &topic,
+        findings: &findings,
+        reach,
+    };
+    let (remediator, config) = (&remediator, &config);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<Payload>| async move {
-            handle_with(
-                remediator,
-                config,
-                &StdoutSink,
-                event,
-                identity,
-                topic,
-                findings,
-            )
-            .await
+            handle_with(remediator, config, &StdoutSink, event, around).await
         },
     ))
     .await

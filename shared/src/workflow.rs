@@ -145,6 +145,7 @@ mod tests {
             error_code: (outcome == Outcome::Failed).then(|| "AccessDenied".into()),
             notification: None,
             finding_update: None,
+            member_role: None,
         }
     }
 
