@@ -135,17 +135,19 @@ pub struct Emulator {
     pub s3control: aws_sdk_s3control::Client,
     /// The account these clients act in.
     account: String,
+    /// The region they act in.
+    region: String,
     /// The credentials they use.
     credentials: aws_sdk_s3::config::Credentials,
 }
 
 /// A client of the SDK crate `$sdk` for the emulator at `$url`.
 macro_rules! client {
-    ($sdk:ident, $url:expr, $credentials:expr) => {
+    ($sdk:ident, $url:expr, $region:expr, $credentials:expr) => {
         $sdk::Client::from_conf(
             $sdk::Config::builder()
                 .behavior_version_latest()
-                .region($sdk::config::Region::new(REGION))
+                .region($sdk::config::Region::new($region.to_owned()))
                 .endpoint_url($url)
                 .credentials_provider($credentials.clone())
                 .build(),
@@ -203,7 +205,7 @@ impl Emulator {
     }
 
     fn at(url: &str) -> Self {
-        Self::with(url, ACCOUNT, placeholder())
+        Self::with(url, ACCOUNT, REGION, placeholder())
     }
 
     /// The same emulator, acting in `account` of its own: credentials from
@@ -212,7 +214,7 @@ impl Emulator {
     /// apart from every other test's. A sweep surveys a whole account:
     /// its tests run in one of their own.
     pub async fn in_account(&self, account: &str) -> Self {
-        let sts: aws_sdk_sts::Client = client!(aws_sdk_sts, &self.url, placeholder());
+        let sts: aws_sdk_sts::Client = client!(aws_sdk_sts, &self.url, REGION, placeholder());
         let assumed = sts
             .assume_role()
             .role_arn(format!("arn:aws:iam::{account}:role/remediation-test"))
@@ -228,12 +230,22 @@ impl Emulator {
             None,
             "emulator-assumed-role",
         );
-        Self::with(&self.url, account, credentials)
+        Self::with(&self.url, account, &self.region, credentials)
     }
 
     /// The account the clients act in.
     pub fn account(&self) -> &str {
         &self.account
+    }
+
+    /// The same emulator and account, acting in `region`.
+    pub fn in_region(&self, region: &str) -> Self {
+        Self::with(&self.url, &self.account, region, self.credentials.clone())
+    }
+
+    /// The region the clients act in.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// The environment that gives a function these clients' credentials.
@@ -250,11 +262,16 @@ impl Emulator {
         env
     }
 
-    fn with(url: &str, account: &str, credentials: aws_sdk_s3::config::Credentials) -> Self {
+    fn with(
+        url: &str,
+        account: &str,
+        region: &str,
+        credentials: aws_sdk_s3::config::Credentials,
+    ) -> Self {
         use aws_sdk_s3::config::Region;
         let s3 = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
-            .region(Region::new(REGION))
+            .region(Region::new(region.to_owned()))
             .endpoint_url(url)
             .credentials_provider(credentials.clone())
             .force_path_style(true)
@@ -262,20 +279,21 @@ impl Emulator {
         Emulator {
             url: url.to_owned(),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            ec2: client!(aws_sdk_ec2, url, credentials),
-            iam: client!(aws_sdk_iam, url, credentials),
-            sns: client!(aws_sdk_sns, url, credentials),
-            sqs: client!(aws_sdk_sqs, url, credentials),
+            ec2: client!(aws_sdk_ec2, url, region, credentials),
+            iam: client!(aws_sdk_iam, url, region, credentials),
+            sns: client!(aws_sdk_sns, url, region, credentials),
+            sqs: client!(aws_sdk_sqs, url, region, credentials),
             s3control: aws_sdk_s3control::Client::from_conf(
                 aws_sdk_s3control::Config::builder()
                     .behavior_version_latest()
-                    .region(aws_sdk_s3control::config::Region::new(REGION))
+                    .region(aws_sdk_s3control::config::Region::new(region.to_owned()))
                     .endpoint_url(url)
                     .credentials_provider(credentials.clone())
                     .http_client(through_proxy(url))
                     .build(),
             ),
             account: account.to_owned(),
+            region: region.to_owned(),
             credentials,
         }
     }

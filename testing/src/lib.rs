@@ -49,6 +49,7 @@ pub mod operations;
 pub mod recorder;
 pub mod runtime_api;
 pub mod samples;
+pub mod sts_gate;
 
 /// Re-exported for [`fault_client!`].
 pub use aws_smithy_mocks;

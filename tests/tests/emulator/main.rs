@@ -21,6 +21,8 @@
 //!   `invoke`, and under Lambda's default 3 s timeout.
 //! - [`duplicates`]: one finding delivered 50 times at once to 50 instances.
 //! - [`sweep`]: each function's scheduled sweep, each in an account of its own.
+//! - [`hub`]: hub mode: one deployment acting in member accounts and regions
+//!   through their roles, refused and unlisted members, credentials reused.
 //! - [`properties`]: never over-remediate, on generated security groups,
 //!   roles and buckets, each checked against the specification's rule.
 //!
@@ -33,6 +35,7 @@
 
 mod duplicates;
 mod finding_workflow;
+mod hub;
 mod iam;
 mod local_invoke;
 mod notifications;
