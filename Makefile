@@ -68,8 +68,8 @@ secrets: venv
 # and the EventBridge patterns against every sample event. All offline.
 template-checks: venv
 	SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
-	$(VENV)/bin/cfn-lint template.yaml
-	$(VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(VENV)/bin/cfn-lint template.yaml member.yaml
+	$(VENV)/bin/checkov --file template.yaml --file member.yaml --framework cloudformation --compact --quiet --skip-download
 	$(VENV)/bin/python -m unittest tests/template/event_patterns.py
 
 # One `cargo test --workspace`: it builds every binary the end-to-end tests

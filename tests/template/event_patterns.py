@@ -52,8 +52,14 @@ def resolved(node):
     return node
 
 
-def load_rules():
-    """{function name: {event name: properties}} from template.yaml."""
+# Native sources whose events member accounts may forward to the hub bus:
+# each has a `Hub<Source>` twin on that bus.
+FORWARDED = {"Config", "GuardDuty", "CloudTrail"}
+
+
+def load_rules(bus="default"):
+    """{function name: {event name: properties}} from template.yaml: the
+    rules on the default bus, or with bus="hub" the twins on the hub bus."""
     template = cfn_yaml.load(str(ROOT / "template.yaml"))
     rules = {}
     for logical_id, resource in template["Resources"].items():
@@ -63,7 +69,7 @@ def load_rules():
         rules[name] = {
             event: spec["Properties"]
             for event, spec in resource["Properties"].get("Events", {}).items()
-            if spec["Type"] == "EventBridgeRule"
+            if spec["Type"] == "EventBridgeRule" and (("EventBusName" in spec["Properties"]) == (bus == "hub"))
         }
     return rules
 
@@ -144,6 +150,57 @@ class EventPatterns(unittest.TestCase):
         for function, rules in self.rules.items():
             for trigger in rules:
                 self.assertIn((function, trigger), used, f"no sample reaches {function}/{trigger}")
+
+    def test_each_forwarded_trigger_listens_on_the_hub_bus_with_the_same_pattern(self):
+        hub = load_rules("hub")
+        for function, rules in self.rules.items():
+            twins = {f"Hub{event}" for event in rules if event in FORWARDED}
+            self.assertEqual(set(hub[function]), twins, function)
+            for event in rules:
+                if event not in FORWARDED:
+                    continue
+                twin = hub[function][f"Hub{event}"]
+                where = f"{function}/Hub{event}"
+                self.assertEqual(twin["Pattern"], rules[event]["Pattern"], where)
+                # On the hub bus only when there is one; a disabled rule otherwise.
+                self.assertEqual(
+                    twin["EventBusName"],
+                    {"Fn::If": ["UsesHubBus", {"Ref": "HubEventBus"}, "default"]},
+                    where,
+                )
+                self.assertEqual(twin["State"], {"Fn::If": [f"Hub{event}", "ENABLED", "DISABLED"]}, where)
+                self.assertEqual(twin["RetryPolicy"], rules[event]["RetryPolicy"], where)
+                self.assertEqual(twin["DeadLetterConfig"], rules[event]["DeadLetterConfig"], where)
+
+    def test_a_member_forwards_every_native_event_a_function_acts_on(self):
+        """member.yaml's forwarding rule lets through every acted-on sample
+        that a Hub* rule would receive (Config, GuardDuty, CloudTrail), and
+        nothing from Security Hub, whose aggregation carries it already."""
+        member = cfn_yaml.load(str(ROOT / "member.yaml"))
+        forward = EventPatternCompiler().compile_event_pattern(
+            member["Resources"]["ForwardToHub"]["Properties"]["EventPattern"]
+        )
+        hub = load_rules("hub")
+        compiled_hub = {
+            function: [EventPatternCompiler().compile_event_pattern(resolved(p["Pattern"])) for p in rules.values()]
+            for function, rules in hub.items()
+        }
+        checked = 0
+        for sample, event in samples():
+            if not isinstance(event, dict) or not expected_functions(sample):
+                continue
+            reaches_hub_rule = any(
+                self.engine.evaluate_pattern_on_event(p, event)
+                for patterns in compiled_hub.values()
+                for p in patterns
+            )
+            with self.subTest(sample=sample):
+                if reaches_hub_rule:
+                    self.assertTrue(self.engine.evaluate_pattern_on_event(forward, event), f"{sample} is not forwarded")
+                    checked += 1
+                if event.get("source") == "aws.securityhub":
+                    self.assertFalse(self.engine.evaluate_pattern_on_event(forward, event), f"{sample} is forwarded")
+        self.assertGreaterEqual(checked, 15)
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ fn declared(binary: &str) -> &'static [Permission] {
 
 /// What every function may do besides remediating: write its own log group,
 /// report a failed invocation to the shared queue, update the Security Hub
-/// findings it acts on, and, when a notification topic is given, publish to it.
+/// findings it acts on, when a notification topic is given publish to it,
+/// and in hub mode assume the member accounts' role.
 fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
     let log_group = function_logical_id.replace("Function", "LogGroup");
     [
@@ -138,6 +139,11 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
             "GetAtt:FailedInvocationQueue.Arn".to_owned(),
         ),
         ("sns:Publish", "Ref:NotificationTopicArn".to_owned()),
+        // Hub mode: the member accounts' role, which trusts only these roles.
+        (
+            "sts:AssumeRole",
+            "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}".to_owned(),
+        ),
         (
             "securityhub:BatchUpdateFindings",
             "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
@@ -437,4 +443,106 @@ fn the_dashboard_shows_remediations_time_to_remediate_failures_throttles_and_que
             "{function}: errors and throttles"
         );
     }
+}
+
+fn member_template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../member.yaml");
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_member_template_is_plain_cloudformation_for_service_managed_stacksets() {
+    let t = member_template();
+    // Service-managed StackSets reject macros: no transform, and nothing that
+    // needs one, no nested stack, no key per account and region.
+    assert!(t.get("Transform").is_none(), "member.yaml has a transform");
+    for (id, r) in t["Resources"].as_mapping().unwrap() {
+        let kind = text(&r["Type"]);
+        assert!(
+            !kind.starts_with("AWS::Serverless::")
+                && kind != "AWS::CloudFormation::Stack"
+                && kind != "AWS::KMS::Key",
+            "{id:?}: {kind}"
+        );
+    }
+}
+
+#[test]
+fn the_member_role_grants_the_union_of_the_functions_permissions_in_any_region() {
+    let t = member_template();
+    let role = &t["Resources"]["MemberRole"];
+    // It trusts only the hub functions' roles, from inside the organisation.
+    let trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(trust.len(), 1);
+    assert_eq!(text(&trust[0]["Principal"]["AWS"]), "Ref:HubRoleArns");
+    assert_eq!(
+        text(&trust[0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"]),
+        "Ref:OrganizationId"
+    );
+    assert!(role["Properties"].get("ManagedPolicyArns").is_none());
+
+    // One role serves every region, so a grant pinned to the hub's region
+    // (a resource in it, `aws:RequestedRegion`) is the same grant in any region.
+    let any_region = |resource: &str| resource.replace("${AWS::Region}", "*");
+    let binaries = [
+        "s3-block-public-access",
+        "sg-revoke-open-ssh",
+        "iam-detach-admin-policy",
+        "s3-account-public-access-block",
+    ];
+    let expected: BTreeSet<(String, String)> = binaries
+        .iter()
+        .flat_map(|b| declared(b).iter())
+        .map(|p| (p.action.to_owned(), any_region(p.resource)))
+        .collect();
+    let member = statements(role);
+    let mut granted = BTreeSet::new();
+    for st in member.iter().filter(|s| s.effect == "Allow") {
+        for action in &st.actions {
+            for resource in &st.resources {
+                granted.insert((action.clone(), resource.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        granted, expected,
+        "granted (left) differs from the union of declared (right)"
+    );
+    for p in binaries
+        .iter()
+        .flat_map(|b| declared_with_conditions(b))
+        .filter(|p| p.condition_key != Some("aws:RequestedRegion"))
+    {
+        let narrowed = member.iter().any(|s| {
+            s.effect == "Allow"
+                && s.actions.iter().any(|a| a == p.action)
+                && s.condition_keys.contains(p.condition_key.unwrap())
+        });
+        assert!(
+            narrowed,
+            "{} must be narrowed by {:?}",
+            p.action, p.condition_key
+        );
+    }
+    // The Deny statements of the hub's roles hold in the member too.
+    let denied = |statements: &[Statement]| -> BTreeSet<(String, String)> {
+        statements
+            .iter()
+            .filter(|s| s.effect == "Deny")
+            .flat_map(|s| {
+                s.actions
+                    .iter()
+                    .flat_map(|a| s.resources.iter().map(move |r| (a.clone(), r.clone())))
+            })
+            .filter(|(a, _)| a != "securityhub:BatchUpdateFindings")
+            .collect()
+    };
+    let hub = template();
+    let hub_denied: BTreeSet<_> = functions(&hub)
+        .iter()
+        .flat_map(|(_, r, _)| denied(&statements(&hub["Resources"][r.as_str()])))
+        .collect();
+    assert_eq!(denied(&member), hub_denied);
 }
