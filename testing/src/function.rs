@@ -212,7 +212,8 @@ impl Deployment {
 
     /// Delivers one event and returns the function's answer and the audit
     /// records of this invocation. Panics, with the function's logs, if it
-    /// does not answer within a minute.
+    /// does not answer within a minute (or its timeout and ten seconds, when
+    /// that is longer).
     pub fn invoke(&mut self, event: &str) -> Invocation {
         self.invoke_with_timeout(event, Duration::from_secs(60))
     }
@@ -227,7 +228,8 @@ impl Deployment {
             .invoke_with_timeout(
                 &request_id,
                 event,
-                Duration::from_secs(60),
+                // A minute, or the function's own timeout when that is longer (a sweep).
+                function_timeout.max(Duration::from_secs(50)) + Duration::from_secs(10),
                 function_timeout,
             )
             .unwrap_or_else(|| {
