@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::error::AwsError;
-use crate::resource::Partition;
+use crate::resource::{is_account_id, Partition};
 
 /// Cached member credentials are renewed when they have less than this left:
 /// more than one invocation's longest run (the template's 300 s timeout) plus
@@ -69,7 +69,7 @@ impl Hub {
                 .filter(|v| !v.is_empty())
         };
         let accounts = set("TARGET_ACCOUNTS")
-            .map(|v| list(&v, is_account, HubError::Account))
+            .map(|v| list(&v, is_account_id, HubError::Account))
             .transpose()?;
         let regions = set("TARGET_REGIONS")
             .map(|v| list(&v, is_region, HubError::Region))
@@ -170,10 +170,6 @@ fn list(
             }
         })
         .collect()
-}
-
-fn is_account(v: &str) -> bool {
-    v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_region(v: &str) -> bool {
