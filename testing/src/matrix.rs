@@ -31,6 +31,10 @@ use crate::handler::{enforcing, timeless};
 pub enum Expect<X> {
     /// Exactly as without a fault: the same record, the same calls after.
     Baseline,
+    /// Fixed as without a fault, with the same calls after, but a record
+    /// that says what the fault changed in what was read, which
+    /// [`Matrix::check`] checks.
+    Fixed,
     /// `failed` with the fault's own code; no call after the faulted one.
     Failed,
     /// `skipped`, the resource no longer exists; no call after the faulted one.
@@ -352,8 +356,12 @@ pub async fn check<M: Matrix>(row: RowOf<M>, baseline: &Run) {
         .position(|c| *c == row.call)
         .unwrap_or_else(|| panic!("{}: not a call of the matrix", row.name()));
     let name = row.name();
-    let as_baseline = row.expect == Expect::Baseline;
-    let Some(record) = check_row(&name, &run, baseline, at, row.fault, as_baseline) else {
+    let ending = match row.expect {
+        Expect::Baseline => Ending::Baseline,
+        Expect::Fixed => Ending::Fixed,
+        _ => Ending::Other,
+    };
+    let Some(record) = check_row(&name, &run, baseline, at, row.fault, ending) else {
         return;
     };
     let case = Case::<M> {
@@ -373,9 +381,20 @@ pub async fn check<M: Matrix>(row: RowOf<M>, baseline: &Run) {
             case.assert_no_call_after();
             check_gone(&name, &case.run, &case.record);
         }
-        Expect::Baseline | Expect::Own(_) => {}
+        Expect::Baseline | Expect::Fixed | Expect::Own(_) => {}
     }
     M::check(&case);
+}
+
+/// What [`check_row`] holds a row's record to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The baseline's record and calls.
+    Baseline,
+    /// Remediated, with the baseline's calls after the faulted one.
+    Fixed,
+    /// Anything but remediated.
+    Other,
 }
 
 /// Checks every row of `call`, except the known bugs, each in its own task
@@ -489,16 +508,18 @@ where
 /// The checks every row of a matrix makes, whatever the function: the
 /// faulted call (at index `at`) got the fault's attempts, the calls before it
 /// ran as without a fault, and one record was written. A row that must end
-/// as without a fault (`as_baseline`) must also answer the same record and
-/// make the same calls after; it returns `None`. Any other row must not have
-/// remediated, and returns its record for the function's own checks.
+/// as without a fault ([`Ending::Baseline`]) must also answer the same record
+/// and make the same calls after; it returns `None`. A row that is fixed
+/// all the same ([`Ending::Fixed`]) must remediate with the same calls after,
+/// and returns its record. Any other row must not have remediated, and
+/// returns its record for the function's own checks.
 pub fn check_row(
     case: &str,
     run: &Run,
     baseline: &Run,
     at: usize,
     fault: Fault,
-    as_baseline: bool,
+    ending: Ending,
 ) -> Option<Value> {
     let records = &run.records;
     assert_eq!(
@@ -513,26 +534,34 @@ pub fn check_row(
     );
     assert_eq!(records.len(), 1, "{case}: one record: {records:?}");
     let r = &records[0];
-    if as_baseline {
+    if ending != Ending::Other {
         assert!(
             run.result.is_ok(),
             "{case}: {:?}",
             run.result.as_ref().err()
         );
-        assert_eq!(
-            timeless(r),
-            timeless(&baseline.records[0]),
-            "{case}: the record of the run without a fault"
-        );
+        assert_eq!(r["outcome"], "remediated", "{case}: {r}");
         assert_eq!(
             run.calls[at + 1..],
             baseline.calls[at + 1..],
             "{case}: calls after the faulted one, as without a fault"
         );
-        return None;
     }
-    assert_ne!(r["outcome"], "remediated", "{case}: {r}");
-    Some(r.clone())
+    match ending {
+        Ending::Baseline => {
+            assert_eq!(
+                timeless(r),
+                timeless(&baseline.records[0]),
+                "{case}: the record of the run without a fault"
+            );
+            None
+        }
+        Ending::Fixed => Some(r.clone()),
+        Ending::Other => {
+            assert_ne!(r["outcome"], "remediated", "{case}: {r}");
+            Some(r.clone())
+        }
+    }
 }
 
 /// A row that must end `failed` with the fault's own `code`: the record says

@@ -10,7 +10,7 @@
 
 use remediation_shared::{AwsError, Decision, Examined, Proposal, Report};
 pub use s3_block_public_access::plan::settle_write;
-use s3_block_public_access::plan::{PublicAccessFlags, Written};
+use s3_block_public_access::plan::{PublicAccessFlags, Settings, Written};
 use serde::Serialize;
 
 /// How many buckets a proposal reads to say which would stop being public:
@@ -24,7 +24,7 @@ pub const BUCKETS_TO_READ: usize = 50;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum State {
     /// Its Block Public Access settings (a missing configuration is all false).
-    AccountPublicAccessBlock(PublicAccessFlags),
+    AccountPublicAccessBlock(Settings),
 }
 
 /// A change to the account in audit records (`changes`).
@@ -143,7 +143,7 @@ pub fn examined(
     current: Option<PublicAccessFlags>,
     buckets: Exposure,
 ) -> Examined<Work> {
-    let before = State::AccountPublicAccessBlock(current.unwrap_or_default());
+    let before = State::AccountPublicAccessBlock(Settings::of(current));
     plan.examined(
         "all four Block Public Access settings are on for the account",
         &before,

@@ -45,7 +45,7 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
             && match self.0.tags(bucket).await {
                 Ok(tags) => config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 Err(e) => {
-                    let before = plan::State::BucketPublicAccessBlock(current.unwrap_or_default());
+                    let before = plan::State::BucketPublicAccessBlock(plan::Settings::of(current));
                     return ControlFlow::Break(
                         Report::read_failed(&e, "the bucket").before(&before),
                     );

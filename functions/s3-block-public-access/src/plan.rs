@@ -52,12 +52,36 @@ impl PublicAccessFlags {
     }
 }
 
+/// Block Public Access settings as audit records show them: the four
+/// settings (a missing configuration reads as all four off), and
+/// `no_configuration: true` when there was no configuration at all, so that
+/// an undo can delete it rather than write four falses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// The four settings.
+    #[serde(flatten)]
+    pub flags: PublicAccessFlags,
+    /// There was no configuration (omitted when there was one).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_configuration: bool,
+}
+
+impl Settings {
+    /// The settings as read: `None` is no configuration.
+    pub fn of(read: Option<PublicAccessFlags>) -> Self {
+        Settings {
+            flags: read.unwrap_or_default(),
+            no_configuration: read.is_none(),
+        }
+    }
+}
+
 /// A bucket's state in audit records (`before`, `after`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum State {
-    /// Its Block Public Access settings (a missing configuration is all false).
-    BucketPublicAccessBlock(PublicAccessFlags),
+    /// Its Block Public Access settings.
+    BucketPublicAccessBlock(Settings),
 }
 
 /// A change to a bucket in audit records (`changes`).
@@ -102,7 +126,7 @@ pub type Work = Vec<&'static str>;
 
 /// The plan as the driver takes it, for a bucket whose settings were `current`.
 pub fn examined(plan: Plan, current: Option<PublicAccessFlags>) -> Examined<Work> {
-    let before = State::BucketPublicAccessBlock(current.unwrap_or_default());
+    let before = State::BucketPublicAccessBlock(Settings::of(current));
     plan.examined(
         "all four Block Public Access settings are on",
         &before,
@@ -146,7 +170,7 @@ pub struct Written<'a, S, C> {
     /// The resource, in words.
     pub what: &'a str,
     /// Its state payload for given settings.
-    pub state: fn(PublicAccessFlags) -> S,
+    pub state: fn(Settings) -> S,
     /// The changes to record.
     pub changes: &'a [C],
 }
@@ -177,9 +201,9 @@ where
             Outcome::Remediated,
             format!("turned on {}", proposal.work.as_ref().join(", ")),
         )
-        .after(&state(after)),
-        (Ok(()), Some(Ok(after))) => {
-            let after = after.unwrap_or_default();
+        .after(&state(Settings::of(Some(after)))),
+        (Ok(()), Some(Ok(read))) => {
+            let after = read.unwrap_or_default();
             Report::failure(
                 "VerificationFailed",
                 "Remediation.VerificationFailed",
@@ -188,7 +212,7 @@ where
                     after.missing().join(", ")
                 ),
             )
-            .after(&state(after))
+            .after(&state(Settings::of(read)))
         }
         (Ok(()), Some(Err(e))) => Report::read_failed(&e, what)
             .reason_prefixed("the settings were written, but reading them back failed: "),
@@ -375,8 +399,10 @@ mod tests {
 
     #[test]
     fn states_and_changes_serialise_with_a_type_tag() {
-        let s =
-            serde_json::to_value(State::BucketPublicAccessBlock(PublicAccessFlags::ALL)).unwrap();
+        let s = serde_json::to_value(State::BucketPublicAccessBlock(Settings::of(Some(
+            PublicAccessFlags::ALL,
+        ))))
+        .unwrap();
         assert_eq!(s["type"], "bucket_public_access_block");
         assert_eq!(s["restrict_public_buckets"], true);
         let c = serde_json::to_value(Change::EnablePublicAccessBlock {
@@ -387,6 +413,19 @@ mod tests {
             c,
             serde_json::json!({"type": "enable_public_access_block", "settings": ["BlockPublicAcls"]})
         );
+    }
+
+    #[test]
+    fn a_missing_configuration_is_recorded_as_such_and_four_falses_are_not() {
+        let before = |read| match examined(plan(read, false), read) {
+            ControlFlow::Continue(p) => p.before,
+            ControlFlow::Break(r) => panic!("{r:?}"),
+        };
+        let none = before(None);
+        assert_eq!(none["no_configuration"], true, "{none}");
+        assert_eq!(none["block_public_acls"], false);
+        let off = before(Some(OFF));
+        assert!(off.get("no_configuration").is_none(), "{off}");
     }
 
     #[test]

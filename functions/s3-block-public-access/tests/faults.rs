@@ -34,7 +34,7 @@ use serde_json::{json, Value};
 // Short names for the table below.
 use Call::{GetBucketTagging, GetPublicAccessBlock, PutPublicAccessBlock, ReadBack};
 use Ending::VerificationFailed;
-use Expect::{Baseline, Failed, Own, Skipped};
+use Expect::{Baseline, Failed, Fixed, Own, Skipped};
 
 /// The bucket the CloudTrail sample names.
 const BUCKET: &str = "example-public-bucket";
@@ -65,13 +65,14 @@ impl Matrix for Call {
     type Own = Ending;
 
     // Columns: GetPublicAccessBlock, GetBucketTagging, PutPublicAccessBlock, ReadBack.
-    // No configuration reads as all four off (the same run as all four off),
-    // and no tag set is no exemption (the same run as non-exempting tags).
+    // No configuration reads as all four off (the same run as all four off,
+    // its record saying there was no configuration), and no tag set is no
+    // exemption (the same run as non-exempting tags).
     const NOT_FOUND: &'static [(&'static str, &'static [Expect<Ending>])] = &[
         ("NoSuchBucket", &[Skipped, Skipped, Skipped, Skipped]),
         (
             "NoSuchPublicAccessBlockConfiguration",
-            &[Baseline, Failed, Failed, Own(VerificationFailed)],
+            &[Fixed, Failed, Failed, Own(VerificationFailed)],
         ),
         ("NoSuchTagSet", &[Failed, Baseline, Failed, Failed]),
     ];
@@ -153,11 +154,20 @@ impl Matrix for Call {
 
     fn check(case: &Case<'_, Self>) {
         let (r, base) = (&case.record, case.base());
-        case.assert_no_call_after();
+        if case.row.expect != Fixed {
+            case.assert_no_call_after();
+        }
         // The record's state and changes: what was read and written before the fault.
-        let before = case.known_after(GetPublicAccessBlock, "before");
+        let before = if case.row.expect == Fixed {
+            // Read as no configuration at all: the record says so, for an undo.
+            let mut none = base["before"].clone();
+            none["no_configuration"] = true.into();
+            none
+        } else {
+            case.known_after(GetPublicAccessBlock, "before")
+        };
         assert_eq!(r["before"], before, "{case}: before");
-        let changes = if case.row.call > PutPublicAccessBlock {
+        let changes = if case.row.call > PutPublicAccessBlock || case.row.expect == Fixed {
             base["changes"].clone()
         } else {
             json!([])
@@ -168,13 +178,17 @@ impl Matrix for Call {
             Own(VerificationFailed) => {
                 assert_eq!(r["outcome"], "failed", "{case}: {r}");
                 assert_eq!(r["error_code"], "VerificationFailed", "{case}: {r}");
-                assert_eq!(r["after"], base["before"], "{case}: all four read back off");
+                // Read back as no configuration at all.
+                let mut off = base["before"].clone();
+                off["no_configuration"] = true.into();
+                assert_eq!(r["after"], off, "{case}: all four read back off");
                 assert!(
                     matches!(&case.run.result, Err(HandlerError::Remediation { error_type, .. }) if *error_type == "Remediation.VerificationFailed"),
                     "{case}: {:?}",
                     case.run.result.as_ref().err()
                 );
             }
+            Fixed => assert_eq!(r["after"], base["after"], "{case}: after: {r}"),
             Baseline | Skipped => {}
         }
     }

@@ -110,6 +110,7 @@ impl From<&SecurityGroupRule> for Rule {
             from_port: r.from_port(),
             to_port: r.to_port(),
             source,
+            description: r.description().map(str::to_owned),
         }
     }
 }

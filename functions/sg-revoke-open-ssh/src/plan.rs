@@ -30,6 +30,9 @@ pub struct RuleRecord {
     /// whole, because narrowing it would need the power to open ports; the
     /// owner re-opens what they need.
     pub also_closes: Vec<String>,
+    /// The rule's description, when it has one: what an undo puts back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A group's state in audit records (`before`, `after`).
@@ -100,6 +103,8 @@ pub struct Rule {
     pub to_port: Option<i32>,
     /// The source.
     pub source: Source,
+    /// The rule's description, if any.
+    pub description: Option<String>,
 }
 
 impl Rule {
@@ -117,6 +122,7 @@ impl Rule {
                 Source::Unknown => String::new(),
             },
             also_closes: also_closes(self),
+            description: self.description.clone(),
         }
     }
 }
@@ -352,6 +358,7 @@ mod tests {
             from_port: Some(from),
             to_port: Some(to),
             source,
+            description: None,
         }
     }
     fn cidr(c: &str) -> Source {
@@ -777,6 +784,19 @@ mod tests {
             r.reason
         );
         assert_eq!(r.changes[0]["also_closes"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn records_carry_the_description_an_undo_puts_back_and_omit_none() {
+        let described = Rule {
+            description: Some("office VPN".into()),
+            ..rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0"))
+        };
+        let json = serde_json::to_value(described.record()).unwrap();
+        assert_eq!(json["description"], "office VPN");
+        let plain =
+            serde_json::to_value(rule("sgr-2", "tcp", 22, 22, cidr("::/0")).record()).unwrap();
+        assert!(plain.get("description").is_none(), "{plain}");
     }
 
     #[test]

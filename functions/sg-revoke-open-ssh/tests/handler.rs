@@ -36,6 +36,7 @@ fn rule(id: &str, protocol: &str, from: i32, to: i32, source: Source) -> Rule {
         from_port: Some(from),
         to_port: Some(to),
         source,
+        description: None,
     }
 }
 fn cidr(c: &str) -> Source {
