@@ -4,7 +4,8 @@
 //! Owns the order of work (normalise, scope-check, examine each target, dry
 //! run or apply, record) and the rules common to all functions: malformed
 //! input is an error with a record; out-of-scope input is a successful skip; a
-//! target in another account or region than the function is never touched; dry
+//! target in another account or region than the function is touched only
+//! through hub mode's [`Reach`] (skipped without it); dry
 //! run is decided here, once, for every function; the invocation's deadline is
 //! handed down to every AWS call ([`crate::deadline`]), and a target is not
 //! started, but recorded as failed, when only the time to record it is left; any

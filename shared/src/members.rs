@@ -2,7 +2,8 @@
 //! and builds the function's remediator over its credentials, in the target's
 //! region.
 //!
-//! Owns the one `AssumeRole` call of the framework and two caches that live
+//! Owns the one `AssumeRole` call of the framework ([`assume_role`], which
+//! `remediation-undo` uses too) and two caches that live
 //! as long as the Lambda instance: credentials per member role, renewed only
 //! when less than [`RENEW_BEFORE`](crate::hub::RENEW_BEFORE) is left (so one
 //! instance serving 1,000 findings from 50 accounts assumes 50 roles), and a
@@ -51,28 +52,7 @@ impl Credential {
             .sts
             .get_or_init(|| async { aws_sdk_sts::Client::new(&self.sdk) })
             .await;
-        let call = sts
-            .assume_role()
-            .role_arn(role_arn)
-            .role_session_name(session)
-            .send();
-        let answer = crate::deadline::call("AssumeRole", call).await?;
-        let c = answer.credentials().ok_or_else(|| {
-            AwsError::new(
-                "AssumeRole",
-                "NoCredentials",
-                "STS answered without credentials",
-                None,
-            )
-        })?;
-        let expiry = SystemTime::try_from(*c.expiration()).ok();
-        let credentials = Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_owned()),
-            expiry,
-            "remediation-member-role",
-        );
+        let credentials = assume_role(sts, role_arn, session).await?;
         if let Ok(mut cached) = self.cached.lock() {
             cached.insert(role_arn.to_owned(), credentials.clone());
         }
@@ -89,6 +69,37 @@ impl Credential {
             CredentialsError::not_loaded(format!("no credentials of {role_arn} are cached"))
         })
     }
+}
+
+/// Assumes `role_arn` through `sts` with the session name `session`: its
+/// credentials, with their expiry, or STS's error.
+pub async fn assume_role(
+    sts: &aws_sdk_sts::Client,
+    role_arn: &str,
+    session: &str,
+) -> Result<Credentials, AwsError> {
+    let call = sts
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name(session)
+        .send();
+    let answer = crate::deadline::call("AssumeRole", call).await?;
+    let c = answer.credentials().ok_or_else(|| {
+        AwsError::new(
+            "AssumeRole",
+            "NoCredentials",
+            "STS answered without credentials",
+            None,
+        )
+    })?;
+    let expiry = SystemTime::try_from(*c.expiration()).ok();
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        expiry,
+        "remediation-member-role",
+    ))
 }
 
 /// The credentials a member's clients sign with: the cached ones of its role.

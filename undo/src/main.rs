@@ -10,8 +10,8 @@
 
 use std::io::Write;
 
-use aws_credential_types::Credentials;
 use remediation_shared::hub::session_name;
+use remediation_shared::members::assume_role;
 use remediation_shared::resource::Partition;
 use remediation_shared::sdk::{self, SdkConfig};
 use remediation_undo::aws::Adapter;
@@ -100,26 +100,10 @@ impl Reach<Adapter> for Accounts {
         let partition = Partition::of_region(&region);
         let role_arn = format!("arn:{}:iam::{account}:role/{role}", partition.as_str());
         let sts = aws_sdk_sts::Client::new(&self.sdk);
-        let assumed = sts
-            .assume_role()
-            .role_arn(&role_arn)
-            .role_session_name(session_name("remediation-undo", &home.run_id))
-            .send()
+        let session = session_name("remediation-undo", &home.run_id);
+        let credentials = assume_role(&sts, &role_arn, &session)
             .await
-            .map_err(|e| {
-                let e = remediation_shared::AwsError::from_sdk("AssumeRole", &e);
-                format!("could not assume {role_arn}: {e}")
-            })?;
-        let c = assumed
-            .credentials()
-            .ok_or_else(|| format!("assuming {role_arn} gave no credentials"))?;
-        let credentials = Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_owned()),
-            None,
-            "remediation-undo-member-role",
-        );
+            .map_err(|e| format!("could not assume {role_arn}: {e}"))?;
         let config = self
             .sdk
             .to_builder()
