@@ -11,8 +11,8 @@ copy of the same state (the emulator is reset and the same seed replayed).
 Ours: `sweep-run`, the function's release binary behind the loopback Runtime
 API, one Scheduled Event. The peer: `custodian run` (pull mode) with the
 policies in `bench/peer/sweep.yml`. API calls are counted at the emulator
-with moto's request recorder; peak memory is the process's high-water mark
-(ours: the function's `VmHWM`; the peer: the Custodian process's maxrss).
+with moto's request recorder; peak memory is the process's high-water mark,
+`VmHWM`, for both (the function's process; the Custodian process).
 
 Run by `make bench-sweep`, which sets:
   REMEDIATION_EMULATOR_URL  the emulator (scripts/with-emulator)
