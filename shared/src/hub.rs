@@ -433,11 +433,11 @@ mod tests {
     fn session_names_keep_the_whole_request_id_within_the_limit() {
         let id = "8f5c2a3e-0d5b-4c1e-9a7e-2b1f0c9d8e7a";
         let cases = [
-            ("sg-revoke-open-ssh", id, format!("sg-revoke-open-ssh-{id}")),
+            ("short-function", id, format!("short-function-{id}")),
             (
-                "s3-account-public-access-block",
+                "a-function-name-of-thirty-chars",
                 id,
-                format!("s3-account-public-access-bl-{id}"),
+                format!("a-function-name-of-thirty-c-{id}"),
             ),
             ("fn", "a b/c", "fn-a-b-c".to_owned()),
         ];
