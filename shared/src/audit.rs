@@ -103,6 +103,43 @@ pub struct AuditRecord {
     pub member_role: Option<String>,
 }
 
+impl AuditRecord {
+    /// A record of `outcome`, stamped now, with every optional field absent,
+    /// no state and no change, not a dry run: the caller fills in what it
+    /// knows with struct update syntax (`AuditRecord { account, ..new }`).
+    pub fn new(
+        function: impl Into<String>,
+        request_id: impl Into<String>,
+        action: &'static str,
+        trigger: Trigger,
+        outcome: Outcome,
+        reason: impl Into<String>,
+    ) -> Self {
+        AuditRecord {
+            record_type: RECORD_TYPE,
+            schema_version: SCHEMA_VERSION,
+            timestamp: now_rfc3339(),
+            function: function.into(),
+            request_id: request_id.into(),
+            trigger,
+            account: None,
+            region: None,
+            resource: None,
+            action,
+            outcome,
+            reason: reason.into(),
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            dry_run: false,
+            error_code: None,
+            notification: None,
+            finding_update: None,
+            member_role: None,
+        }
+    }
+}
+
 /// What triggered an invocation: `trigger` of an audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Trigger {

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::audit::{
     clip, now_rfc3339, AuditRecord, AuditSink, Outcome, Trigger, MAX_ARN_CHARS, MAX_ID_CHARS,
-    MAX_REASON_CHARS, RECORD_TYPE, SCHEMA_VERSION,
+    MAX_REASON_CHARS, SCHEMA_VERSION,
 };
 use crate::config::Config;
 use crate::deadline;
@@ -781,28 +781,24 @@ fn audit_record<R: Remediator>(
     report: &Report,
 ) -> AuditRecord {
     AuditRecord {
-        record_type: RECORD_TYPE,
-        schema_version: SCHEMA_VERSION,
-        timestamp: now_rfc3339(),
-        function: <R::Scope as Scope>::FUNCTION.to_owned(),
-        request_id: request_id.to_owned(),
-        trigger: trigger.clipped(),
         account: account.map(|a| clip(&a, MAX_ID_CHARS)),
         region: region.map(|r| clip(&r, MAX_ID_CHARS)),
         // Reason and resource arrive clipped (below): clipping twice would
         // miscount what was cut.
         resource,
-        action: <R::Scope as Scope>::ACTION,
-        outcome: report.outcome,
-        reason: report.reason.clone(),
         before: report.before.clone(),
         after: report.after.clone(),
         changes: report.changes.clone(),
         dry_run: config.dry_run,
         error_code: report.error_code.clone(),
-        notification: None,
-        finding_update: None,
-        member_role: None,
+        ..AuditRecord::new(
+            <R::Scope as Scope>::FUNCTION,
+            request_id,
+            <R::Scope as Scope>::ACTION,
+            trigger.clipped(),
+            report.outcome,
+            report.reason.clone(),
+        )
     }
 }
 

@@ -60,7 +60,7 @@ pub use sweep::Survey;
 pub use workflow::{LeaveFindings, UpdateFindings};
 
 /// A function's `main.rs` in one line: `lambda_main!(Config::from_env, |sdk|
-/// Ok(TheRemediator(Adapter::new(client(sdk)))))` defines `main` as
+/// Ok(TheRemediator(Adapter::from_sdk(sdk))))` defines `main` as
 /// [`sdk::main`] with the configuration reader and the remediator builder given.
 #[macro_export]
 macro_rules! lambda_main {

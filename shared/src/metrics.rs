@@ -83,34 +83,24 @@ pub fn time_to_remediate(observed: Option<SystemTime>, fixed: SystemTime) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Outcome, RECORD_TYPE, SCHEMA_VERSION};
+    use crate::audit::Outcome;
 
     fn record(outcome: Outcome, source: &str, detail_type: &str) -> AuditRecord {
+        let trigger = Trigger {
+            source: source.into(),
+            detail_type: detail_type.into(),
+            ..Trigger::default()
+        };
         AuditRecord {
-            record_type: RECORD_TYPE,
-            schema_version: SCHEMA_VERSION,
-            timestamp: "2026-11-20T12:00:00.000Z".into(),
-            function: "example-function".into(),
-            request_id: "req-1".into(),
-            trigger: Trigger {
-                source: source.into(),
-                detail_type: detail_type.into(),
-                ..Trigger::default()
-            },
-            account: None,
-            region: None,
             resource: Some("arn:aws:example:eu-west-1:111122223333:thing/t-1".into()),
-            action: "example_action",
-            outcome,
-            reason: String::new(),
-            before: None,
-            after: None,
-            changes: Vec::new(),
-            dry_run: false,
-            error_code: None,
-            notification: None,
-            finding_update: None,
-            member_role: None,
+            ..AuditRecord::new(
+                "example-function",
+                "req-1",
+                "example_action",
+                trigger,
+                outcome,
+                "",
+            )
         }
     }
 

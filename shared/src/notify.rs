@@ -210,7 +210,7 @@ fn subject_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Trigger, RECORD_TYPE, SCHEMA_VERSION};
+    use crate::audit::Trigger;
     use serde_json::json;
 
     const WORDS: Wording = Wording {
@@ -219,32 +219,28 @@ mod tests {
     };
 
     fn record(outcome: Outcome) -> AuditRecord {
+        let trigger = Trigger {
+            source: "aws.securityhub".into(),
+            detail_type: "Security Hub Findings - Imported".into(),
+            name: Some("Example.1".into()),
+            ..Trigger::default()
+        };
         AuditRecord {
-            record_type: RECORD_TYPE,
-            schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-20T12:00:01.000Z".into(),
-            function: "example-function".into(),
-            request_id: "req-7".into(),
-            trigger: Trigger {
-                source: "aws.securityhub".into(),
-                detail_type: "Security Hub Findings - Imported".into(),
-                name: Some("Example.1".into()),
-                ..Trigger::default()
-            },
             account: Some("123456789012".into()),
             region: Some("eu-west-1".into()),
             resource: Some("arn:aws:example:eu-west-1:123456789012:thing/t-0abc".into()),
-            action: "example_action",
-            outcome,
-            reason: "revoked 1 rule".into(),
             before: Some(json!([{"part": "p-1", "from": 0, "to": 65535}])),
             after: Some(json!([])),
             changes: vec![json!({"part": "p-1", "also_closes": "0-21, 23-65535"})],
-            dry_run: false,
-            error_code: None,
-            notification: None,
-            finding_update: None,
-            member_role: None,
+            ..AuditRecord::new(
+                "example-function",
+                "req-7",
+                "example_action",
+                trigger,
+                outcome,
+                "revoked 1 rule",
+            )
         }
     }
 

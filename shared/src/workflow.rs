@@ -122,30 +122,23 @@ impl UpdateFindings for LeaveFindings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Trigger, RECORD_TYPE, SCHEMA_VERSION};
+    use crate::audit::Trigger;
 
     fn record(outcome: Outcome, reason: &str) -> AuditRecord {
         AuditRecord {
-            record_type: RECORD_TYPE,
-            schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-20T12:00:01.000Z".into(),
-            function: "example-function".into(),
-            request_id: "req-9".into(),
-            trigger: Trigger::default(),
             account: Some("123456789012".into()),
             region: Some("us-east-1".into()),
             resource: Some("arn:aws:example:us-east-1:123456789012:thing/t-1".into()),
-            action: "example_action",
-            outcome,
-            reason: reason.into(),
-            before: None,
-            after: None,
-            changes: Vec::new(),
-            dry_run: false,
             error_code: (outcome == Outcome::Failed).then(|| "AccessDenied".into()),
-            notification: None,
-            finding_update: None,
-            member_role: None,
+            ..AuditRecord::new(
+                "example-function",
+                "req-9",
+                "example_action",
+                Trigger::default(),
+                outcome,
+                reason,
+            )
         }
     }
 

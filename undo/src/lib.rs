@@ -19,9 +19,7 @@ pub mod plan;
 
 use std::future::Future;
 
-use remediation_shared::audit::{
-    now_rfc3339, AuditRecord, Outcome, Trigger, RECORD_TYPE, SCHEMA_VERSION,
-};
+use remediation_shared::audit::{now_rfc3339, AuditRecord, Outcome, Trigger};
 use serde_json::{json, Value};
 
 use crate::aws::UndoPort;
@@ -86,33 +84,25 @@ fn record(
     reason: String,
 ) -> AuditRecord {
     let text = |k: &str| original[k].as_str().map(str::to_owned);
+    let trigger = Trigger {
+        source: "remediation-undo".into(),
+        detail_type: "Undo".into(),
+        event_id: text("request_id").unwrap_or_default(),
+        finding_id: None,
+        name: text("action"),
+    };
     AuditRecord {
-        record_type: RECORD_TYPE,
-        schema_version: SCHEMA_VERSION,
-        timestamp: now_rfc3339(),
-        function: "remediation-undo".into(),
-        request_id: caller.run_id.clone(),
-        trigger: Trigger {
-            source: "remediation-undo".into(),
-            detail_type: "Undo".into(),
-            event_id: text("request_id").unwrap_or_default(),
-            finding_id: None,
-            name: text("action"),
-        },
         account: text("account"),
         region: text("region"),
         resource: text("resource"),
-        action,
-        outcome,
-        reason,
-        before: None,
-        after: None,
-        changes: Vec::new(),
-        dry_run: false,
-        error_code: None,
-        notification: None,
-        finding_update: None,
-        member_role: None,
+        ..AuditRecord::new(
+            "remediation-undo",
+            caller.run_id.clone(),
+            action,
+            trigger,
+            outcome,
+            reason,
+        )
     }
 }
 

@@ -86,6 +86,14 @@ impl IamAdapter {
         IamAdapter { iam, config }
     }
 
+    /// The adapter over IAM and Config clients built from `sdk`.
+    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+        IamAdapter::new(
+            aws_sdk_iam::Client::new(sdk),
+            aws_sdk_config::Client::new(sdk),
+        )
+    }
+
     async fn role_name_from_config(&self, role_id: &str) -> Result<Option<String>, AwsError> {
         let call = self
             .config

@@ -17,9 +17,5 @@ use remediation_shared::Config;
 remediation_shared::lambda_main!(Config::from_env, |sdk| {
     let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())
         .map_err(|e| e.to_string())?;
-    let adapter = IamAdapter::new(
-        aws_sdk_iam::Client::new(sdk),
-        aws_sdk_config::Client::new(sdk),
-    );
-    Ok(DetachAdminPolicy::new(adapter).protecting(protections))
+    Ok(DetachAdminPolicy::new(IamAdapter::from_sdk(sdk)).protecting(protections))
 });

@@ -100,6 +100,15 @@ impl S3ControlAdapter {
             s3,
         }
     }
+
+    /// The adapter over an S3 Control client and the bucket function's S3
+    /// client (path-style against an emulator), both built from `sdk`.
+    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+        S3ControlAdapter::new(
+            aws_sdk_s3control::Client::new(sdk),
+            s3_block_public_access::aws::client(sdk),
+        )
+    }
 }
 
 impl AccountPublicAccess for S3ControlAdapter {

@@ -15,9 +15,5 @@ remediation_shared::lambda_main!(Config::from_env_dry_by_default, |sdk| {
     // Said in words at start, where Lambda's init log shows it.
     let exempt = exempt_accounts(std::env::var("EXEMPT_ACCOUNTS").ok().as_deref())
         .map_err(|e| e.to_string())?;
-    let adapter = S3ControlAdapter::new(
-        aws_sdk_s3control::Client::new(sdk),
-        s3_block_public_access::aws::client(sdk),
-    );
-    Ok(AccountPublicAccessBlock::new(adapter).exempting(exempt))
+    Ok(AccountPublicAccessBlock::new(S3ControlAdapter::from_sdk(sdk)).exempting(exempt))
 });

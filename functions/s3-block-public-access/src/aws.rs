@@ -73,6 +73,11 @@ impl S3Adapter {
     pub fn new(client: Client) -> Self {
         S3Adapter { client }
     }
+
+    /// The adapter over a client built from `sdk` (see [`client`]).
+    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+        S3Adapter::new(client(sdk))
+    }
 }
 
 /// A bucket that does not exist (or no longer does).

@@ -5,9 +5,9 @@
 //! Hub clients are built on first use), and runs the handler.
 
 use remediation_shared::Config;
-use s3_block_public_access::aws::{client, S3Adapter};
+use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
 remediation_shared::lambda_main!(Config::from_env, |sdk| Ok(BlockPublicAccess(
-    S3Adapter::new(client(sdk))
+    S3Adapter::from_sdk(sdk)
 )));

@@ -67,6 +67,11 @@ impl Ec2Adapter {
     pub fn new(client: Client) -> Self {
         Ec2Adapter { client }
     }
+
+    /// The adapter over an EC2 client built from `sdk`.
+    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+        Ec2Adapter::new(Client::new(sdk))
+    }
 }
 
 /// A group or rule that does not exist (or no longer does).

@@ -8,6 +8,5 @@ use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::RevokeOpenSsh;
 
 remediation_shared::lambda_main!(remediation_shared::Config::from_env, |sdk| {
-    let ec2 = aws_sdk_ec2::Client::new(sdk);
-    Ok(RevokeOpenSsh(Ec2Adapter::new(ec2)))
+    Ok(RevokeOpenSsh(Ec2Adapter::from_sdk(sdk)))
 });
