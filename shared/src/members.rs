@@ -8,7 +8,7 @@
 //! when less than [`RENEW_BEFORE`](crate::hub::RENEW_BEFORE) is left (so one
 //! instance serving 1,000 findings from 50 accounts assumes 50 roles), and a
 //! remediator per account and region (its SDK clients, whose credentials
-//! come from the first cache). The STS client is built on first use: a
+//! come from the first cache, at most [`MOST_REMEDIATORS`]). The STS client is built on first use: a
 //! function that never leaves its account never builds it. It must not
 //! decide which accounts are in reach ([`Hub::refuses`]) or what a
 //! remediator does.
@@ -118,6 +118,13 @@ impl ProvideCredentials for MemberCredentials {
     }
 }
 
+/// The most remediators one instance keeps. An organisation of a thousand
+/// accounts in every region has more places than that; when the cache is full
+/// and a new place comes, it starts over (a remediator is cheap to rebuild,
+/// and the credentials stay cached), so memory stays bounded on an instance
+/// that lives for hours.
+pub const MOST_REMEDIATORS: usize = 256;
+
 /// Hub mode over the SDK: a function's remediators in member accounts and
 /// other regions, built by `build` (the function's own builder, as at init)
 /// from the hub's SDK configuration with the member's credentials and region.
@@ -176,6 +183,9 @@ where
             ));
         }
         let remediator = Arc::new((self.build)(&config.build())?);
+        if built.len() >= MOST_REMEDIATORS {
+            built.clear();
+        }
         built.insert(key, Arc::clone(&remediator));
         Ok(remediator)
     }
@@ -211,5 +221,55 @@ where
                 error: AwsError::new("Build", "RemediatorUnavailable", &why, None),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn hub() -> Hub {
+        Hub::from_lookup(|name| (name == "MEMBER_ROLE_NAME").then(|| "member-role".to_owned()))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_place_is_built_once_and_the_cache_stays_bounded() {
+        let builds = AtomicUsize::new(0);
+        let sdk = SdkConfig::builder().build();
+        let roles = MemberRoles::new(hub(), &sdk, |config: &SdkConfig| {
+            builds.fetch_add(1, Ordering::SeqCst);
+            Ok(config.region().map(|r| r.to_string()))
+        });
+        let first = roles.remediator("111122223333", "eu-west-1", None).unwrap();
+        let again = roles.remediator("111122223333", "eu-west-1", None).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(
+            *first,
+            Some("eu-west-1".to_owned()),
+            "built in the place's region"
+        );
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+
+        for n in 0..MOST_REMEDIATORS * 2 {
+            let account = format!("{:012}", 100_000_000_000_u64 + n as u64);
+            roles.remediator(&account, "us-east-1", None).unwrap();
+            let kept = roles.remediators.lock().unwrap().len();
+            assert!(kept <= MOST_REMEDIATORS, "{kept} remediators kept");
+        }
+        assert_eq!(builds.load(Ordering::SeqCst), 1 + MOST_REMEDIATORS * 2);
+        let last = format!(
+            "{:012}",
+            100_000_000_000_u64 + (MOST_REMEDIATORS * 2 - 1) as u64
+        );
+        roles.remediator(&last, "us-east-1", None).unwrap();
+        assert_eq!(
+            builds.load(Ordering::SeqCst),
+            1 + MOST_REMEDIATORS * 2,
+            "the newest place is still cached"
+        );
     }
 }
