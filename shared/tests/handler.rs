@@ -16,7 +16,7 @@ use remediation_shared::audit::RECORD_TYPE;
 use remediation_shared::resource::BucketName;
 use remediation_shared::{
     handle, AwsError, Config, Examined, HandlerError, Home, Outcome, Proposal, RecordingSink,
-    Remediator, Report, Survey, TargetOf,
+    Remediator, Report, Summary, Survey, TargetOf,
 };
 use serde_json::{json, Value};
 use support::Buckets;
@@ -135,17 +135,26 @@ fn invoke(payload: Value, function_arn: &str) -> LambdaEvent<Value> {
 
 const HOME: &str = "arn:aws:lambda:us-east-1:123456789012:function:test-buckets";
 
+/// `payload` handled once by a fresh fake with the default configuration, in
+/// a function whose ARN is `home`: the fake, what was recorded, and the result.
+async fn handled_at(
+    payload: Value,
+    home: &str,
+) -> (Fake, RecordingSink, Result<Summary, HandlerError>) {
+    let (fake, sink) = (Fake::default(), RecordingSink::default());
+    let result = handle(&fake, &Config::default(), &sink, invoke(payload, home)).await;
+    (fake, sink, result)
+}
+
+/// `payload` handled as by [`handled_at`], in the function at [`HOME`].
+async fn handled(payload: Value) -> (Fake, RecordingSink, Result<Summary, HandlerError>) {
+    handled_at(payload, HOME).await
+}
+
 #[tokio::test]
 async fn each_resource_gets_one_record_in_the_stable_schema() {
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let summary = handle(
-        &fake,
-        &Config::default(),
-        &sink,
-        invoke(hub_event(&["ok-one", "ok-two"]), HOME),
-    )
-    .await
-    .unwrap();
+    let (_, sink, result) = handled(hub_event(&["ok-one", "ok-two"])).await;
+    let summary = result.unwrap();
     let records = sink.records();
     assert_eq!(records.len(), 2);
     let r = &records[0];
@@ -192,15 +201,8 @@ async fn each_resource_gets_one_record_in_the_stable_schema() {
 
 #[tokio::test]
 async fn a_failure_fails_the_invocation_after_every_record_is_written() {
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let err = handle(
-        &fake,
-        &Config::default(),
-        &sink,
-        invoke(hub_event(&["fail-one", "ok-two"]), HOME),
-    )
-    .await
-    .unwrap_err();
+    let (_, sink, result) = handled(hub_event(&["fail-one", "ok-two"])).await;
+    let err = result.unwrap_err();
     let records = sink.records();
     assert_eq!(
         records.len(),
@@ -225,15 +227,8 @@ async fn a_failure_fails_the_invocation_after_every_record_is_written() {
 
 #[tokio::test]
 async fn a_panic_becomes_a_failed_record_and_the_rest_still_runs() {
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
-    let err = handle(
-        &fake,
-        &Config::default(),
-        &sink,
-        invoke(hub_event(&["panic-one", "ok-two"]), HOME),
-    )
-    .await
-    .unwrap_err();
+    let (_, sink, result) = handled(hub_event(&["panic-one", "ok-two"])).await;
+    let err = result.unwrap_err();
     let records = sink.records();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0]["outcome"], "failed");
@@ -255,11 +250,9 @@ async fn a_panic_becomes_a_failed_record_and_the_rest_still_runs() {
 
 #[tokio::test]
 async fn malformed_input_is_an_error_with_a_record_and_no_remediation() {
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
     let event = json!({"id": "bad-1", "source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "detail": {"findings": 3}});
-    let err = handle(&fake, &Config::default(), &sink, invoke(event, HOME))
-        .await
-        .unwrap_err();
+    let (fake, sink, result) = handled(event).await;
+    let err = result.unwrap_err();
     assert!(fake.seen.lock().unwrap().is_empty());
     let records = sink.records();
     assert_eq!(records.len(), 1);
@@ -277,14 +270,7 @@ async fn malformed_input_is_an_error_with_a_record_and_no_remediation() {
 #[tokio::test]
 async fn non_object_payloads_are_malformed_not_panics() {
     for payload in [json!(null), json!("text"), json!([1, 2]), json!(42)] {
-        let (fake, sink) = (Fake::default(), RecordingSink::default());
-        let result = handle(
-            &fake,
-            &Config::default(),
-            &sink,
-            invoke(payload.clone(), HOME),
-        )
-        .await;
+        let (_, sink, result) = handled(payload.clone()).await;
         assert!(
             matches!(result, Err(HandlerError::Malformed(_))),
             "{payload}"
@@ -295,11 +281,9 @@ async fn non_object_payloads_are_malformed_not_panics() {
 
 #[tokio::test]
 async fn other_events_are_skipped_successfully_with_a_record() {
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
     let event = json!({"id": "x", "source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}});
-    let summary = handle(&fake, &Config::default(), &sink, invoke(event, HOME))
-        .await
-        .unwrap();
+    let (_, sink, result) = handled(event).await;
+    let summary = result.unwrap();
     assert_eq!(summary.counts.get("skipped"), Some(&1));
     let records = sink.records();
     assert_eq!(records[0]["outcome"], "skipped");
@@ -462,15 +446,8 @@ async fn resources_of_another_account_or_region_are_never_touched() {
         "arn:aws:lambda:us-east-1:999999999999:function:test-buckets",
         "arn:aws:lambda:eu-west-1:123456789012:function:test-buckets",
     ] {
-        let (fake, sink) = (Fake::default(), RecordingSink::default());
-        handle(
-            &fake,
-            &Config::default(),
-            &sink,
-            invoke(hub_event(&["ok-one"]), home),
-        )
-        .await
-        .unwrap();
+        let (fake, sink, result) = handled_at(hub_event(&["ok-one"]), home).await;
+        result.unwrap();
         assert!(fake.seen.lock().unwrap().is_empty(), "{home}");
         let r = &sink.records()[0];
         assert_eq!(r["outcome"], "skipped");
@@ -528,15 +505,8 @@ async fn dry_run_is_decided_once_by_the_driver_which_never_applies() {
     assert_eq!(summary.counts.get("dry_run"), Some(&1));
 
     // AND without dry run the same proposal is applied and recorded as done
-    let (fake, sink) = (Fake::default(), RecordingSink::default());
-    handle(
-        &fake,
-        &Config::default(),
-        &sink,
-        invoke(hub_event(&["ok-one"]), HOME),
-    )
-    .await
-    .unwrap();
+    let (fake, sink, result) = handled(hub_event(&["ok-one"])).await;
+    result.unwrap();
     assert_eq!(*fake.applied.lock().unwrap(), ["ok-one"]);
     let r = &sink.records()[0];
     assert_eq!(
@@ -623,16 +593,9 @@ async fn a_local_emulators_relative_deadline_leaves_time_to_work() {
 async fn an_unreadable_invoked_arn_fails_closed_and_touches_nothing() {
     for home in ["", "not-an-arn", "arn:aws:lambda:::function:no-account"] {
         // GIVEN a function that cannot tell its own account and region
-        let (fake, sink) = (Fake::default(), RecordingSink::default());
         // WHEN a finding about a bucket arrives
-        let err = handle(
-            &fake,
-            &Config::default(),
-            &sink,
-            invoke(hub_event(&["ok-one"]), home),
-        )
-        .await
-        .unwrap_err();
+        let (fake, sink, result) = handled_at(hub_event(&["ok-one"]), home).await;
+        let err = result.unwrap_err();
         // THEN nothing is examined, and the record and the error say why
         assert!(fake.seen.lock().unwrap().is_empty(), "{home:?}");
         let r = &sink.records()[0];
