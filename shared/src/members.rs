@@ -8,8 +8,9 @@
 //! when less than [`RENEW_BEFORE`](crate::hub::RENEW_BEFORE) is left (so one
 //! instance serving 1,000 findings from 50 accounts assumes 50 roles), and a
 //! remediator per account and region (its SDK clients, whose credentials
-//! come from the first cache, at most [`MOST_REMEDIATORS`]). The STS client is built on first use: a
-//! function that never leaves its account never builds it. It must not
+//! come from the first cache), at most [`MOST_REMEDIATORS`] of them. The STS
+//! client is built on first use: a function that never leaves its account
+//! never builds it. It must not
 //! decide which accounts are in reach ([`Hub::refuses`]) or what a
 //! remediator does.
 

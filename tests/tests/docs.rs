@@ -10,16 +10,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use remediation_testing::function::repo_root;
+
 /// The README is a newcomer's page; detail lives in `docs/`.
 const README_MOST_LINES: usize = 150;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn pages() -> Vec<PathBuf> {
-    let mut pages = vec![root().join("README.md")];
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+    let mut pages = vec![repo_root().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("docs"))
         .expect("docs/ is readable")
         .map(|e| e.expect("a docs/ entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
@@ -104,7 +102,7 @@ fn broken(page: &Path, target: &str) -> Option<String> {
 
 #[test]
 fn the_readme_is_a_short_page() {
-    let text = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let text = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
     let lines = text.lines().count();
     assert!(
         lines <= README_MOST_LINES,
@@ -152,7 +150,7 @@ fn anchors_follow_github() {
         links("see [a](x.md#y) and [b](https://e.example) ```"),
         ["x.md#y", "https://e.example"]
     );
-    let page = root().join("README.md");
+    let page = repo_root().join("README.md");
     assert!(broken(&page, "docs/nothing-here.md").is_some());
     assert!(broken(&page, "docs/deploying.md#no-such-heading").is_some());
     assert!(broken(&page, "docs/deploying.md#the-scheduled-sweep").is_none());

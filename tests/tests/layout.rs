@@ -10,12 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
+use remediation_testing::function::repo_root;
+
 /// The files of every function's `src/`, and nothing else.
 const FUNCTION_FILES: [&str; 5] = ["aws.rs", "lib.rs", "main.rs", "plan.rs", "scope.rs"];
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -35,7 +33,7 @@ fn name(path: &Path) -> String {
 
 /// Every function's folder under `functions/`.
 fn functions() -> Vec<PathBuf> {
-    let all: Vec<_> = entries(&root().join("functions"))
+    let all: Vec<_> = entries(&repo_root().join("functions"))
         .into_iter()
         .filter(|p| p.join("Cargo.toml").exists())
         .collect();
@@ -91,7 +89,7 @@ fn only_the_adapter_names_an_sdk_crate() {
 fn the_shared_crate_names_no_function() {
     let names: Vec<String> = functions().iter().map(|f| name(f)).collect();
     let mut wrong = Vec::new();
-    for file in sources(&root().join("shared")) {
+    for file in sources(&repo_root().join("shared")) {
         let text = read(&file);
         for function in &names {
             let as_crate = function.replace('-', "_");
@@ -105,9 +103,12 @@ fn the_shared_crate_names_no_function() {
 
 #[test]
 fn every_source_file_opens_with_its_module_doc() {
-    let mut dirs = vec![root().join("shared/src"), root().join("testing/src")];
+    let mut dirs = vec![
+        repo_root().join("shared/src"),
+        repo_root().join("testing/src"),
+    ];
     dirs.extend(functions().iter().map(|f| f.join("src")));
-    dirs.push(root().join("undo/src"));
+    dirs.push(repo_root().join("undo/src"));
     let mut wrong = Vec::new();
     let mut seen = 0;
     for dir in dirs {
