@@ -504,9 +504,12 @@ impl Place {
 /// The account of the first resource a CloudTrail record lists with one
 /// (`resources[].accountId`); a list that cannot be read names none.
 fn resource_owner(detail: Detail<'_>) -> Result<Option<String>, FindingError> {
+    // Absent means the call named no resource (most EC2 calls); a list or an
+    // owner that is present but null cannot be read, so it is refused like
+    // any other unreadable value rather than taken for absent.
     let items = match detail.0.get("resources") {
-        // Absent, or as a pasted event prints Python's None.
-        None | Some(Value::Null) => return Ok(None),
+        None => return Ok(None),
+        // As a pasted event prints Python's None for an absent list.
         Some(Value::String(s)) if s == "None" => return Ok(None),
         Some(Value::Array(items)) => items,
         Some(other) => return Err(FindingError::value(
@@ -519,7 +522,7 @@ fn resource_owner(detail: Detail<'_>) -> Result<Option<String>, FindingError> {
     // by the account that received the call.
     for (i, item) in items.iter().enumerate() {
         match item.get("accountId") {
-            None | Some(Value::Null) => {}
+            None => {}
             Some(Value::String(a)) if is_account_id(a) => return Ok(Some(a.clone())),
             Some(Value::String(_)) => {}
             Some(other) => {

@@ -177,6 +177,29 @@ fn suppressed_or_warning_findings_are_skipped_with_the_reason() {
 }
 
 #[test]
+fn a_cloudtrail_owner_present_but_null_is_refused_not_replaced_by_the_recipient() {
+    let call = |resources: Value| {
+        envelope(
+            "aws.s3",
+            "AWS API Call via CloudTrail",
+            json!({"eventSource": "s3.amazonaws.com",
+            "eventName": "PutBucketPublicAccessBlock", "recipientAccountId": "111111111111",
+            "resources": resources, "requestParameters": {"bucketName": "owned-bucket"}}),
+        )
+    };
+    for (resources, path) in [
+        (Value::Null, "detail.resources"),
+        (
+            json!([{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::owned-bucket", "accountId": null}]),
+            "detail.resources[0].accountId",
+        ),
+    ] {
+        let err = normalize::<Buckets>(call(resources.clone())).unwrap_err();
+        assert!(err.to_string().contains(path), "{resources}: {err}");
+    }
+}
+
+#[test]
 fn malformed_resource_arns_are_rejected_with_their_path() {
     for bad in [
         "not-an-arn",
