@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::control::Verdict;
 use crate::notify::Delivery;
 use crate::sweep::SweepRecord;
 
@@ -101,6 +102,12 @@ pub struct AuditRecord {
     /// (or, when `outcome` is `failed`, could not assume). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_role: Option<String>,
+    /// What the function verified of the whole check that called for it (a
+    /// Security Hub control, a Config rule, a finding type, its own setting):
+    /// whether it holds on the live state after acting, and what still fails.
+    /// Absent when it was not verified (a skip, a failure, a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<Verdict>,
 }
 
 impl AuditRecord {
@@ -136,6 +143,7 @@ impl AuditRecord {
             notification: None,
             finding_update: None,
             member_role: None,
+            control: None,
         }
     }
 }

@@ -14,10 +14,11 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::Value;
 
 use crate::audit::Trigger;
+use crate::control::Basis;
 use crate::error::FindingError;
 use crate::event::{self, AsffFinding, Detail, Envelope};
 use crate::resource::{is_account_id, Arn, Partition, Resource};
-use crate::scope::{missing, Reading, Scope};
+use crate::scope::{missing, security_control, Reading, Scope};
 use crate::workflow::HubFinding;
 
 /// One resource to examine, with where it lives.
@@ -39,6 +40,9 @@ pub struct Target<R> {
     pub observed_at: Option<SystemTime>,
     /// The Security Hub finding that named it, for updating its workflow.
     pub hub_finding: Option<HubFinding>,
+    /// What called for examining it: the control, rule, finding type or call
+    /// whose whole check the function verifies after acting.
+    pub basis: Basis,
 }
 
 impl<R: Resource> Target<R> {
@@ -272,6 +276,7 @@ impl<S: Scope> Normalizer<'_, S> {
             finding_id: None,
             observed_at: self.observed_at("newEvaluationResult.resultRecordedTime"),
             hub_finding: None,
+            basis: Basis::ConfigRule(d.config_rule_name.clone()),
         };
         self.items.push(Item::Target(place.target(resource)));
         Ok(())
@@ -312,6 +317,10 @@ impl<S: Scope> Normalizer<'_, S> {
             finding_id: Some(d.id.clone()),
             observed_at: self.observed_at("updatedAt"),
             hub_finding: None,
+            basis: Basis::GuardDuty {
+                probed_ports: probed_ports(Detail(&self.env.detail)),
+                finding_type: d.finding_type.clone(),
+            },
         };
         let reading = S::guardduty(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
@@ -388,6 +397,15 @@ impl<S: Scope> Normalizer<'_, S> {
                         id: f.id.clone(),
                         product_arn: product_arn.clone(),
                     }),
+                    // A control's finding names its control; one that AWS
+                    // Config sends through Security Hub names its rule.
+                    basis: security_control(f, S::PER_STANDARD_CONTROLS)
+                        .map(Basis::Control)
+                        .or_else(|| {
+                            f.product_field("aws/config/ConfigRuleName")
+                                .map(|r| Basis::ConfigRule(r.to_owned()))
+                        })
+                        .unwrap_or_default(),
                 };
                 self.items.push(Item::Target(place.target(resource)));
             }
@@ -443,11 +461,27 @@ impl<S: Scope> Normalizer<'_, S> {
             finding_id: d.event_id.clone(),
             observed_at: self.observed_at("eventTime"),
             hub_finding: None,
+            basis: Basis::ApiCall(d.event_name.clone()),
         };
         let reading = S::cloudtrail(&d, Detail(&self.env.detail))?;
         self.read(reading, &place);
         Ok(())
     }
+}
+
+/// The ports a GuardDuty port probe finding says were probed
+/// (`service.action.portProbeAction.portProbeDetails[].localPortDetails.port`),
+/// read leniently: the function's scope has already read the same list
+/// strictly, and a port it cannot read is simply not among them.
+fn probed_ports(detail: Detail<'_>) -> Vec<i64> {
+    detail
+        .get::<Vec<event::PortProbeDetail>>("service.action.portProbeAction.portProbeDetails")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.local_port_details.as_ref().and_then(|l| l.port))
+        .collect()
 }
 
 /// A GuardDuty finding type without the `[beta]` label that marks a type
@@ -485,6 +519,7 @@ struct Place {
     finding_id: Option<String>,
     observed_at: Option<SystemTime>,
     hub_finding: Option<HubFinding>,
+    basis: Basis,
 }
 
 impl Place {
@@ -497,6 +532,7 @@ impl Place {
             finding_id: self.finding_id.clone(),
             observed_at: self.observed_at,
             hub_finding: self.hub_finding.clone(),
+            basis: self.basis.clone(),
         }
     }
 }

@@ -580,6 +580,7 @@ where
             finding_id: None,
             observed_at: None,
             hub_finding: None,
+            basis: crate::control::Basis::Sweep,
         })
         .collect();
 
@@ -791,6 +792,7 @@ fn audit_record<R: Remediator>(
         changes: report.changes.clone(),
         dry_run: config.dry_run,
         error_code: report.error_code.clone(),
+        control: report.verdict.clone(),
         ..AuditRecord::new(
             <R::Scope as Scope>::FUNCTION,
             request_id,

@@ -14,6 +14,7 @@
 //! - [`report`]: what a function says about a target: a settled report or a proposal.
 //! - [`audit`]: the audit record schema and its sinks.
 //! - [`config`]: dry run and the exemption tag, from the environment.
+//! - [`control`]: what called for examining a target, and whether its whole check holds after.
 //! - [`error`]: malformed input, normalised AWS errors, the handler's error.
 //! - [`permission`]: the IAM permissions each function declares next to its SDK calls.
 //! - [`sweep`]: the scheduled sweep's survey and summary record.
@@ -23,6 +24,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod control;
 pub mod deadline;
 pub mod error;
 pub mod event;
@@ -44,6 +46,7 @@ pub mod workflow;
 
 pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};
 pub use config::Config;
+pub use control::{Basis, Verdict};
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};

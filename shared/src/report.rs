@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::Outcome;
+use crate::control::Verdict;
 use crate::error::{AwsError, AwsErrorKind};
 
 /// What a function did with one target; the driver turns it into an audit record.
@@ -39,6 +40,11 @@ pub struct Report {
     /// Skipped although something is wrong: a person's rule (the exemption
     /// tag, a protection) holds the change back, so a person is told.
     pub withheld: bool,
+    /// What the function verified of the whole check that called for it
+    /// (the finding's control), on the live state after acting; `None` when
+    /// it did not verify it. A Security Hub finding is resolved only on a
+    /// verdict that holds.
+    pub verdict: Option<Verdict>,
 }
 
 /// A payload as JSON: the function's own types are plain data, which always serialise.
@@ -59,6 +65,7 @@ impl Report {
             error_code: None,
             error_type: None,
             withheld: false,
+            verdict: None,
         }
     }
 
@@ -178,6 +185,31 @@ impl Report {
     pub fn changes<C: Serialize>(self, changes: &[C]) -> Self {
         Report {
             changes: changes.iter().map(json).collect(),
+            ..self
+        }
+    }
+
+    /// Sets the verdict on the target's whole check.
+    pub fn verdict(self, verdict: Verdict) -> Self {
+        Report {
+            verdict: Some(verdict),
+            ..self
+        }
+    }
+
+    /// Attaches `verdict` to a fix or a resource already right; any other
+    /// outcome verified nothing and is returned as it is.
+    pub fn verdict_if_fixed(self, verdict: Option<Verdict>) -> Self {
+        match (self.outcome, verdict) {
+            (Outcome::Remediated | Outcome::AlreadyCompliant, Some(v)) => self.verdict(v),
+            _ => self,
+        }
+    }
+
+    /// Appends to the reason, keeping everything else.
+    pub fn reason_suffixed(self, suffix: &str) -> Self {
+        Report {
+            reason: format!("{}{suffix}", self.reason),
             ..self
         }
     }

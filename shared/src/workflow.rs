@@ -34,14 +34,19 @@ pub struct FindingUpdate {
     pub note: String,
 }
 
-/// The update `record` calls for, if any: RESOLVED with what was done for a
-/// fix or a resource already right; NOTIFIED with why for a failure or a
-/// change held back (`withheld`: exempt, protected), so a person looks; a
-/// note alone on a dry run. Nothing for other skips (the resource is gone,
-/// or in another account): the finding is not this function's to close.
+/// The update `record` calls for, if any: RESOLVED only for a fix or a
+/// resource already right whose record says the finding's whole check holds
+/// on the live state (`control.holds`); NOTIFIED, with what still fails, for a
+/// fix of the function's part of a check that still fails elsewhere, or one
+/// whose check was not verified; NOTIFIED with why for a failure or a change
+/// held back (`withheld`: exempt, protected), so a person looks; a note alone
+/// on a dry run. Nothing for other skips (the resource is gone, or in another
+/// account): the finding is not this function's to close.
 pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate> {
+    let holds = record.control.as_ref().is_some_and(|v| v.holds);
     let status = match record.outcome {
-        Outcome::Remediated | Outcome::AlreadyCompliant => Some("RESOLVED"),
+        Outcome::Remediated | Outcome::AlreadyCompliant if holds => Some("RESOLVED"),
+        Outcome::Remediated | Outcome::AlreadyCompliant => Some("NOTIFIED"),
         Outcome::Failed => Some("NOTIFIED"),
         Outcome::Skipped if withheld => Some("NOTIFIED"),
         Outcome::DryRun => None,
@@ -59,8 +64,18 @@ pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate>
         .as_deref()
         .map(|c| format!(" [{c}]"))
         .unwrap_or_default();
+    // What still fails of the finding's control, named from the record.
+    let open = match (&record.control, record.outcome) {
+        (Some(v), _) if !v.holds => {
+            format!(". {} still fails: {}", v.check, v.failing.join(", "))
+        }
+        (None, Outcome::Remediated | Outcome::AlreadyCompliant) => {
+            ". The finding's whole control was not verified, so it stays open".to_owned()
+        }
+        _ => String::new(),
+    };
     let note = format!(
-        "{function} {what} {resource} at {time}: {reason}{code}. Audit record: request_id {request}.",
+        "{function} {what} {resource} at {time}: {reason}{code}{open}. Audit record: request_id {request}.",
         function = record.function,
         resource = record.resource.as_deref().unwrap_or("the resource"),
         time = record.timestamp,
@@ -131,6 +146,9 @@ mod tests {
             region: Some("us-east-1".into()),
             resource: Some("arn:aws:example:us-east-1:123456789012:thing/t-1".into()),
             error_code: (outcome == Outcome::Failed).then(|| "AccessDenied".into()),
+            // A fix or a resource already right, its whole control verified.
+            control: matches!(outcome, Outcome::Remediated | Outcome::AlreadyCompliant)
+                .then(|| crate::control::Verdict::holds("T.1")),
             ..AuditRecord::new(
                 "example-function",
                 "req-9",
@@ -162,6 +180,68 @@ mod tests {
                     "{}",
                     u.note
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_fix_resolves_the_finding_only_when_its_whole_control_holds() {
+        use crate::control::Verdict;
+        let failing = Verdict::of("EC2.19", vec!["tcp 5432 (0.0.0.0/0, sgr-db)".into()]);
+        let cases = [
+            (
+                "remediated_and_the_control_holds",
+                Outcome::Remediated,
+                Some(Verdict::holds("EC2.53")),
+                Some("RESOLVED"),
+            ),
+            (
+                "already_right_and_the_control_holds",
+                Outcome::AlreadyCompliant,
+                Some(Verdict::holds("EC2.53")),
+                Some("RESOLVED"),
+            ),
+            (
+                "remediated_but_another_port_still_open",
+                Outcome::Remediated,
+                Some(failing.clone()),
+                Some("NOTIFIED"),
+            ),
+            (
+                "nothing_to_do_but_the_control_still_fails",
+                Outcome::AlreadyCompliant,
+                Some(failing.clone()),
+                Some("NOTIFIED"),
+            ),
+            (
+                "remediated_but_not_verified",
+                Outcome::Remediated,
+                None,
+                Some("NOTIFIED"),
+            ),
+            (
+                "already_right_but_not_verified",
+                Outcome::AlreadyCompliant,
+                None,
+                Some("NOTIFIED"),
+            ),
+        ];
+        for (name, outcome, verdict, status) in cases {
+            let r = AuditRecord {
+                control: verdict.clone(),
+                ..record(outcome, "revoked world-open SSH")
+            };
+            let u = update_for(&r, false).unwrap();
+            assert_eq!(u.status, status, "{name}");
+            match &verdict {
+                Some(v) if !v.holds => assert!(
+                    u.note
+                        .contains("EC2.19 still fails: tcp 5432 (0.0.0.0/0, sgr-db)"),
+                    "{name}: {}",
+                    u.note
+                ),
+                None => assert!(u.note.contains("not verified"), "{name}: {}", u.note),
+                Some(_) => assert!(!u.note.contains("still fails"), "{name}: {}", u.note),
             }
         }
     }

@@ -16,7 +16,7 @@ use remediation_shared::audit::RECORD_TYPE;
 use remediation_shared::resource::BucketName;
 use remediation_shared::{
     handle, AwsError, Config, Examined, HandlerError, Home, Outcome, Proposal, RecordingSink,
-    Remediator, Report, Summary, Survey, TargetOf,
+    Remediator, Report, Summary, Survey, TargetOf, Verdict,
 };
 use serde_json::{json, Value};
 use support::Buckets;
@@ -79,7 +79,9 @@ impl Remediator for Fake {
         }
         if b.starts_with("clean-") {
             return ControlFlow::Break(
-                Report::new(Outcome::AlreadyCompliant, "clean").unchanged(&"closed"),
+                Report::new(Outcome::AlreadyCompliant, "clean")
+                    .unchanged(&"closed")
+                    .verdict(Verdict::holds("T.1")),
             );
         }
         ControlFlow::Continue(Proposal::new(
@@ -92,10 +94,17 @@ impl Remediator for Fake {
 
     async fn apply(&self, _target: &TargetOf<Self>, proposal: Proposal<String>) -> Report {
         self.applied.lock().unwrap().push(proposal.work.clone());
+        // A "half-" bucket is fixed while the rest of its control still fails.
+        let failing = if proposal.work.starts_with("half-") {
+            vec!["the other half".to_owned()]
+        } else {
+            vec![]
+        };
         proposal
             .report(Outcome::Remediated, "fixed")
             .after(&"closed")
             .changes(&["close"])
+            .verdict(Verdict::of("T.1", failing))
     }
 }
 
@@ -169,6 +178,7 @@ async fn each_resource_gets_one_record_in_the_stable_schema() {
             "function",
             "request_id",
             "trigger",
+            "control",
             "account",
             "region",
             "resource",
@@ -862,7 +872,14 @@ impl remediation_shared::UpdateFindings for Hub {
 async fn each_finding_acted_on_is_resolved_or_flagged_for_a_person_and_no_other_is_touched() {
     // GIVEN a fix, a resource already right, a failure, an exempt resource,
     // and one in another region
-    let mut event = hub_event(&["ok-one", "clean-two", "fail-three", "held-four", "ok-five"]);
+    let mut event = hub_event(&[
+        "ok-one",
+        "clean-two",
+        "fail-three",
+        "held-four",
+        "ok-five",
+        "half-six",
+    ]);
     event["detail"]["findings"][4]["Resources"][0]["Region"] = json!("eu-west-1");
     let (fake, sink, hub) = (Fake::default(), RecordingSink::default(), Hub::default());
     // WHEN the driver handles them
@@ -891,7 +908,15 @@ async fn each_finding_acted_on_is_resolved_or_flagged_for_a_person_and_no_other_
             ("f-1", Some("RESOLVED")),
             ("f-2", Some("NOTIFIED")),
             ("f-3", Some("NOTIFIED")),
+            ("f-5", Some("NOTIFIED")),
         ]
+    );
+    // AND the fix whose control still fails is not resolved: its note and
+    // its record say what still fails
+    assert!(
+        updates[4].2.contains("T.1 still fails: the other half"),
+        "{}",
+        updates[4].2
     );
     assert!(
         updates[3].2.contains("carries the exemption tag"),
@@ -901,6 +926,11 @@ async fn each_finding_acted_on_is_resolved_or_flagged_for_a_person_and_no_other_
     let records = sink.records();
     assert_eq!(records[0]["finding_update"]["status"], "sent");
     assert!(records[4].get("finding_update").is_none(), "{}", records[4]);
+    assert_eq!(
+        records[5]["control"],
+        json!({"check": "T.1", "holds": false, "failing": ["the other half"]})
+    );
+    assert_eq!(records[0]["control"]["holds"], true);
 }
 
 /// Hub mode with [`Fake`] remediators per member account: counts each

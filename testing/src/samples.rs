@@ -222,3 +222,49 @@ pub fn check_readings<S: Scope>(
         }
     }
 }
+
+/// Checks the table of checks of a function whose fix makes the whole of each
+/// check hold: one row for each Security Hub control, Config rule and
+/// GuardDuty type its scope `S` answers, in that order, each saying what it
+/// requires and where that is stated, and nothing else; `verdict` resolves
+/// each of them and a trigger that names no check, and never a control the
+/// table does not list (`EC2.2`, a default group's: no function's fix makes it hold).
+pub fn check_conditions<S: Scope>(
+    table: &[remediation_shared::control::Condition],
+    verdict: impl Fn(&remediation_shared::Basis) -> Option<remediation_shared::Verdict>,
+) {
+    use remediation_shared::control::Answer;
+    use remediation_shared::Basis;
+    let mut answered: Vec<Answer> = Vec::new();
+    answered.extend(S::SECURITY_HUB_CONTROLS.iter().map(|c| Answer::Control(c)));
+    answered.extend(S::CONFIG_RULES.iter().map(|r| Answer::ConfigRule(r)));
+    answered.extend(S::GUARDDUTY_TYPES.iter().map(|t| Answer::GuardDuty(t)));
+    let rows: Vec<Answer> = table.iter().map(|row| row.answers).collect();
+    assert_eq!(
+        rows,
+        answered,
+        "{}: one row per check answered",
+        S::FUNCTION
+    );
+    for row in table {
+        assert!(
+            !row.requires.is_empty() && !row.source.is_empty(),
+            "{row:?}"
+        );
+        let basis = match row.answers {
+            Answer::Control(c) => Basis::Control(c.into()),
+            // As Security Hub deploys the rule: a prefix and a suffix.
+            Answer::ConfigRule(r) => Basis::ConfigRule(format!("securityhub-{r}-1a2b3c")),
+            Answer::GuardDuty(t) => Basis::GuardDuty {
+                finding_type: t.into(),
+                probed_ports: Vec::new(),
+            },
+        };
+        let v = verdict(&basis).unwrap_or_else(|| panic!("{row:?} is not verified"));
+        assert!(v.holds, "{row:?}");
+    }
+    assert_eq!(verdict(&Basis::Control("EC2.2".into())), None);
+    for own in [Basis::Sweep, Basis::ApiCall("Call".into()), Basis::Unnamed] {
+        assert!(verdict(&own).is_some_and(|v| v.holds), "{own:?}");
+    }
+}

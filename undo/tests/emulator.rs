@@ -232,6 +232,47 @@ async fn a_group_gets_its_revoked_rules_back_with_their_descriptions() {
 }
 
 #[tokio::test]
+async fn a_group_gets_its_revoked_rdp_rules_back_over_tcp_and_udp() {
+    let emu = Emulator::from_env();
+    let f = Function::named("sg-revoke-open-ssh");
+    let vpc = emu.create_vpc().await;
+    let group = emu.create_group(&vpc, &unique("undo-rdp")).await;
+    // GIVEN RDP open to the IPv4 world over TCP and UDP, beside SSH from a private range
+    emu.authorize(
+        &group,
+        &[
+            GroupRule::cidr("tcp", 3389, 3389, "0.0.0.0/0"),
+            GroupRule::cidr("udp", 3389, 3389, "0.0.0.0/0"),
+            GroupRule::cidr("tcp", 22, 22, "10.0.0.0/8"),
+        ],
+    )
+    .await;
+    let seeded = emu.rules(&group).await;
+    // WHEN EC2.53's finding closes RDP, and the undo is applied to its record
+    let event = f.sample("securityhub-ec2-53-rdp-only.json", &[(GROUP, &group)]);
+    let records = remediate(&emu, f, &event, &[]);
+    assert_eq!(
+        records[0]["changes"].as_array().unwrap().len(),
+        2,
+        "{records:#?}"
+    );
+    assert_ne!(emu.rules(&group).await, seeded);
+    let done = undo(&emu, &["--apply"], &lines(&records));
+    // THEN both RDP rules are back, exactly, and nothing else changed
+    assert_eq!(done.code, 0, "{}\n{:#?}", done.said, done.records);
+    assert_eq!(
+        done.records[0]["outcome"], "remediated",
+        "{:#?}",
+        done.records
+    );
+    assert_eq!(
+        emu.rules(&group).await,
+        seeded,
+        "the same rules, by content"
+    );
+}
+
+#[tokio::test]
 async fn a_role_gets_its_policy_back_and_is_left_alone_after() {
     let emu = Emulator::from_env();
     let f = Function::named("iam-detach-admin-policy");

@@ -91,7 +91,11 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
         };
         let plan = plan::plan(&facts, partition.as_str(), &self.protections);
         match plan::examined(plan, &name, &facts) {
-            ControlFlow::Break(report) => ControlFlow::Break(report.resource(role.arn)),
+            ControlFlow::Break(report) => ControlFlow::Break(
+                report
+                    .resource(role.arn)
+                    .verdict_if_fixed(scope::verdict(&target.basis)),
+            ),
             ControlFlow::Continue(proposal) => ControlFlow::Continue(proposal.resource(role.arn)),
         }
     }
@@ -115,9 +119,9 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
         Survey::complete(roles.len(), suspects)
     }
 
-    async fn apply(&self, _target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
+    async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
         let work = &proposal.work;
         let detach = self.port.detach(&work.role_name, &work.policy_arn).await;
-        plan::settle(&proposal, detach)
+        plan::settle(&proposal, detach).verdict_if_fixed(scope::verdict(&target.basis))
     }
 }

@@ -8,11 +8,29 @@
 //! attached policy is AdministratorAccess. No GuardDuty finding type reports
 //! AdministratorAccess on a role, so none is answered.
 
+use remediation_shared::control::{self, Answer, Condition};
 use remediation_shared::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
 use remediation_shared::scope::config_rule_is;
-use remediation_shared::{FindingError, Reading, Resource, Scope};
+use remediation_shared::{Basis, FindingError, Reading, Resource, Scope, Verdict};
+
+/// What a role without AdministratorAccess satisfies: the Config rule this
+/// function answers (directly, or relayed by Security Hub), with what it
+/// requires and where that is stated.
+pub const CHECKS: &[Condition] = &[Condition {
+    answers: Answer::ConfigRule(CONFIG_RULE),
+    requires: "no blacklisted managed policy attached; with the rule's default parameter, AdministratorAccess (a rule given other policies is not verified beyond it)",
+    source: "Config iam-policy-blacklisted-check (policyArns, default arn:aws:iam::aws:policy/AdministratorAccess)",
+}];
+
+/// The condition the function itself sets, for triggers that name no check.
+pub const OWN: &str = "AdministratorAccess not attached";
+
+/// The verdict for a role without AdministratorAccess, for a trigger of `basis`.
+pub fn verdict(basis: &Basis) -> Option<Verdict> {
+    control::whole(CHECKS, basis, OWN)
+}
 
 /// The role function's scope.
 #[derive(Debug, Clone, Copy, Default)]
@@ -185,5 +203,11 @@ mod tests {
                 t.region.clone().unwrap_or_default()
             )
         });
+    }
+    /// A row for the Config rule answered, resolved as deployed, relayed or not.
+    #[test]
+    fn the_table_of_checks_has_a_row_for_each_rule_answered() {
+        remediation_testing::samples::check_conditions::<RoleScope>(CHECKS, verdict);
+        assert_eq!(verdict(&Basis::Control("IAM.1".into())), None);
     }
 }

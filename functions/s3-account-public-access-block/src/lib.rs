@@ -79,7 +79,12 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
             }
         }
         let buckets = plan::exposure(total, &read, current);
-        plan::examined(plan, current, buckets)
+        match plan::examined(plan, current, buckets) {
+            std::ops::ControlFlow::Break(r) => {
+                std::ops::ControlFlow::Break(r.verdict_if_fixed(scope::verdict(&target.basis)))
+            }
+            change => change,
+        }
     }
 
     /// The function's own account: a suspect unless its settings read all
@@ -114,5 +119,6 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
             return refused;
         }
         plan::settle_write(&proposal, write, read_back, plan::written(&proposal))
+            .verdict_if_fixed(scope::verdict(&target.basis))
     }
 }

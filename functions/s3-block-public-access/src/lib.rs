@@ -51,7 +51,12 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
                     );
                 }
             };
-        plan::examined(plan::plan(current, exempt), current)
+        match plan::examined(plan::plan(current, exempt), current) {
+            ControlFlow::Break(r) => {
+                ControlFlow::Break(r.verdict_if_fixed(scope::verdict(&target.basis)))
+            }
+            change => change,
+        }
     }
 
     /// The buckets of the function's region (`ListBuckets`), each one's
@@ -90,6 +95,6 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
             Ok(()) => Some(self.0.public_access_block(bucket).await),
             Err(_) => None,
         };
-        plan::settle(&proposal, write, read_back)
+        plan::settle(&proposal, write, read_back).verdict_if_fixed(scope::verdict(&target.basis))
     }
 }

@@ -1,16 +1,19 @@
-//! Revokes the ingress rules of a security group that let the world reach TCP 22.
+//! Revokes the ingress rules of a security group that open remote
+//! administration (by default TCP 22 and TCP and UDP 3389) to the world.
 //!
-//! The sequence per group: read its tags (and that it exists); read its rules;
-//! plan; (the driver decides dry run;) revoke exactly the world-open SSH rules
-//! by id in one call; if a rule vanished before the call, re-read and revoke
-//! what is left, once; settle. Which events it answers is [`scope`], every
-//! decision is [`plan`], the EC2 calls are behind [`aws::SecurityGroupRules`];
-//! this file only sequences them.
+//! The sequence per group: resolve what the trigger checks and the ports it
+//! acts on ([`scope::check`]); read the group's tags (and that it exists);
+//! read its rules; plan; (the driver decides dry run;) revoke exactly the
+//! world-open rules on those ports by id in one call; if a rule vanished
+//! before the call, re-read and revoke what is left, once; settle; re-read
+//! the group and verify the trigger's whole check. Which events it answers
+//! and what each checks is [`scope`], every decision is [`plan`], the EC2
+//! calls are behind [`aws::SecurityGroupRules`]; this file only sequences them.
 //!
 //! # Layout
-//! - `main.rs`: wiring (tracing, config, EC2 client, runtime).
-//! - [`scope`]: the events, rules and finding types it answers.
-//! - [`plan`]: the pure decision and settle step, and the audit payloads.
+//! - `main.rs`: wiring (tracing, config, `ADMIN_PORTS`, EC2 client, runtime).
+//! - [`scope`]: the events, rules and finding types it answers, and what each checks.
+//! - [`plan`]: the pure decision, settle and verify steps, and the audit payloads.
 //! - [`aws`]: the port trait and its SDK adapter.
 
 pub mod aws;
@@ -18,36 +21,64 @@ pub mod plan;
 pub mod scope;
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 use remediation_shared::resource::GroupId;
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{
+    Basis, Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf,
+};
 use remediation_shared::{Home, Survey};
 
 use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
-use crate::scope::GroupScope;
+use crate::scope::{AdminPorts, GroupScope};
 
-/// The remediator over any [`SecurityGroupRules`] port: `RevokeOpenSsh(port)`.
-pub struct RevokeOpenSsh<P>(pub P);
+/// The remediator over any [`SecurityGroupRules`] port, closing the
+/// configured remote administration ports.
+pub struct RevokeOpenAdmin<P> {
+    /// The EC2 calls.
+    pub rules: P,
+    /// The ports it closes (`ADMIN_PORTS`).
+    pub admin: AdminPorts,
+}
 
-impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
+impl<P> RevokeOpenAdmin<P> {
+    /// Over `rules`, closing the default ports (TCP 22, TCP and UDP 3389).
+    pub fn new(rules: P) -> Self {
+        RevokeOpenAdmin {
+            rules,
+            admin: AdminPorts::default(),
+        }
+    }
+
+    /// Closing `admin` instead.
+    pub fn closing(self, admin: AdminPorts) -> Self {
+        RevokeOpenAdmin { admin, ..self }
+    }
+}
+
+impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
     type Scope = GroupScope;
     type Work = Work;
 
     async fn examine(&self, target: &TargetOf<Self>, config: &Config) -> Examined<Work> {
         const WHAT: &str = "the security group";
+        let check = scope::check(&target.basis, &self.admin);
+        if check.act.is_empty() {
+            return ControlFlow::Break(plan::nothing_to_act_on(&check, &self.admin.0));
+        }
         let group = target.resource.as_str();
-        let tags = self.0.group_tags(group).await.or_settle(WHAT)?;
+        let tags = self.rules.group_tags(group).await.or_settle(WHAT)?;
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let rules = self.0.rules(group).await.or_settle(WHAT)?;
-        plan::examined(plan::plan(&rules, exempt), &rules)
+        let rules = self.rules.rules(group).await.or_settle(WHAT)?;
+        plan::examined(plan::plan(&rules, &check, exempt), &rules, &check)
     }
 
     /// Every rule of the region in one paginated read, by group: a group is
-    /// a suspect when one of its ingress rules opens SSH to the world.
-    /// (`examined` counts the groups that have at least one rule.)
+    /// a suspect when one of its ingress rules opens a configured port to
+    /// the world. (`examined` counts the groups that have at least one rule.)
     async fn survey(&self, _home: &Home) -> Survey<GroupId> {
-        let rules = match self.0.region_rules().await {
+        let rules = match self.rules.region_rules().await {
             Ok(rules) => rules,
             Err(e) => return Survey::failed(e),
         };
@@ -55,9 +86,10 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
         for (group, rule) in rules {
             groups.entry(group).or_default().push(rule);
         }
+        let check = scope::check(&Basis::Sweep, &self.admin);
         let suspects = groups
             .iter()
-            .filter(|(_, rules)| !plan::world_open_ssh(rules).is_empty())
+            .filter(|(_, rules)| !plan::to_revoke(rules, &check).is_empty())
             .filter_map(|(group, _)| GroupId::parse("DescribeSecurityGroupRules", group).ok())
             .collect();
         Survey::complete(groups.len(), suspects)
@@ -65,22 +97,26 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
 
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
         let group = target.resource.as_str();
-        let mut to_revoke = proposal.work.clone();
+        let check = &proposal.work.check;
+        let mut to_revoke = proposal.work.rules.clone();
         let mut done = Revocation::default();
+        // The rules as last re-read, when nothing was revoked since.
+        let mut reread = None;
         for attempt in 0..2 {
-            match self.0.revoke(group, &plan::ids(&to_revoke)).await {
+            match self.rules.revoke(group, &plan::ids(&to_revoke)).await {
                 Ok(answer) => {
                     let (revoked, missed) = plan::confirmed(&to_revoke, answer.rule_ids.as_deref());
                     done.revoked.extend(revoked);
                     done.missed = missed;
                     break;
                 }
-                Err(e) if plan::reread_after(&e, attempt) => match self.0.rules(group).await {
+                Err(e) if plan::reread_after(&e, attempt) => match self.rules.rules(group).await {
                     Ok(rules) => {
-                        let current = plan::world_open_ssh(&rules);
+                        let current = plan::to_revoke(&rules, check);
                         done.already_gone = plan::gone(&to_revoke, &current);
                         to_revoke = current;
                         if to_revoke.is_empty() {
+                            reread = Some(rules);
                             break;
                         }
                     }
@@ -95,6 +131,19 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenSsh<P> {
                 }
             }
         }
-        plan::settle(&proposal, done)
+        let report = plan::settle(&proposal, done);
+        if !matches!(
+            report.outcome,
+            Outcome::Remediated | Outcome::AlreadyCompliant
+        ) {
+            return report;
+        }
+        // The live state after the fix is what a finding is resolved on: read
+        // again, unless it was just read and nothing was revoked since.
+        let after = match reread {
+            Some(rules) => Ok(rules),
+            None => self.rules.rules(group).await,
+        };
+        plan::verified(report, check, after.as_deref())
     }
 }

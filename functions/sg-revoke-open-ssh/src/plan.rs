@@ -1,23 +1,31 @@
-//! The security-group decision: which ingress rules let the world reach TCP 22,
-//! what to do about them, and how the revoke calls ended. Also the payloads
-//! this function writes into audit records.
+//! The security-group decision: which ingress rules open a check's ports to
+//! the world, what to do about them, how the revoke calls ended, and what
+//! still fails of the whole check afterwards. Also the payloads this function
+//! writes into audit records.
 //!
-//! Pure and synchronous: no AWS calls, no SDK types, no environment. A rule is
-//! world-open SSH when it is ingress, its protocol is tcp (or 6) or -1 (all),
-//! its port range contains 22 (or it covers all ports), and its source is a
-//! CIDR with prefix length 0 (0.0.0.0/0 or ::/0). Nothing else is ever revoked.
+//! Pure and synchronous: no AWS calls, no SDK types, no environment. A rule
+//! opens a port to the world when it is ingress, its protocol carries the
+//! port's transport (tcp or 6, udp or 17, or -1 for all), its port range
+//! contains the port (or it covers all ports), and its source is a CIDR with
+//! prefix length 0 (0.0.0.0/0 or ::/0) of a family the check covers. Only
+//! rules that open a port the function acts on ([`Check::act`]) are revoked.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use remediation_shared::{AwsError, AwsErrorKind, Decision, Examined, Outcome, Proposal, Report};
+use remediation_shared::{
+    AwsError, AwsErrorKind, Decision, Examined, Outcome, Proposal, Report, Verdict,
+};
 use serde::Serialize;
+
+use crate::scope::{describe, Check, Port, PortSet, Transport, World};
 
 /// An ingress rule as audit records describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleRecord {
     /// The rule id (`sgr-...`).
     pub rule_id: String,
-    /// `tcp`, `-1`, ...
+    /// `tcp`, `udp`, `-1`, ...
     pub protocol: String,
     /// First port (-1: all).
     pub from_port: i32,
@@ -25,10 +33,10 @@ pub struct RuleRecord {
     pub to_port: i32,
     /// The source CIDR (IPv4 or IPv6).
     pub cidr: String,
-    /// What else revoking the rule closes, besides TCP 22 (`tcp 0-21`,
-    /// `tcp 23-65535`, `all traffic`): a rule broader than SSH is revoked
-    /// whole, because narrowing it would need the power to open ports; the
-    /// owner re-opens what they need.
+    /// What else revoking the rule closes, besides the ports it was revoked
+    /// for (`tcp 0-21`, `tcp 23-65535`, `all traffic`): a rule broader than
+    /// those is revoked whole, because narrowing it would need the power to
+    /// open ports; the owner re-opens what they need.
     pub also_closes: Vec<String>,
     /// The rule's description, when it has one: what an undo puts back.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,18 +47,20 @@ pub struct RuleRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum State {
-    /// Its ingress rules that open TCP 22 to the world.
+    /// Its ingress rules that open a port the function closes to the world.
     SecurityGroupIngress {
-        /// Those rules; empty when compliant.
+        /// Those rules; empty when compliant. The name predates RDP and is
+        /// kept, as the action's is, so that saved log queries still match:
+        /// it lists the rules on every port the trigger acts on.
         world_open_ssh_rules: Vec<RuleRecord>,
     },
 }
 
 impl State {
-    /// The state of a group whose world-open SSH rules are `rules`.
-    pub fn of(rules: &[Rule]) -> Self {
+    /// The state of a group whose world-open rules on `act` are `rules`.
+    pub fn of(rules: &[Rule], act: &PortSet) -> Self {
         State::SecurityGroupIngress {
-            world_open_ssh_rules: rules.iter().map(Rule::record).collect(),
+            world_open_ssh_rules: rules.iter().map(|r| r.record(act)).collect(),
         }
     }
 }
@@ -63,10 +73,10 @@ pub enum Change {
     RevokeIngressRule(RuleRecord),
 }
 
-fn revocations(rules: &[Rule]) -> Vec<Change> {
+fn revocations(rules: &[Rule], act: &PortSet) -> Vec<Change> {
     rules
         .iter()
-        .map(|r| Change::RevokeIngressRule(r.record()))
+        .map(|r| Change::RevokeIngressRule(r.record(act)))
         .collect()
 }
 
@@ -108,136 +118,298 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The rule as audit records describe it.
-    pub fn record(&self) -> RuleRecord {
+    /// The rule as audit records describe it, revoked for the ports of `act`.
+    pub fn record(&self, act: &PortSet) -> RuleRecord {
         RuleRecord {
             rule_id: self.rule_id.clone(),
             protocol: self.protocol.clone(),
             from_port: self.from_port.unwrap_or(-1),
             to_port: self.to_port.unwrap_or(-1),
-            cidr: match &self.source {
-                Source::Cidr(c) => c.clone(),
-                Source::Group(g) => g.clone(),
-                Source::PrefixList(p) => p.clone(),
-                Source::Unknown => String::new(),
-            },
-            also_closes: also_closes(self),
+            cidr: self.source_text(),
+            also_closes: also_closes(self, act),
             description: self.description.clone(),
+        }
+    }
+
+    fn source_text(&self) -> String {
+        match &self.source {
+            Source::Cidr(c) => c.clone(),
+            Source::Group(g) => g.clone(),
+            Source::PrefixList(p) => p.clone(),
+            Source::Unknown => String::new(),
+        }
+    }
+
+    /// Whether the rule is for every protocol (and so every port).
+    fn all_protocols(&self) -> bool {
+        let p = self.protocol.trim();
+        p == "-1" || p.eq_ignore_ascii_case("all")
+    }
+
+    /// The transport its protocol names, if TCP or UDP.
+    fn transport(&self) -> Option<Transport> {
+        let p = self.protocol.trim();
+        if p.eq_ignore_ascii_case("tcp") || p == "6" {
+            Some(Transport::Tcp)
+        } else if p.eq_ignore_ascii_case("udp") || p == "17" {
+            Some(Transport::Udp)
+        } else {
+            None
+        }
+    }
+
+    /// Its port range; all ports when it gives none (or -1).
+    fn range(&self) -> (i32, i32) {
+        match (self.from_port, self.to_port) {
+            (Some(from), Some(to)) if from >= 0 && to >= 0 => (from, to),
+            _ => (0, 65535),
         }
     }
 }
 
-/// What revoking `rule` closes besides TCP 22, for a rule that opens it.
-pub fn also_closes(rule: &Rule) -> Vec<String> {
-    let protocol = rule.protocol.trim();
-    if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
+/// What revoking `rule` closes besides the ports of `act` it opens.
+pub fn also_closes(rule: &Rule, act: &PortSet) -> Vec<String> {
+    if rule.all_protocols() {
         return vec!["all traffic".into()];
     }
-    let (from, to) = match (rule.from_port, rule.to_port) {
-        (Some(from), Some(to)) if from >= 0 && to >= 0 => (from, to),
-        _ => (0, 65535),
+    let Some(transport) = rule.transport() else {
+        return Vec::new();
     };
+    let name = match transport {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    };
+    let (from, to) = rule.range();
     let range = |a: i32, b: i32| {
         if a == b {
-            format!("tcp {a}")
+            format!("{name} {a}")
         } else {
-            format!("tcp {a}-{b}")
+            format!("{name} {a}-{b}")
         }
     };
     let mut closes = Vec::new();
-    if from < SSH_PORT {
-        closes.push(range(from, SSH_PORT - 1));
+    let mut next = from;
+    for port in act.iter().filter(|p| p.transport == transport) {
+        let n = i32::from(port.number);
+        if n < next || n > to {
+            continue;
+        }
+        if n > next {
+            closes.push(range(next, n - 1));
+        }
+        next = n + 1;
     }
-    if to > SSH_PORT {
-        closes.push(range(SSH_PORT + 1, to));
+    if next <= to {
+        closes.push(range(next, to));
     }
     closes
 }
 
 /// "sgr-1: tcp 0-21, tcp 23-65535; sgr-2: all traffic" for the rules of
-/// `rules` broader than SSH; empty when none is.
-fn broader(rules: &[Rule]) -> String {
+/// `rules` broader than the ports of `act`; empty when none is.
+fn broader(rules: &[Rule], act: &PortSet) -> String {
     rules
         .iter()
         .filter_map(|r| {
-            let closes = also_closes(r);
+            let closes = also_closes(r, act);
             (!closes.is_empty()).then(|| format!("{}: {}", r.rule_id, closes.join(", ")))
         })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-/// The SSH port.
-pub const SSH_PORT: i32 = 22;
+/// Whether `cidr` is the whole IPv4 or IPv6 internet (prefix length 0), and
+/// if so whether it is IPv6.
+pub fn world_family(cidr: &str) -> Option<bool> {
+    match cidr.trim().split_once('/') {
+        Some((addr, "0")) => addr.parse::<IpAddr>().ok().map(|a| a.is_ipv6()),
+        _ => None,
+    }
+}
 
 /// Whether `cidr` is the whole IPv4 or IPv6 internet (prefix length 0).
 pub fn is_world(cidr: &str) -> bool {
-    match cidr.trim().split_once('/') {
-        Some((addr, len)) => len == "0" && addr.parse::<IpAddr>().is_ok(),
-        None => false,
+    world_family(cidr).is_some()
+}
+
+/// The ports of `ports` that `rule` opens to the part of the world `world` covers.
+pub fn opens(rule: &Rule, ports: &PortSet, world: World) -> PortSet {
+    let family = match &rule.source {
+        Source::Cidr(c) if !rule.is_egress => world_family(c),
+        _ => None,
+    };
+    if !family.is_some_and(|ipv6| world.covers(ipv6)) {
+        return PortSet::new();
     }
+    let (from, to) = rule.range();
+    let all = rule.all_protocols();
+    let transport = rule.transport();
+    ports
+        .iter()
+        .filter(|p| {
+            all || (transport == Some(p.transport)
+                && from <= i32::from(p.number)
+                && i32::from(p.number) <= to)
+        })
+        .copied()
+        .collect()
 }
 
-/// Whether the protocol carries TCP traffic.
-fn carries_tcp(protocol: &str) -> bool {
-    let p = protocol.trim();
-    p.eq_ignore_ascii_case("tcp") || p == "6" || p == "-1" || p.eq_ignore_ascii_case("all")
-}
-
-/// Whether the rule's ports include 22.
-fn covers_ssh(rule: &Rule) -> bool {
-    let all_protocols =
-        rule.protocol.trim() == "-1" || rule.protocol.trim().eq_ignore_ascii_case("all");
-    match (rule.from_port, rule.to_port) {
-        _ if all_protocols => true,
-        (None | Some(-1), _) | (_, None | Some(-1)) => true,
-        (Some(from), Some(to)) => from <= SSH_PORT && SSH_PORT <= to,
-    }
-}
-
-/// Whether the rule lets the world reach TCP 22.
-pub fn is_world_open_ssh(rule: &Rule) -> bool {
-    !rule.is_egress
-        && carries_tcp(&rule.protocol)
-        && covers_ssh(rule)
-        && matches!(&rule.source, Source::Cidr(c) if is_world(c))
-}
-
-/// The rules of `rules` that let the world reach TCP 22.
-pub fn world_open_ssh(rules: &[Rule]) -> Vec<Rule> {
+/// The rules of `rules` that open a port of `ports` to `world`.
+pub fn world_open(rules: &[Rule], ports: &PortSet, world: World) -> Vec<Rule> {
     rules
         .iter()
-        .filter(|r| is_world_open_ssh(r))
+        .filter(|r| !opens(r, ports, world).is_empty())
         .cloned()
         .collect()
+}
+
+/// The rules of `rules` that the function revokes for `check`.
+pub fn to_revoke(rules: &[Rule], check: &Check) -> Vec<Rule> {
+    world_open(rules, &check.act, check.world)
+}
+
+/// "tcp 22, 5432; udp 3389".
+fn ports_text(ports: &PortSet) -> String {
+    let mut by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for p in ports {
+        let t = match p.transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        };
+        by.entry(t).or_default().push(p.number.to_string());
+    }
+    by.into_iter()
+        .map(|(t, n)| format!("{t} {}", n.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What fails of `check` in a group whose rules are `rules`: one item per
+/// rule that opens a port it covers to the world it covers, saying when
+/// none of those ports is one this deployment closes.
+pub fn failing(check: &Check, rules: &[Rule]) -> Vec<String> {
+    rules
+        .iter()
+        .filter_map(|r| {
+            let open = opens(r, &check.covers, check.world);
+            if open.is_empty() {
+                return None;
+            }
+            let outside = open.iter().all(|p: &Port| !check.act.contains(p));
+            Some(format!(
+                "{} open to {} ({}){}",
+                ports_text(&open),
+                r.source_text(),
+                r.rule_id,
+                if outside {
+                    ", which this deployment does not change"
+                } else {
+                    ""
+                }
+            ))
+        })
+        .collect()
+}
+
+/// The verdict on `check` for a group whose live rules are `rules`; none
+/// for a check the function does not know (a person's action on a finding
+/// of another control).
+pub fn verdict(check: &Check, rules: &[Rule]) -> Option<Verdict> {
+    check
+        .known
+        .then(|| Verdict::of(check.name.clone(), failing(check, rules)))
 }
 
 /// What to do with one group: the change is revoking exactly these rules, by id.
 pub type Plan = Decision<Vec<Rule>>;
 
-/// Decides from the group's live rules.
-pub fn plan(rules: &[Rule], exempt: bool) -> Plan {
-    Plan::to_fix(world_open_ssh(rules), exempt, "security group")
+/// Decides from the group's live rules, for `check`.
+pub fn plan(rules: &[Rule], check: &Check, exempt: bool) -> Plan {
+    Plan::to_fix(to_revoke(rules, check), exempt, "security group")
 }
 
-/// The rules to revoke, as the apply step needs them.
-pub type Work = Vec<Rule>;
+/// What the apply step needs: the rules to revoke and the check they answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Work {
+    /// The rules to revoke.
+    pub rules: Vec<Rule>,
+    /// The check, to re-read against and verify.
+    pub check: Check,
+}
 
-/// The plan as the driver takes it, for a group whose rules were `rules`.
-pub fn examined(plan: Plan, rules: &[Rule]) -> Examined<Work> {
-    let before = State::of(&world_open_ssh(rules));
-    plan.examined(
-        "no ingress rule opens TCP 22 to 0.0.0.0/0 or ::/0",
-        &before,
-        |rules| {
-            let mut summary = format!("revoke {} rule(s): {}", rules.len(), ids(&rules).join(", "));
-            let also = broader(&rules);
-            if !also.is_empty() {
-                summary.push_str(&format!("; that also closes {also}"));
-            }
-            Proposal::new(&before, &revocations(&rules), summary, rules)
-        },
+/// The report for a trigger whose check covers none of the configured ports:
+/// nothing of it is this deployment's to change.
+pub fn nothing_to_act_on(check: &Check, configured: &PortSet) -> Report {
+    Report::new(
+        Outcome::Skipped,
+        format!(
+            "{} covers none of the ports this deployment closes ({})",
+            if check.name.is_empty() {
+                "the trigger"
+            } else {
+                check.name.as_str()
+            },
+            describe(configured)
+        ),
     )
+}
+
+/// The plan as the driver takes it, for a group whose rules were `rules`:
+/// a group already right for the ports acted on carries the verdict on the
+/// whole check, read from the same rules.
+pub fn examined(plan: Plan, rules: &[Rule], check: &Check) -> Examined<Work> {
+    let act = &check.act;
+    let before = State::of(&to_revoke(rules, check), act);
+    let compliant = format!(
+        "no ingress rule opens {} to {}",
+        describe(act),
+        check.world.describe()
+    );
+    let examined = plan.examined(&compliant, &before, |wrong| {
+        let mut summary = format!("revoke {} rule(s): {}", wrong.len(), ids(&wrong).join(", "));
+        let also = broader(&wrong, act);
+        if !also.is_empty() {
+            summary.push_str(&format!("; that also closes {also}"));
+        }
+        Proposal::new(
+            &before,
+            &revocations(&wrong, act),
+            summary,
+            Work {
+                rules: wrong,
+                check: check.clone(),
+            },
+        )
+    });
+    match examined {
+        std::ops::ControlFlow::Break(r) if r.outcome == Outcome::AlreadyCompliant => {
+            std::ops::ControlFlow::Break(match verdict(check, rules) {
+                Some(v) => r.verdict(v),
+                None => r,
+            })
+        }
+        other => other,
+    }
+}
+
+/// The report of a fix, with the group as re-read after it (`after`): its
+/// state, and the verdict on the whole check; when the re-read failed, the
+/// fix stands and the check is not verified.
+pub fn verified(report: Report, check: &Check, after: Result<&[Rule], &AwsError>) -> Report {
+    match after {
+        Ok(rules) => {
+            let report = report.after(&State::of(&to_revoke(rules, check), &check.act));
+            match verdict(check, rules) {
+                Some(v) => report.verdict(v),
+                None => report,
+            }
+        }
+        Err(e) => report.reason_suffixed(&format!(
+            "; could not re-read the group to verify {}: {e}",
+            check.name
+        )),
+    }
 }
 
 /// The rules of `asked` that a revoke answer confirms, and those it does not:
@@ -282,7 +454,8 @@ pub struct Revocation {
 
 /// How the revokes of `proposal` ended.
 pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
-    let planned = &proposal.work;
+    let planned = &proposal.work.rules;
+    let act = &proposal.work.check.act;
     if let Some(e) = &done.reread_error {
         return Report::read_failed(e, "the security group").before_json(proposal.before.clone());
     }
@@ -294,8 +467,8 @@ pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
             .collect();
         return Report::failed(e)
             .before_json(proposal.before.clone())
-            .after(&State::of(&remaining))
-            .changes(&revocations(&done.revoked));
+            .after(&State::of(&remaining, act))
+            .changes(&revocations(&done.revoked, act));
     }
     if !done.missed.is_empty() {
         return Report::failure(
@@ -309,24 +482,25 @@ pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
             ),
         )
         .before_json(proposal.before.clone())
-        .after(&State::of(&done.missed))
-        .changes(&revocations(&done.revoked));
+        .after(&State::of(&done.missed, act))
+        .changes(&revocations(&done.revoked, act));
     }
-    let after = State::of(&[]);
+    let after = State::of(&[], act);
     if done.revoked.is_empty() {
         return proposal
             .report(
                 Outcome::AlreadyCompliant,
                 format!(
-                    "the world-open SSH rule(s) {} were already gone",
+                    "the world-open rule(s) {} were already gone",
                     ids(&done.already_gone).join(", ")
                 ),
             )
             .after(&after);
     }
     let mut reason = format!(
-        "revoked {} world-open SSH rule(s): {}",
+        "revoked {} rule(s) opening {} to the world: {}",
         done.revoked.len(),
+        describe(act),
         ids(&done.revoked).join(", ")
     );
     if !done.already_gone.is_empty() {
@@ -335,20 +509,37 @@ pub fn settle(proposal: &Proposal<Work>, done: Revocation) -> Report {
             ids(&done.already_gone).join(", ")
         ));
     }
-    let also = broader(&done.revoked);
+    let also = broader(&done.revoked, act);
     if !also.is_empty() {
         reason.push_str(&format!("; also closed {also}"));
     }
     proposal
         .report(Outcome::Remediated, reason)
         .after(&after)
-        .changes(&revocations(&done.revoked))
+        .changes(&revocations(&done.revoked, act))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::ops::ControlFlow;
+
+    use crate::scope::{check, AdminPorts};
+    use remediation_shared::Basis;
+
+    /// What EC2.13 checks, and acts on with the default ports: TCP 22 from anywhere.
+    fn ssh() -> Check {
+        check(&Basis::Control("EC2.13".into()), &AdminPorts::default())
+    }
+    fn tcp22() -> PortSet {
+        [Port::tcp(22)].into()
+    }
+    fn is_world_open_ssh(r: &Rule) -> bool {
+        !opens(r, &tcp22(), World::Both).is_empty()
+    }
+    fn world_open_ssh(rules: &[Rule]) -> Vec<Rule> {
+        world_open(rules, &tcp22(), World::Both)
+    }
 
     fn rule(id: &str, protocol: &str, from: i32, to: i32, source: Source) -> Rule {
         Rule {
@@ -549,7 +740,7 @@ mod tests {
             ),
         ];
         for (name, rules, exempt, expected) in cases {
-            assert_eq!(plan(&rules, exempt), expected, "{name}");
+            assert_eq!(plan(&rules, &ssh(), exempt), expected, "{name}");
         }
     }
 
@@ -559,7 +750,7 @@ mod tests {
             rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0")),
             rule("sgr-2", "tcp", 22, 22, cidr("10.0.0.0/8")),
         ];
-        let ControlFlow::Continue(p) = examined(plan(&rules, false), &rules) else {
+        let ControlFlow::Continue(p) = examined(plan(&rules, &ssh(), false), &rules, &ssh()) else {
             panic!("a change was expected")
         };
         let r = p.dry_run();
@@ -622,7 +813,7 @@ mod tests {
         let a = rule("sgr-a", "tcp", 22, 22, cidr("0.0.0.0/0"));
         let b = rule("sgr-b", "tcp", 22, 22, cidr("::/0"));
         let both = vec![a.clone(), b.clone()];
-        let ControlFlow::Continue(p) = examined(plan(&both, false), &both) else {
+        let ControlFlow::Continue(p) = examined(plan(&both, &ssh(), false), &both, &ssh()) else {
             panic!("a change was expected")
         };
         let throttled = AwsError::new(
@@ -639,7 +830,7 @@ mod tests {
                     ..Revocation::default()
                 },
                 Outcome::Remediated,
-                "revoked 2 world-open SSH rule(s): sgr-a, sgr-b",
+                "revoked 2 rule(s) opening tcp 22 to the world: sgr-a, sgr-b",
                 2,
             ),
             (
@@ -650,7 +841,7 @@ mod tests {
                     ..Revocation::default()
                 },
                 Outcome::Remediated,
-                "revoked 1 world-open SSH rule(s): sgr-b; already gone: sgr-a",
+                "revoked 1 rule(s) opening tcp 22 to the world: sgr-b; already gone: sgr-a",
                 1,
             ),
             (
@@ -660,7 +851,7 @@ mod tests {
                     ..Revocation::default()
                 },
                 Outcome::AlreadyCompliant,
-                "the world-open SSH rule(s) sgr-a, sgr-b were already gone",
+                "the world-open rule(s) sgr-a, sgr-b were already gone",
                 0,
             ),
             (
@@ -748,7 +939,7 @@ mod tests {
             ),
         ];
         for (name, r, expected) in cases {
-            assert_eq!(also_closes(r), *expected, "{name}");
+            assert_eq!(also_closes(r, &tcp22()), *expected, "{name}");
         }
     }
 
@@ -759,7 +950,7 @@ mod tests {
             rule("sgr-all", "-1", -1, -1, cidr("::/0")),
             rule("sgr-range", "tcp", 0, 65535, cidr("0.0.0.0/0")),
         ];
-        let ControlFlow::Continue(p) = examined(plan(&rules, false), &rules) else {
+        let ControlFlow::Continue(p) = examined(plan(&rules, &ssh(), false), &rules, &ssh()) else {
             panic!("a change was expected")
         };
         assert_eq!(
@@ -792,16 +983,17 @@ mod tests {
             description: Some("office VPN".into()),
             ..rule("sgr-1", "tcp", 22, 22, cidr("0.0.0.0/0"))
         };
-        let json = serde_json::to_value(described.record()).unwrap();
+        let json = serde_json::to_value(described.record(&tcp22())).unwrap();
         assert_eq!(json["description"], "office VPN");
         let plain =
-            serde_json::to_value(rule("sgr-2", "tcp", 22, 22, cidr("::/0")).record()).unwrap();
+            serde_json::to_value(rule("sgr-2", "tcp", 22, 22, cidr("::/0")).record(&tcp22()))
+                .unwrap();
         assert!(plain.get("description").is_none(), "{plain}");
     }
 
     #[test]
     fn records_carry_id_protocol_ports_and_cidr() {
-        let r = rule("sgr-1", "tcp", 20, 25, cidr("::/0")).record();
+        let r = rule("sgr-1", "tcp", 20, 25, cidr("::/0")).record(&tcp22());
         assert_eq!(
             (
                 r.rule_id.as_str(),
@@ -812,5 +1004,262 @@ mod tests {
             ),
             ("sgr-1", "tcp", 20, 25, "::/0")
         );
+    }
+
+    /// Each control's decision and verdict on one group: which rules are
+    /// revoked (with the default `ADMIN_PORTS`), and, on the group as it is
+    /// after those go, whether the whole control holds and what still fails.
+    #[test]
+    fn a_control_is_verified_whole_and_only_its_admin_ports_are_revoked() {
+        let ssh4 = rule("sgr-ssh4", "tcp", 22, 22, cidr("0.0.0.0/0"));
+        let ssh6 = rule("sgr-ssh6", "tcp", 22, 22, cidr("::/0"));
+        let rdp4 = rule("sgr-rdp4", "tcp", 3389, 3389, cidr("0.0.0.0/0"));
+        let rdp_udp = rule("sgr-rdpu", "udp", 3389, 3389, cidr("0.0.0.0/0"));
+        let rdp6 = rule("sgr-rdp6", "tcp", 3389, 3389, cidr("::/0"));
+        let pg = rule("sgr-pg", "tcp", 5432, 5432, cidr("0.0.0.0/0"));
+        let udp22 = rule("sgr-udp22", "udp", 22, 22, cidr("0.0.0.0/0"));
+        let office = rule("sgr-office", "tcp", 3389, 3389, cidr("10.0.0.0/8"));
+        let c = |id: &str| Basis::Control(id.into());
+        #[rustfmt::skip]
+        /// Name, trigger, rules, revoked ids, whether the control holds after, what still fails.
+        type Case<'a> = (&'a str, Basis, Vec<Rule>, &'a [&'a str], bool, &'a [&'a str]);
+        let cases: Vec<Case> = vec![
+            (
+                "ec2_53_with_only_rdp_open_revokes_rdp_and_holds",
+                c("EC2.53"),
+                vec![rdp4.clone(), office.clone()],
+                &["sgr-rdp4"],
+                true,
+                &[],
+            ),
+            (
+                "ec2_53_revokes_rdp_over_udp_too",
+                c("EC2.53"),
+                vec![rdp_udp.clone()],
+                &["sgr-rdpu"],
+                true,
+                &[],
+            ),
+            (
+                "ec2_53_leaves_ipv6_to_ec2_54_and_holds",
+                c("EC2.53"),
+                vec![rdp6.clone(), ssh6.clone()],
+                &[],
+                true,
+                &[],
+            ),
+            (
+                "ec2_54_revokes_only_the_ipv6_rules",
+                c("EC2.54"),
+                vec![ssh4.clone(), ssh6.clone(), rdp6.clone()],
+                &["sgr-ssh6", "sgr-rdp6"],
+                true,
+                &[],
+            ),
+            (
+                "ec2_53_with_udp_22_open_is_not_resolved",
+                c("EC2.53"),
+                vec![ssh4.clone(), udp22.clone()],
+                &["sgr-ssh4"],
+                false,
+                &["udp 22 open to 0.0.0.0/0 (sgr-udp22), which this deployment does not change"],
+            ),
+            (
+                "ec2_19_with_ssh_and_5432_revokes_ssh_and_names_5432",
+                c("EC2.19"),
+                vec![ssh4.clone(), pg.clone()],
+                &["sgr-ssh4"],
+                false,
+                &["tcp 5432 open to 0.0.0.0/0 (sgr-pg), which this deployment does not change"],
+            ),
+            (
+                "ec2_19_with_only_5432_changes_nothing_and_fails",
+                c("EC2.19"),
+                vec![pg.clone()],
+                &[],
+                false,
+                &["tcp 5432 open to 0.0.0.0/0 (sgr-pg), which this deployment does not change"],
+            ),
+            (
+                "ec2_13_with_ssh_and_rdp_revokes_ssh_and_holds",
+                c("EC2.13"),
+                vec![ssh4.clone(), rdp4.clone()],
+                &["sgr-ssh4"],
+                true,
+                &[],
+            ),
+            (
+                "ec2_14_with_ssh_and_rdp_revokes_rdp_and_holds",
+                c("EC2.14"),
+                vec![ssh4.clone(), rdp4.clone()],
+                &["sgr-rdp4"],
+                true,
+                &[],
+            ),
+            (
+                "a_stale_ec2_53_finding_holds",
+                c("EC2.53"),
+                vec![office.clone(), pg.clone()],
+                &[],
+                true,
+                &[],
+            ),
+            (
+                "the_sweep_closes_rdp_and_ssh",
+                Basis::Sweep,
+                vec![ssh4.clone(), rdp4.clone(), rdp_udp.clone(), pg.clone()],
+                &["sgr-ssh4", "sgr-rdp4", "sgr-rdpu"],
+                true,
+                &[],
+            ),
+        ];
+        for (name, basis, rules, revoked, holds, still) in cases {
+            let check = check(&basis, &AdminPorts::default());
+            let planned = match plan(&rules, &check, false) {
+                Plan::Change(r) => ids(&r),
+                Plan::AlreadyCompliant => vec![],
+                other => panic!("{name}: {other:?}"),
+            };
+            assert_eq!(planned, revoked.to_vec(), "{name}");
+            let after: Vec<Rule> = rules
+                .iter()
+                .filter(|r| !revoked.contains(&r.rule_id.as_str()))
+                .cloned()
+                .collect();
+            let v = verdict(&check, &after).expect(name);
+            assert_eq!(
+                (v.holds, v.failing.as_slice()),
+                (
+                    holds,
+                    still
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .as_slice()
+                ),
+                "{name}"
+            );
+            assert_eq!(v.check, check.name, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_already_right_group_carries_the_verdict_and_a_fix_is_verified_on_the_reread() {
+        let pg = rule("sgr-pg", "tcp", 5432, 5432, cidr("0.0.0.0/0"));
+        let ssh4 = rule("sgr-ssh4", "tcp", 22, 22, cidr("0.0.0.0/0"));
+        let ec2_19 = check(&Basis::Control("EC2.19".into()), &AdminPorts::default());
+        // GIVEN only 5432 open: nothing to revoke, the verdict says EC2.19 still fails
+        let ControlFlow::Break(r) = examined(
+            plan(std::slice::from_ref(&pg), &ec2_19, false),
+            std::slice::from_ref(&pg),
+            &ec2_19,
+        ) else {
+            panic!("nothing to revoke")
+        };
+        assert_eq!(r.outcome, Outcome::AlreadyCompliant);
+        assert!(!r.verdict.as_ref().unwrap().holds, "{r:?}");
+        // GIVEN SSH and 5432: the re-read after the revoke still shows 5432
+        let both = [ssh4.clone(), pg.clone()];
+        let ControlFlow::Continue(p) = examined(plan(&both, &ec2_19, false), &both, &ec2_19) else {
+            panic!("a change was expected")
+        };
+        let done = settle(
+            &p,
+            Revocation {
+                revoked: vec![ssh4],
+                ..Revocation::default()
+            },
+        );
+        let r = verified(done.clone(), &ec2_19, Ok(&[pg]));
+        assert_eq!(r.outcome, Outcome::Remediated);
+        assert_eq!(r.verdict.as_ref().map(|v| v.holds), Some(false));
+        // AND a re-read that fails leaves the fix standing, unverified
+        let err = AwsError::new(
+            "DescribeSecurityGroupRules",
+            "RequestLimitExceeded",
+            "m",
+            Some(503),
+        );
+        let r = verified(done, &ec2_19, Err(&err));
+        assert_eq!(
+            (r.outcome, r.verdict.is_none()),
+            (Outcome::Remediated, true)
+        );
+        assert!(
+            r.reason
+                .contains("could not re-read the group to verify EC2.19"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn rdp_rules_are_judged_on_both_transports() {
+        let rdp: PortSet = [Port::tcp(3389), Port::udp(3389)].into();
+        let cases: &[(&str, Rule, bool)] = &[
+            (
+                "tcp_3389_from_the_world_is_rdp",
+                rule("a", "tcp", 3389, 3389, cidr("0.0.0.0/0")),
+                true,
+            ),
+            (
+                "udp_3389_from_the_world_is_rdp",
+                rule("a", "udp", 3389, 3389, cidr("::/0")),
+                true,
+            ),
+            (
+                "protocol_17_range_is_udp",
+                rule("a", "17", 3000, 4000, cidr("0.0.0.0/0")),
+                true,
+            ),
+            (
+                "all_traffic_is_rdp",
+                rule("a", "-1", -1, -1, cidr("0.0.0.0/0")),
+                true,
+            ),
+            (
+                "udp_3390_is_not",
+                rule("a", "udp", 3390, 3390, cidr("0.0.0.0/0")),
+                false,
+            ),
+            (
+                "icmp_is_not",
+                rule("a", "icmp", -1, -1, cidr("0.0.0.0/0")),
+                false,
+            ),
+            (
+                "a_private_range_is_not",
+                rule("a", "tcp", 3389, 3389, cidr("192.168.0.0/16")),
+                false,
+            ),
+        ];
+        for (name, r, expected) in cases {
+            assert_eq!(!opens(r, &rdp, World::Both).is_empty(), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_broad_rule_says_what_it_closes_beyond_every_port_acted_on() {
+        let admin = AdminPorts::default().0;
+        let cases: &[(&str, Rule, &[&str])] = &[
+            (
+                "every_tcp_port_around_22_and_3389",
+                rule("a", "tcp", 0, 65535, cidr("0.0.0.0/0")),
+                &["tcp 0-21", "tcp 23-3388", "tcp 3390-65535"],
+            ),
+            (
+                "a_udp_range_around_3389",
+                rule("a", "udp", 3000, 4000, cidr("0.0.0.0/0")),
+                &["udp 3000-3388", "udp 3390-4000"],
+            ),
+            (
+                "rdp_alone_closes_nothing_else",
+                rule("a", "tcp", 3389, 3389, cidr("0.0.0.0/0")),
+                &[],
+            ),
+        ];
+        for (name, r, expected) in cases {
+            assert_eq!(also_closes(r, &admin), *expected, "{name}");
+        }
     }
 }

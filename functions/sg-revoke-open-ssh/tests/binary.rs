@@ -14,3 +14,23 @@ fn the_binary_handles_every_sample_without_a_panic() {
         "sg-revoke-open-ssh",
     );
 }
+
+#[test]
+fn a_bad_admin_ports_value_stops_the_binary_at_start_naming_it() {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sg-revoke-open-ssh"));
+    let event = std::fs::read_to_string(
+        remediation_testing::samples::events_dir()
+            .join("sg-revoke-open-ssh/config-restricted-ssh-noncompliant.json"),
+    )
+    .unwrap();
+    for bad in ["ssh", "22,", "0", "3389/sctp"] {
+        let mut api =
+            runtime_api::RuntimeApi::start(binary, "sg-revoke-open-ssh", &[("ADMIN_PORTS", bad)]);
+        // No event is handled: the function stops before its first poll.
+        let answer = api.invoke("req-bad", &event, std::time::Duration::from_secs(5));
+        let why = format!("{:?} {}", api.init_error(), api.stderr());
+        assert!(why.contains("ADMIN_PORTS"), "{bad}: {why}");
+        assert!(answer.is_none(), "{bad}: {answer:?}");
+        assert!(api.records("req-bad").is_empty(), "{bad}");
+    }
+}

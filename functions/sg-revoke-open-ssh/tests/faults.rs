@@ -32,7 +32,7 @@ use remediation_testing::faults::{Fault, Service};
 use remediation_testing::matrix::{self, Case, Expect, Matrix, Run};
 use serde_json::{json, Value};
 use sg_revoke_open_ssh::aws::Ec2Adapter;
-use sg_revoke_open_ssh::RevokeOpenSsh;
+use sg_revoke_open_ssh::RevokeOpenAdmin;
 
 // Short names for the table below.
 use Call::{DescribeSecurityGroupRules, DescribeSecurityGroups, RevokeSecurityGroupIngress};
@@ -156,18 +156,18 @@ impl Matrix for Call {
         vec![reread, revoke(&[OPEN], &[OPEN])]
     }
 
-    type Remediator = RevokeOpenSsh<Ec2Adapter>;
+    type Remediator = RevokeOpenAdmin<Ec2Adapter>;
 
     fn remediator(rules: &[Rule]) -> Self::Remediator {
         let client = remediation_testing::fault_client!(aws_sdk_ec2, rules);
-        RevokeOpenSsh(Ec2Adapter::new(client))
+        RevokeOpenAdmin::new(Ec2Adapter::new(client))
     }
 
     fn check_baseline(run: &Run, r: &Value) {
         assert_eq!(
             run.calls,
-            [1, 1, 1, 0, 0],
-            "baseline: each call once, no recovery"
+            [1, 1, 1, 1, 0],
+            "baseline: each call once, no recovery, then the rules read again to verify the control"
         );
         assert_eq!(
             r["resource"],

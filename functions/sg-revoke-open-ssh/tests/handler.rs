@@ -12,7 +12,7 @@ use remediation_testing::handler::{self, Calls, Handled};
 use serde_json::{json, Value};
 use sg_revoke_open_ssh::aws::{Revoked, SecurityGroupRules};
 use sg_revoke_open_ssh::plan::{Rule, Source};
-use sg_revoke_open_ssh::RevokeOpenSsh;
+use sg_revoke_open_ssh::RevokeOpenAdmin;
 
 /// A group in memory: id, tags, rules.
 type Group = (String, Vec<(String, String)>, Vec<Rule>);
@@ -184,7 +184,7 @@ impl SecurityGroupRules for &FakeEc2 {
 /// Runs the sample `file` through the handler over `ec2`.
 async fn run(ec2: &FakeEc2, config: &Config, file: &str) -> Handled {
     let event = remediation_testing::samples::load("sg-revoke-open-ssh", file);
-    handler::run(&RevokeOpenSsh(ec2), config, event).await
+    handler::run(&RevokeOpenAdmin::new(ec2), config, event).await
 }
 
 const G1: &str = "sg-0123456789abcdef0";
@@ -194,22 +194,51 @@ const RESTRICTED_SSH: &str = "config-restricted-ssh-noncompliant.json";
 
 #[tokio::test]
 async fn every_trigger_sample_revokes_exactly_the_world_open_ssh_rules() {
+    // The sample's second finding is EC2.54's: IPv6 only, so the IPv4 rules stay.
+    let ipv6_only: Vec<&str> = ["sgr-open4", "sgr-range"]
+        .into_iter()
+        .chain(KEPT.iter().copied())
+        .collect();
+    let rdp_kept: Vec<&str> = ["sgr-open4", "sgr-open6", "sgr-range"]
+        .into_iter()
+        .chain(KEPT.iter().copied())
+        .collect();
     for (file, groups) in [
-        (RESTRICTED_SSH, vec![G1]),
-        ("config-vpc-sg-port-restriction-check.json", vec![G1]),
-        ("guardduty-port-probe-ssh.json", vec![G1, G2]),
-        ("guardduty-ssh-brute-force-target.json", vec![G1]),
-        ("securityhub-ec2-13-failed.json", vec![G1, G2]),
-        ("cloudtrail-authorize-ingress.json", vec![G1]),
-        ("cloudtrail-modify-rules.json", vec![G1]),
+        (RESTRICTED_SSH, vec![(G1, KEPT.to_vec())]),
+        (
+            "config-vpc-sg-port-restriction-check.json",
+            vec![(G1, KEPT.to_vec())],
+        ),
+        (
+            "guardduty-port-probe-ssh.json",
+            vec![(G1, KEPT.to_vec()), (G2, KEPT.to_vec())],
+        ),
+        (
+            "guardduty-ssh-brute-force-target.json",
+            vec![(G1, KEPT.to_vec())],
+        ),
+        // RDP's brute force closes RDP: only the all-traffic rule opens it.
+        (
+            "guardduty-rdp-brute-force-target.json",
+            vec![(G1, rdp_kept.clone())],
+        ),
+        (
+            "securityhub-ec2-13-failed.json",
+            vec![(G1, KEPT.to_vec()), (G2, ipv6_only.clone())],
+        ),
+        (
+            "cloudtrail-authorize-ingress.json",
+            vec![(G1, KEPT.to_vec())],
+        ),
+        ("cloudtrail-modify-rules.json", vec![(G1, KEPT.to_vec())]),
     ] {
         let ec2 = FakeEc2::with(&[G1, G2], demo_rules());
         let Handled {
             result, records, ..
         } = run(&ec2, &Config::default(), file).await;
         result.unwrap_or_else(|e| panic!("{file}: {e}"));
-        for g in &groups {
-            assert_eq!(ec2.rule_ids(g), KEPT, "{file}: {g}");
+        for (g, kept) in &groups {
+            assert_eq!(ec2.rule_ids(g), *kept, "{file}: {g}");
         }
         let remediated: Vec<&Value> = records
             .iter()
@@ -247,9 +276,18 @@ async fn the_record_lists_each_revoked_rule_with_id_protocol_ports_and_cidr() {
         r["after"],
         json!({"type": "security_group_ingress", "world_open_ssh_rules": []})
     );
+    // One revoke of exactly those, then the rules read again to verify the control.
+    let calls = ec2.calls.all();
     assert_eq!(
-        ec2.calls.all().last().unwrap(),
-        &format!("revoke {G1} sgr-open4,sgr-open6,sgr-range,sgr-all")
+        calls[calls.len() - 2..],
+        [
+            format!("revoke {G1} sgr-open4,sgr-open6,sgr-range,sgr-all"),
+            format!("describe-rules {G1}")
+        ]
+    );
+    assert_eq!(
+        r["control"],
+        json!({"check": "restricted-ssh", "holds": true, "failing": []})
     );
 }
 

@@ -6,13 +6,16 @@
 //!
 //! - [`s3`]: Block Public Access: every trigger, partial settings, dry run,
 //!   exemption, a deleted bucket, negative samples, re-delivery.
-//! - [`sg`]: world-open SSH: the rule table (IPv4, IPv6, ranges, `-1`, udp,
+//! - [`sg`]: world-open remote administration: the rule table (IPv4, IPv6, ranges, `-1`, udp,
 //!   group references, prefix lists, several CIDRs in one permission, egress),
 //!   every trigger, dry run, exemption, a deleted group, negative samples.
 //! - [`iam`]: AdministratorAccess on service roles: each trust-policy shape,
 //!   service-linked and SSO paths, every trigger (Config by role id), dry run,
 //!   exemption, a deleted role, negative samples.
 //!
+//! - [`control_truth`]: a finding resolved only when its whole control holds:
+//!   RDP closed for EC2.53, a database port named and never resolved for
+//!   EC2.19, SSH alone for EC2.13, a stale finding, a sweep closing RDP.
 //! - [`finding_workflow`]: the Security Hub finding resolved, noted or left,
 //!   against a recording endpoint, and an update Security Hub refuses.
 //! - [`notifications`]: what a person is sent through SNS, and a publish
@@ -33,6 +36,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod control_truth;
 mod duplicates;
 mod finding_workflow;
 mod hub;
