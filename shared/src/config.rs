@@ -1,4 +1,4 @@
-//! Configuration common to the three functions, read once at start-up from the
+//! Configuration common to every function, read once at start-up from the
 //! environment: dry run and the exemption tag.
 //!
 //! Owns the names and defaults of these variables. It must not read anything

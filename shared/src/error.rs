@@ -1,4 +1,4 @@
-//! Error types shared by the three functions: malformed input, normalised AWS
+//! Error types shared by every function: malformed input, normalised AWS
 //! failures, and the handler's error with its stable Lambda error types.
 //!
 //! Owns the classification of SDK errors into kinds (throttled, transient, access

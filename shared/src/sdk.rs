@@ -49,7 +49,7 @@ use crate::workflow::{FindingUpdate, HubFinding, UpdateFindings};
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
 /// How long an AWS call may take in all, retries included. A call that hangs
 /// must end in a `failed` record well before Lambda stops the function (the
-/// template's timeout is 30 s): with no timeout, the SDK waits on a silent
+/// template's timeout is 300 s): with no timeout, the SDK waits on a silent
 /// connection until Lambda kills the process, and no record is written.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening a connection may take (the SDK's default).

@@ -41,6 +41,7 @@ const READINGS: &str = "
     securityhub-ec2-14-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-ec2-53-rdp-only.json           target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-cis-1-2-rule-4-2.json          target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-ec2-19-database-port.json      target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-ec2-19-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     securityhub-ec2-2-default-group.json       skip
     securityhub-custom-action-revoke-world-ssh.json  target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0

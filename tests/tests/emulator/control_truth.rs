@@ -115,7 +115,13 @@ async fn ec2_19_with_ssh_and_5432_open_loses_ssh_keeps_5432_and_names_it() {
     let pg = rule("tcp", 5432, "0.0.0.0/0");
     let (g, other) = groups(&emu, &[rule("tcp", 22, "0.0.0.0/0"), pg.clone()]).await;
     // WHEN its EC2.19 finding arrives
-    let (inv, update) = run(&emu, "securityhub-ec2-19-failed.json", &g, &other, "EC2.19");
+    let (inv, update) = run(
+        &emu,
+        "securityhub-ec2-19-database-port.json",
+        &g,
+        &other,
+        "EC2.19",
+    );
     // THEN SSH is revoked, 5432 kept (not this deployment's to close)
     assert_eq!(ingress(&emu, &g).await, BTreeSet::from([pg]));
     let r = record(&inv, &g);
@@ -139,7 +145,13 @@ async fn ec2_19_with_only_5432_open_changes_nothing_and_is_not_resolved() {
     let emu = Emulator::from_env();
     let pg = rule("tcp", 5432, "0.0.0.0/0");
     let (g, other) = groups(&emu, std::slice::from_ref(&pg)).await;
-    let (inv, update) = run(&emu, "securityhub-ec2-19-failed.json", &g, &other, "EC2.19");
+    let (inv, update) = run(
+        &emu,
+        "securityhub-ec2-19-database-port.json",
+        &g,
+        &other,
+        "EC2.19",
+    );
     assert_eq!(ingress(&emu, &g).await, BTreeSet::from([pg]));
     let r = record(&inv, &g);
     assert_eq!(r["outcome"], "already_compliant", "{r}");

@@ -257,6 +257,7 @@ fn closed_by(file: &str) -> ([bool; 4], [bool; 4]) {
         // Every remote administration port: EC2.19, the port restriction check,
         // API calls, a person's action (ADMIN_PORTS).
         "securityhub-ec2-19-failed.json"
+        | "securityhub-ec2-19-database-port.json"
         | "config-vpc-sg-port-restriction-check.json"
         | "cloudtrail-authorize-ingress.json"
         | "cloudtrail-modify-rules.json"
