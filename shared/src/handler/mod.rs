@@ -1,0 +1,106 @@
+//! The invocation driver shared by every function: event in, one audit record
+//! per resource out, a JSON summary or an error back to Lambda.
+//!
+//! Owns the order of work (normalise, scope-check, examine each target, dry
+//! run or apply, record) and the rules common to all functions: malformed
+//! input is an error with a record; out-of-scope input is a successful skip; a
+//! target in another account or region than the function is touched only
+//! through hub mode's [`Reach`](crate::hub::Reach) (skipped without it); dry
+//! run is decided here, once, for every function; the invocation's deadline is
+//! handed down to every AWS call ([`crate::deadline`]), and a target is not
+//! started, but recorded as failed, when only the time to record it is left; any
+//! `failed` outcome makes the invocation fail so Lambda retries it. It must not
+//! know how a resource is read or changed: that is each function's
+//! [`Remediator`], and which events it answers is its [`Scope`].
+//!
+//! # Layout
+//! - this file: the [`Remediator`] trait each function implements, and the [`Summary`] it returns.
+//! - `home`: where the function runs, and where a target is.
+//! - `invoke`: one invocation of a finding's event.
+//! - `target`: acting on one target (deadline, dry run, panics).
+//! - `scheduled`: the scheduled sweep.
+//! - `record`: building and writing records and their side channels.
+
+mod home;
+mod invoke;
+mod record;
+mod scheduled;
+mod target;
+
+pub use home::{ArnOnly, Home, Locate};
+pub use invoke::{handle, handle_with, Around};
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use serde::Serialize;
+
+use crate::audit::Outcome;
+use crate::config::Config;
+use crate::finding::Target;
+use crate::report::{Examined, Report};
+use crate::scope::Scope;
+use crate::sweep::Survey;
+
+/// A target of the function whose remediator is `R`.
+pub type TargetOf<R> = Target<<<R as Remediator>::Scope as Scope>::Resource>;
+
+/// One function's way of examining and fixing a target.
+pub trait Remediator: Send + Sync {
+    /// Which events it answers and what it acts on.
+    type Scope: Scope;
+    /// What its apply step needs, decided by examining the target.
+    type Work: Send;
+
+    /// Reads the target's live state and decides: settled (nothing to write)
+    /// or a proposal. Never writes. Never panics on purpose; if it does, the
+    /// driver records a failure.
+    fn examine(
+        &self,
+        target: &TargetOf<Self>,
+        config: &Config,
+    ) -> impl Future<Output = Examined<Self::Work>> + Send;
+
+    /// Every resource of its kind in `home` (its account and region; its
+    /// account alone for a global service), read the cheapest complete way,
+    /// with those that may be wrong as suspects: the scheduled sweep then
+    /// examines each suspect as it would a finding's target. Never writes.
+    fn survey(
+        &self,
+        home: &Home,
+    ) -> impl Future<Output = Survey<<Self::Scope as Scope>::Resource>> + Send;
+
+    /// Makes the proposed write and settles its result into a report. Called
+    /// only when not in dry run.
+    fn apply(
+        &self,
+        target: &TargetOf<Self>,
+        proposal: crate::report::Proposal<Self::Work>,
+    ) -> impl Future<Output = Report> + Send;
+}
+
+/// The JSON summary returned to the caller.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// The function name.
+    pub function: &'static str,
+    /// The event id.
+    pub event_id: String,
+    /// Whether the function ran in dry-run mode.
+    pub dry_run: bool,
+    /// How many resources ended with each outcome.
+    pub counts: BTreeMap<&'static str, usize>,
+    /// One line per record written.
+    pub results: Vec<SummaryLine>,
+}
+
+/// One result line of a [`Summary`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// The resource, when known.
+    pub resource: Option<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The reason.
+    pub reason: String,
+}
