@@ -7,6 +7,7 @@
 //! as JSON. It must not decide outcomes; the driver and the functions do, and
 //! hand records here.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -14,8 +15,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::control::Verdict;
-use crate::notify::Delivery;
-use crate::sweep::SweepRecord;
+use crate::error::AwsError;
+pub use crate::text::clip;
 
 /// The version of the audit schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -181,18 +182,6 @@ pub const MAX_ARN_CHARS: usize = 2048;
 /// The longest account, region, trigger field or finding id a record holds.
 pub const MAX_ID_CHARS: usize = 256;
 
-/// `s`, cut to `max` characters with a marker saying how much was cut, so
-/// that no input, however large, makes a record large.
-pub fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_owned(),
-        Some((end, _)) => {
-            let cut = s[end..].chars().count();
-            format!("{}... ({cut} more characters)", &s[..end])
-        }
-    }
-}
-
 impl Trigger {
     /// The same trigger with every field clipped to [`MAX_ID_CHARS`].
     pub fn clipped(self) -> Self {
@@ -215,6 +204,77 @@ pub fn now_rfc3339() -> String {
     millis.fmt(Format::DateTime).unwrap_or_default()
 }
 
+/// How a side channel's call ended: `notification` and `finding_update` of an
+/// audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    /// `sent` or `failed`.
+    pub status: &'static str,
+    /// The AWS error code of a failed publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+impl Delivery {
+    /// Published.
+    pub fn sent() -> Self {
+        Delivery {
+            status: "sent",
+            error_code: None,
+        }
+    }
+
+    /// Not published, for `error`.
+    pub fn failed(error: &AwsError) -> Self {
+        Delivery {
+            status: "failed",
+            error_code: Some(error.code.clone()),
+        }
+    }
+}
+
+/// The summary record of one sweep, written after the records of the
+/// resources it examined. Compliant resources get no record of their own:
+/// they are counted here.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRecord {
+    /// Always [`crate::sweep::RECORD_TYPE`].
+    pub record_type: &'static str,
+    /// The audit schema's version ([`crate::audit::SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// RFC 3339 UTC time of writing.
+    pub timestamp: String,
+    /// The function name.
+    pub function: String,
+    /// The Lambda request id.
+    pub request_id: String,
+    /// The scheduled event (`trigger.name` is its rule).
+    pub trigger: Trigger,
+    /// The account swept.
+    pub account: Option<String>,
+    /// The region swept (null for a global service's resources).
+    pub region: Option<String>,
+    /// Whether the function ran in dry-run mode.
+    pub dry_run: bool,
+    /// How many resources of its kind the survey read.
+    pub examined: usize,
+    /// How many of them the survey found compliant (no record of their own).
+    pub compliant: usize,
+    /// How many suspects ended with each outcome (one record each).
+    pub outcomes: BTreeMap<&'static str, usize>,
+    /// HTTP requests made to AWS during the sweep, retries included.
+    pub api_calls: u64,
+    /// How long the sweep took, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether every resource was examined. The next sweep starts over.
+    pub finished: bool,
+    /// Where it stopped when it did not finish: the survey, or the first
+    /// suspect not examined, and why.
+    pub stopped: Option<String>,
+    /// The error code that stopped the survey, if one did.
+    pub error_code: Option<String>,
+}
+
 /// Where audit records go.
 pub trait AuditSink: Send + Sync {
     /// Writes one record. Must not fail the invocation: a sink reports its own errors.
@@ -224,7 +284,7 @@ pub trait AuditSink: Send + Sync {
     /// Embedded Metric Format, [`crate::metrics`]); by default, nowhere.
     fn metrics(&self, _document: &Value) {}
 
-    /// Writes a sweep's summary record ([`crate::sweep::SweepRecord`]); by
+    /// Writes a sweep's summary record ([`SweepRecord`]); by
     /// default, nowhere.
     fn summary(&self, _record: &SweepRecord) {}
 }

@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use lambda_runtime::Diagnostic;
 
-use crate::audit::clip;
+use crate::text::clip;
 
 /// The longest value an error quotes from the event, in characters.
 pub const MAX_VALUE_CHARS: usize = 200;

@@ -19,7 +19,6 @@ use crate::error::FindingError;
 use crate::event::{self, AsffFinding, Detail, Envelope};
 use crate::resource::{is_account_id, Arn, Partition, Resource};
 use crate::scope::{missing, security_control, Reading, Scope};
-use crate::workflow::HubFinding;
 
 /// One resource to examine, with where it lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +64,15 @@ pub struct Skip {
     pub finding_id: Option<String>,
     /// Why it is skipped.
     pub reason: String,
+}
+
+/// A Security Hub finding, as `BatchUpdateFindings` identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HubFinding {
+    /// The finding's `Id`.
+    pub id: String,
+    /// The finding's `ProductArn`.
+    pub product_arn: String,
 }
 
 /// One thing to record for an event: a target to examine, or a skip.

@@ -94,7 +94,7 @@ impl Hub {
     /// Why `account` and `region` are out of this hub's reach, if they are:
     /// outside `TARGET_ACCOUNTS` or `TARGET_REGIONS`. The hub's own account
     /// and region are always in reach, as they are without a hub.
-    pub fn refuses(&self, account: &str, region: &str, home: &crate::Home) -> Option<String> {
+    pub fn refuses(&self, account: &str, region: &str, home: &crate::home::Home) -> Option<String> {
         if let Some(accounts) = self.accounts.as_ref().filter(|_| account != home.account) {
             if !accounts.contains(account) {
                 return Some(format!(
@@ -223,7 +223,7 @@ pub struct Place<'a> {
     /// Its request.
     pub request_id: &'a str,
     /// Its own account and region.
-    pub home: &'a crate::Home,
+    pub home: &'a crate::home::Home,
     /// The target's partition.
     pub partition: &'a Partition,
     /// The target's account.
@@ -252,7 +252,7 @@ impl<R> Reach<R> for NoHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Home;
+    use crate::home::Home;
 
     fn lookup<'a>(
         pairs: &'a [(&'static str, &'static str)],

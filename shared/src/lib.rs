@@ -30,6 +30,7 @@ pub mod error;
 pub mod event;
 pub mod finding;
 pub mod handler;
+pub mod home;
 pub mod hub;
 #[cfg(feature = "sdk")]
 pub mod members;
@@ -42,6 +43,7 @@ pub mod scope;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 pub mod sweep;
+pub mod text;
 pub mod workflow;
 
 pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};

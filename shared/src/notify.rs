@@ -9,10 +9,10 @@
 
 use std::future::Future;
 
-use serde::Serialize;
-
+pub use crate::audit::Delivery;
 use crate::audit::{AuditRecord, Outcome};
 use crate::error::AwsError;
+pub use crate::scope::Wording;
 
 /// The longest subject SNS takes (email subjects), in characters.
 pub const MAX_SUBJECT_CHARS: usize = 99;
@@ -26,34 +26,6 @@ pub struct Message {
     pub body: String,
     /// `function`, `outcome`, `account` and `region`, for subscription filters.
     pub attributes: Vec<(&'static str, String)>,
-}
-
-/// How a publish ended: `notification` of an audit record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Delivery {
-    /// `sent` or `failed`.
-    pub status: &'static str,
-    /// The AWS error code of a failed publish.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-}
-
-impl Delivery {
-    /// Published.
-    pub fn sent() -> Self {
-        Delivery {
-            status: "sent",
-            error_code: None,
-        }
-    }
-
-    /// Not published, for `error`.
-    pub fn failed(error: &AwsError) -> Self {
-        Delivery {
-            status: "failed",
-            error_code: Some(error.code.clone()),
-        }
-    }
 }
 
 /// Where notifications go.
@@ -88,17 +60,6 @@ pub fn worth_telling(outcome: Outcome, withheld: bool) -> bool {
         Outcome::Skipped => withheld,
         Outcome::AlreadyCompliant => false,
     }
-}
-
-/// What the message says of one function's fix: `done` in the past tense
-/// ("Closed the open port"), `fix` as an infinitive ("close the open
-/// port").
-#[derive(Debug, Clone, Copy)]
-pub struct Wording {
-    /// The fix done, capitalised, e.g. `Closed the open port`.
-    pub done: &'static str,
-    /// The fix to do, e.g. `close the open port`.
-    pub fix: &'static str,
 }
 
 /// The message for `record`; `console` links to the resource, `exempt_tag`

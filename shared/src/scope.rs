@@ -9,7 +9,6 @@
 
 use crate::error::FindingError;
 use crate::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
-use crate::notify::Wording;
 use crate::resource::{Arn, Resource};
 
 /// How a function reads one part of an event it was handed.
@@ -99,6 +98,17 @@ pub trait Scope {
         call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<Self::Resource>, FindingError>;
+}
+
+/// What the message says of one function's fix: `done` in the past tense
+/// ("Closed the open port"), `fix` as an infinitive ("close the open
+/// port").
+#[derive(Debug, Clone, Copy)]
+pub struct Wording {
+    /// The fix done, capitalised, e.g. `Closed the open port`.
+    pub done: &'static str,
+    /// The fix to do, e.g. `close the open port`.
+    pub fix: &'static str,
 }
 
 /// The error for a field that must be present and is not.

@@ -12,14 +12,12 @@
 //! ([`crate::handler`]); each function's survey is its own
 //! ([`crate::Remediator::survey`]). This module must not call AWS.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::audit::Trigger;
+pub use crate::audit::SweepRecord;
 use crate::error::AwsError;
 
 /// The value of `record_type` of a sweep's summary record.
@@ -67,48 +65,6 @@ impl<R> Survey<R> {
             error: Some(error),
         }
     }
-}
-
-/// The summary record of one sweep, written after the records of the
-/// resources it examined. Compliant resources get no record of their own:
-/// they are counted here.
-#[derive(Debug, Clone, Serialize)]
-pub struct SweepRecord {
-    /// Always [`RECORD_TYPE`].
-    pub record_type: &'static str,
-    /// The audit schema's version ([`crate::audit::SCHEMA_VERSION`]).
-    pub schema_version: u32,
-    /// RFC 3339 UTC time of writing.
-    pub timestamp: String,
-    /// The function name.
-    pub function: String,
-    /// The Lambda request id.
-    pub request_id: String,
-    /// The scheduled event (`trigger.name` is its rule).
-    pub trigger: Trigger,
-    /// The account swept.
-    pub account: Option<String>,
-    /// The region swept (null for a global service's resources).
-    pub region: Option<String>,
-    /// Whether the function ran in dry-run mode.
-    pub dry_run: bool,
-    /// How many resources of its kind the survey read.
-    pub examined: usize,
-    /// How many of them the survey found compliant (no record of their own).
-    pub compliant: usize,
-    /// How many suspects ended with each outcome (one record each).
-    pub outcomes: BTreeMap<&'static str, usize>,
-    /// HTTP requests made to AWS during the sweep, retries included.
-    pub api_calls: u64,
-    /// How long the sweep took, in milliseconds.
-    pub duration_ms: u64,
-    /// Whether every resource was examined. The next sweep starts over.
-    pub finished: bool,
-    /// Where it stopped when it did not finish: the survey, or the first
-    /// suspect not examined, and why.
-    pub stopped: Option<String>,
-    /// The error code that stopped the survey, if one did.
-    pub error_code: Option<String>,
 }
 
 /// Whether an event is EventBridge's scheduled event, which starts a sweep.

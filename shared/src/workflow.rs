@@ -9,20 +9,13 @@
 
 use std::future::Future;
 
-use crate::audit::{clip, AuditRecord, Outcome};
+use crate::audit::{AuditRecord, Outcome};
 use crate::error::AwsError;
+pub use crate::finding::HubFinding;
+use crate::text::clip;
 
 /// The longest note Security Hub takes, in characters.
 pub const MAX_NOTE_CHARS: usize = 512;
-
-/// A Security Hub finding, as `BatchUpdateFindings` identifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct HubFinding {
-    /// The finding's `Id`.
-    pub id: String,
-    /// The finding's `ProductArn`.
-    pub product_arn: String,
-}
 
 /// What to write on a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]

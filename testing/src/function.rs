@@ -6,6 +6,7 @@
 //! A function is known by its name alone, so a new function needs nothing
 //! here. It must not judge outcomes: tests and the demo do.
 
+pub use crate::repo::repo_root;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -151,11 +152,6 @@ impl Function {
         }
         text
     }
-}
-
-/// The repository's root (this crate lives in `testing/`).
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The most recently modified file at or under `path`, with its time.

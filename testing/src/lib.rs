@@ -47,6 +47,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod operations;
 pub mod recorder;
+pub mod repo;
 pub mod runtime_api;
 pub mod samples;
 pub mod sts_gate;

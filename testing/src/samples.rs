@@ -13,7 +13,7 @@ use remediation_shared::finding::{normalize, Item};
 use remediation_shared::Scope;
 use serde_json::Value;
 
-use crate::function::repo_root;
+use crate::repo::repo_root;
 
 /// `events/`.
 pub fn events_dir() -> PathBuf {

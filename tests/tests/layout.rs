@@ -122,3 +122,153 @@ fn every_source_file_opens_with_its_module_doc() {
     assert!(seen > 20, "source files read: {seen}");
     assert!(wrong.is_empty(), "no module doc at the top: {wrong:#?}");
 }
+
+/// The modules of the crate whose sources are in `src`, each with the
+/// modules of the same crate it refers to in code (comments are not read):
+/// `crate::m`, `crate::{m, …}`, `super::m` from a folder's file, and a name
+/// that `lib.rs` re-exports (`crate::Name`), by the module it comes from.
+fn module_graph(
+    src: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let code = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // Names lib.rs re-exports, by the module they come from.
+    let mut reexported: BTreeMap<String, String> = BTreeMap::new();
+    let lib = code(&read(&src.join("lib.rs")));
+    for stmt in lib.split(';') {
+        let Some(rest) = stmt.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let rest = rest.trim_start_matches("crate::");
+        if let Some((module, names)) = rest.split_once("::") {
+            for name in words(names) {
+                reexported.insert(name, module.to_owned());
+            }
+        }
+    }
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in sources(src) {
+        let rel = file
+            .strip_prefix(src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let module = rel
+            .trim_end_matches(".rs")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        let text = code(&read(&file));
+        let deps = graph.entry(module.clone()).or_default();
+        for (i, _) in text.match_indices("crate::") {
+            let after = &text[i + "crate::".len()..];
+            let named: Vec<String> = if let Some(group) = after.strip_prefix('{') {
+                words(group.split('}').next().unwrap_or_default())
+            } else {
+                words(after).into_iter().take(1).collect()
+            };
+            for name in named {
+                let target = reexported.get(&name).cloned().unwrap_or(name);
+                if target != module {
+                    deps.insert(target);
+                }
+            }
+        }
+    }
+    let modules: BTreeSet<String> = graph.keys().cloned().collect();
+    for deps in graph.values_mut() {
+        deps.retain(|d| modules.contains(d));
+    }
+    graph
+}
+
+/// A cycle among the modules of `graph`, if there is one: its path.
+fn a_cycle(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    fn visit(
+        m: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(m.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        path.push(m.to_owned());
+        for d in graph.get(m).into_iter().flatten() {
+            if let Some(c) = visit(d, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(m.to_owned());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|m| visit(m, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let mut crates = vec![
+        repo_root().join("shared/src"),
+        repo_root().join("testing/src"),
+        repo_root().join("undo/src"),
+    ];
+    crates.extend(functions().iter().map(|f| f.join("src")));
+    for src in crates {
+        let graph = module_graph(&src);
+        assert!(graph.len() >= 3, "{}: {graph:?}", src.display());
+        if let Some(cycle) = a_cycle(&graph) {
+            panic!("{}: {}", src.display(), cycle.join(" -> "));
+        }
+    }
+    // The check itself: a graph with a cycle is caught.
+    let looped = [("a", "b"), ("b", "c"), ("c", "a")]
+        .into_iter()
+        .map(|(m, d)| {
+            (
+                m.to_owned(),
+                std::collections::BTreeSet::from([d.to_owned()]),
+            )
+        })
+        .collect();
+    assert!(a_cycle(&looped).is_some());
+}
+
+#[test]
+fn the_input_side_imports_no_side_channel() {
+    let graph = module_graph(&repo_root().join("shared/src"));
+    for input in ["event", "resource", "scope", "finding", "control"] {
+        let deps = &graph[input];
+        for channel in ["notify", "workflow", "metrics", "handler", "sdk"] {
+            assert!(
+                !deps.contains(channel),
+                "{input} imports {channel}: {deps:?}"
+            );
+        }
+    }
+}

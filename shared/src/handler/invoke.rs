@@ -11,9 +11,6 @@ use std::time::{Instant, SystemTime};
 
 use lambda_runtime::LambdaEvent;
 
-use super::home::ArnOnly;
-use super::home::Home;
-use super::home::Locate;
 use super::record::audit_record;
 use super::record::console_url;
 use super::record::deliver;
@@ -36,6 +33,9 @@ use crate::deadline;
 use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
 use crate::finding::{self, Item};
+use crate::home::ArnOnly;
+use crate::home::Home;
+use crate::home::Locate;
 use crate::hub::{NoHub, Place, Reach, Reached};
 use crate::notify::{Notify, Silent};
 use crate::report::Report;

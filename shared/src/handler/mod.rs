@@ -15,19 +15,18 @@
 //!
 //! # Layout
 //! - this file: the [`Remediator`] trait each function implements, and the [`Summary`] it returns.
-//! - `home`: where the function runs, and where a target is.
+//! - where the function runs, and where a target is: [`crate::home`].
 //! - `invoke`: one invocation of a finding's event.
 //! - `target`: acting on one target (deadline, dry run, panics).
 //! - `scheduled`: the scheduled sweep.
 //! - `record`: building and writing records and their side channels.
 
-mod home;
 mod invoke;
 mod record;
 mod scheduled;
 mod target;
 
-pub use home::{ArnOnly, Home, Locate};
+pub use crate::home::{ArnOnly, Home, Locate};
 pub use invoke::{handle, handle_with, Around};
 
 use std::collections::BTreeMap;

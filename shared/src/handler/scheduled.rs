@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::home::Home;
 use super::record::audit_record;
 use super::record::console_url;
 use super::record::for_record;
@@ -25,6 +24,7 @@ use crate::config::Config;
 use crate::deadline;
 use crate::error::HandlerError;
 use crate::finding::Target;
+use crate::home::Home;
 use crate::notify::Notify;
 use crate::report::Report;
 use crate::resource::Partition;

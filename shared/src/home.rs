@@ -38,7 +38,7 @@ impl Home {
     /// The account and region of the invoked function; an error when the
     /// ARN does not name both, so that no target is acted on without the
     /// check that it is in the function's own account and region.
-    pub(super) fn from_function_arn(arn: &str) -> Result<Self, String> {
+    pub(crate) fn from_function_arn(arn: &str) -> Result<Self, String> {
         match Arn::parse("invoked_function_arn", arn) {
             Ok(a) if !a.account.is_empty() && !a.region.is_empty() => Ok(Home {
                 account: a.account,
@@ -53,7 +53,7 @@ impl Home {
 
     /// Where `target` is, when that is not here: its account and region,
     /// and why the function alone (without a hub) does not act there.
-    pub(super) fn away<R>(&self, target: &Target<R>) -> Option<Away> {
+    pub(crate) fn away<R>(&self, target: &Target<R>) -> Option<Away> {
         let account = target
             .account
             .clone()
@@ -81,9 +81,9 @@ impl Home {
 }
 
 /// A target's account and region, when either is not the function's own.
-pub(super) struct Away {
-    pub(super) account: String,
-    pub(super) region: String,
+pub(crate) struct Away {
+    pub(crate) account: String,
+    pub(crate) region: String,
     /// Why it is skipped without a hub.
-    pub(super) reason: String,
+    pub(crate) reason: String,
 }
