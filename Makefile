@@ -13,7 +13,8 @@ VENV := .venv
 PEER_VENV := .venv-peer
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-FUNCTIONS := s3-block-public-access sg-revoke-open-ssh iam-detach-admin-policy s3-account-public-access-block
+# Every function: each folder under functions/ (its package and binary are named for it).
+FUNCTIONS := $(notdir $(patsubst %/,%,$(dir $(wildcard functions/*/Cargo.toml))))
 RUNS ?= 3
 SWEEP_N ?= 1000
 

@@ -204,7 +204,7 @@ impl<S: Scope> Normalizer<'_, S> {
     }
 
     /// Adds the targets of a reading, or its skip.
-    fn read(&mut self, reading: Reading<S::Resource>, place: &Place) {
+    fn read(&mut self, reading: Reading<S::Resource>, place: &Origin) {
         match reading {
             Reading::Targets(resources) => {
                 for resource in resources {
@@ -277,7 +277,7 @@ impl<S: Scope> Normalizer<'_, S> {
         }
         let resource = S::config_resource("detail.resourceId", id)?;
         let region = d.aws_region.clone().filter(|r| !r.is_empty());
-        let place = Place {
+        let place = Origin {
             account: self.account(d.aws_account_id.as_ref()),
             partition: self.partition_for(region.as_deref()),
             region: self.region(region),
@@ -318,7 +318,7 @@ impl<S: Scope> Normalizer<'_, S> {
             Some(p) => Partition::parse("detail.partition", p)?,
             None => self.partition_for(d.region.as_deref()),
         };
-        let place = Place {
+        let place = Origin {
             account: self.account(d.account_id.as_ref()),
             region: self.region(d.region.clone()),
             partition,
@@ -395,7 +395,7 @@ impl<S: Scope> Normalizer<'_, S> {
                 } else {
                     Some(arn.account.clone())
                 };
-                let place = Place {
+                let place = Origin {
                     account,
                     region: self.region(r.region.clone().or(f.region.clone())),
                     partition: arn.partition,
@@ -462,7 +462,7 @@ impl<S: Scope> Normalizer<'_, S> {
         // The resource's owner, when CloudTrail names it: for S3 the account
         // that received the call need not own the bucket.
         let owner = resource_owner(Detail(&self.env.detail))?;
-        let place = Place {
+        let place = Origin {
             account: self.account(owner.as_ref().or(d.recipient_account_id.as_ref())),
             partition: self.partition_for(region.as_deref()),
             region: self.region(region),
@@ -520,7 +520,7 @@ fn archived(f: &AsffFinding) -> Option<String> {
 pub const CUSTOM_ACTION_SOURCE: &str = "person:securityhub-custom-action";
 
 /// Where the targets of one part of an event live.
-struct Place {
+struct Origin {
     account: Option<String>,
     region: Option<String>,
     partition: Partition,
@@ -530,7 +530,7 @@ struct Place {
     basis: Basis,
 }
 
-impl Place {
+impl Origin {
     fn target<R>(&self, resource: R) -> Target<R> {
         Target {
             resource,

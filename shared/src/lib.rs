@@ -58,7 +58,7 @@ pub use handler::{
 pub use hub::{Hub, NoHub, Reach, Reached};
 pub use notify::{Notify, Silent};
 pub use permission::Permission;
-pub use report::{Decision, Examined, Proposal, Read, Report};
+pub use report::{Decision, Examined, OrSettle, Proposal, Report};
 pub use resource::Resource;
 pub use scope::{Reading, Scope};
 pub use sweep::Survey;

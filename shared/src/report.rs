@@ -292,13 +292,13 @@ impl<W> Proposal<W> {
 pub type Examined<W> = ControlFlow<Report, Proposal<W>>;
 
 /// A read's result, as a step of an examination.
-pub trait Read<T> {
+pub trait OrSettle<T> {
     /// The value read, or the end of the examination with the report for a
     /// failed read of `what` ([`Report::read_failed`]).
     fn or_settle(self, what: &str) -> ControlFlow<Report, T>;
 }
 
-impl<T> Read<T> for Result<T, AwsError> {
+impl<T> OrSettle<T> for Result<T, AwsError> {
     fn or_settle(self, what: &str) -> ControlFlow<Report, T> {
         match self {
             Ok(value) => ControlFlow::Continue(value),

@@ -57,7 +57,7 @@ pub struct Caller {
 
 /// The port for a record's account and region, or why there is none
 /// (another account without `--member-role`, another region).
-pub trait Reach<P>: Sync {
+pub trait AccountAccess<P>: Sync {
     /// The port acting in `account` and `region` (`None` for a global resource).
     fn port(
         &self,
@@ -151,7 +151,7 @@ fn restored_json(restore: &Restore) -> Vec<Value> {
 /// `say`. Nothing is written to AWS unless `options.apply`, the record is
 /// one this tool can undo, its account and region are in reach, and the
 /// live state is what the remediation left (or `options.force`).
-pub async fn undo_line<P: UndoPort, R: Reach<P>>(
+pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
     line: &str,
     options: &Options,
     caller: &Caller,

@@ -15,7 +15,7 @@ use remediation_shared::members::assume_role;
 use remediation_shared::resource::Partition;
 use remediation_shared::sdk::{self, SdkConfig};
 use remediation_undo::aws::Adapter;
-use remediation_undo::{undo_line, Caller, Ended, Options, Reach};
+use remediation_undo::{undo_line, AccountAccess, Caller, Ended, Options};
 
 const USAGE: &str = "\
 usage: remediation-undo [--apply] [--force] [--no-exempt] [--exempt-tag-key KEY]
@@ -77,7 +77,7 @@ struct Accounts {
     member_role: Option<String>,
 }
 
-impl Reach<Adapter> for Accounts {
+impl AccountAccess<Adapter> for Accounts {
     async fn port(&self, account: &str, region: Option<&str>) -> Result<Adapter, String> {
         let home = &self.caller;
         if account == home.account {

@@ -22,7 +22,9 @@ use std::ops::ControlFlow;
 
 use remediation_shared::resource::Arn;
 use remediation_shared::resource::RoleName;
-use remediation_shared::{Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{
+    Config, Examined, OrSettle, Outcome, Proposal, Remediator, Report, TargetOf,
+};
 use remediation_shared::{Home, Survey};
 
 use crate::aws::RolePolicies;

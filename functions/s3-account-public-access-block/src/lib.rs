@@ -19,7 +19,7 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Config, Examined, OrSettle, Proposal, Remediator, Report, TargetOf};
 use remediation_shared::{Home, Survey};
 use s3_block_public_access::plan::PublicAccessFlags;
 

@@ -20,7 +20,7 @@ use std::ops::ControlFlow;
 
 use futures_util::stream::{self, StreamExt};
 use remediation_shared::resource::BucketName;
-use remediation_shared::{Config, Examined, Proposal, Read, Remediator, Report, TargetOf};
+use remediation_shared::{Config, Examined, OrSettle, Proposal, Remediator, Report, TargetOf};
 use remediation_shared::{Home, Survey};
 
 use crate::aws::BucketPublicAccess;

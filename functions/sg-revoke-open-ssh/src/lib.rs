@@ -25,7 +25,7 @@ use std::ops::ControlFlow;
 
 use remediation_shared::resource::GroupId;
 use remediation_shared::{
-    Basis, Config, Examined, Outcome, Proposal, Read, Remediator, Report, TargetOf,
+    Basis, Config, Examined, OrSettle, Outcome, Proposal, Remediator, Report, TargetOf,
 };
 use remediation_shared::{Home, Survey};
 
