@@ -37,9 +37,9 @@ use remediation_testing::emulator::URL_VARIABLE;
 use remediation_testing::{Emulator, Function};
 
 /// The functions measured.
-const S3: Function = Function::named("s3-block-public-access");
-const SG: Function = Function::named("sg-revoke-open-ssh");
-const IAM: Function = Function::named("iam-detach-admin-policy");
+const S3: Function = Function::named(remediation_catalog::BUCKET_PUBLIC_ACCESS.name);
+const SG: Function = Function::named(remediation_catalog::WORLD_OPEN_ADMIN.name);
+const IAM: Function = Function::named(remediation_catalog::SERVICE_ROLE_ADMIN.name);
 
 /// Cold runs per system and function.
 const COLD_RUNS: usize = 7;

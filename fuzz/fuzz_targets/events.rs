@@ -1,5 +1,5 @@
 //! Fuzz target: raw bytes as an invocation payload, through the shared
-//! crate's parsing and each function's scope.
+//! crate's parsing and the scope of every function in the catalog.
 //!
 //! A crash is a panic anywhere on that path, or a broken invariant: a
 //! payload that is read must yield at least one item (a target or a skip
@@ -9,20 +9,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use remediation_catalog::{Function, Read, ALL};
 use remediation_shared::event::{self, Payload};
-use remediation_shared::finding::{normalize, Item};
-use remediation_shared::Scope;
 use serde_json::Value;
 
-/// The invariants of one scope's reading of `value`.
-fn read<S: Scope>(value: &Value) {
-    match normalize::<S>(value.clone()) {
-        Ok(finding) => {
-            assert!(!finding.items.is_empty(), "a finding with no item");
-            for item in &finding.items {
+/// The invariants of one function's reading of `value`.
+fn read(function: &Function, value: &Value) {
+    match (function.read)(value.clone()) {
+        Ok(items) => {
+            assert!(!items.is_empty(), "a finding with no item");
+            for item in &items {
                 match item {
-                    Item::Target(target) => assert!(!target.arn().is_empty()),
-                    Item::Skip(skip) => assert!(!skip.reason.is_empty(), "a skip without a reason"),
+                    Read::Target(arn) => assert!(!arn.is_empty()),
+                    Read::Skip(reason) => assert!(!reason.is_empty(), "a skip without a reason"),
                 }
             }
         }
@@ -39,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let Payload::Json(value) = payload else {
         return;
     };
-    read::<s3_block_public_access::scope::BucketScope>(&value);
-    read::<sg_revoke_open_ssh::scope::GroupScope>(&value);
-    read::<iam_detach_admin_policy::scope::RoleScope>(&value);
+    for function in ALL {
+        read(function, &value);
+    }
 });

@@ -198,10 +198,7 @@ impl Trigger {
 
 /// Current time as RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
-    use aws_smithy_types::date_time::{DateTime, Format};
-    let now = DateTime::from(std::time::SystemTime::now());
-    let millis = DateTime::from_millis(now.to_millis().unwrap_or_default());
-    millis.fmt(Format::DateTime).unwrap_or_default()
+    crate::stamp::millis(std::time::SystemTime::now())
 }
 
 /// How a side channel's call ended: `notification` and `finding_update` of an

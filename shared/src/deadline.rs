@@ -2,11 +2,12 @@
 //!
 //! Lambda stops a function at its deadline, and a function stopped mid-call
 //! writes no audit record. So each call's timeout is the smaller of its own
-//! (the SDK's operation timeout, [`crate::sdk`]) and the time left before the
+//! (the SDK's operation timeout, set by the SDK runtime) and the time left before the
 //! deadline, less [`RECORD_RESERVE`] to write the record and answer. A short
 //! function timeout means fewer retries, not no work. The driver sets the
 //! deadline around each target ([`scoped`]); the adapters wrap each call in
-//! [`call`] or [`within`]. Outside an invocation (an adapter's own tests) no
+//! [`within`] (the SDK runtime's `deadline::call` and `deadline::all` do, for
+//! SDK calls and paginators). Outside an invocation (an adapter's own tests) no
 //! deadline is known and only the SDK's timeouts apply.
 //!
 //! It owns how the runtime's deadline header is read, including a local
@@ -15,13 +16,7 @@
 //! decide what a timed-out call means for a resource: the function's plan does.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use aws_smithy_async::future::pagination_stream::PaginationStream;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::{AwsError, AwsErrorKind};
 
@@ -99,43 +94,6 @@ pub async fn within<T>(
             budget.as_millis()
         ))),
     }
-}
-
-/// Runs one SDK call within the time left, normalising its error.
-///
-/// The call is moved to the heap at once: an SDK call's future is tens of
-/// kilobytes, and held inline it would make every caller's future, and the
-/// stack frames that poll it, as large.
-pub fn call<'a, T, E>(
-    operation: &'static str,
-    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>> + Send + 'a,
-) -> Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>
-where
-    T: Send + 'a,
-    E: ProvideErrorMetadata + std::error::Error + Send + 'static,
-{
-    Box::pin(within(operation, async move {
-        call.await.map_err(|e| AwsError::from_sdk(operation, &e))
-    }))
-}
-
-/// Every item (or page) an SDK paginator yields, within the time left (see
-/// [`within`]); the first error ends it, normalised as `operation`'s.
-pub async fn all<T, E>(
-    operation: &'static str,
-    mut items: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
-) -> Result<Vec<T>, AwsError>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    within(operation, async move {
-        let mut all = Vec::new();
-        while let Some(item) = items.next().await {
-            all.push(item.map_err(|e| AwsError::from_sdk(operation, &e))?);
-        }
-        Ok(all)
-    })
-    .await
 }
 
 #[cfg(test)]

@@ -1,15 +1,12 @@
 //! Error types shared by every function: malformed input, normalised AWS
 //! failures, and the handler's error with its stable Lambda error types.
 //!
-//! Owns the classification of SDK errors into kinds (throttled, transient, access
-//! denied, other). It must not decide what an error means for one operation
-//! ("not found" on a delete is success): each function's adapter does that.
-
-use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use lambda_runtime::Diagnostic;
+//! Owns the kinds an AWS failure is sorted into (throttled, transient, access
+//! denied, not found, other) and the stable Lambda error types. It must not
+//! classify an SDK error (the SDK runtime does, with the SDK's own lists:
+//! `remediation_runtime::error`) nor decide what an error means for one
+//! operation ("not found" on a delete is success): each function's adapter
+//! does that.
 
 use crate::text::clip;
 
@@ -94,79 +91,15 @@ pub struct AwsError {
     pub message: String,
 }
 
-/// Error codes that mean the caller's credentials, not the call, are at fault
-/// (the SDK has no list of these: it never retries them).
-const ACCESS_DENIED_CODES: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedAccess",
-    "AuthFailure",
-    "InvalidClientTokenId",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "SignatureDoesNotMatch",
-];
-
 impl AwsError {
-    /// Builds an error from its parts; `kind` is derived from the code and
-    /// status, with the SDK's own lists of throttling and transient codes (the
-    /// ones its retry classifiers retry on).
-    pub fn new(operation: &'static str, code: &str, message: &str, status: Option<u16>) -> Self {
-        let kind = if THROTTLING_ERRORS.contains(&code) || status == Some(429) {
-            AwsErrorKind::Throttled
-        } else if ACCESS_DENIED_CODES.contains(&code) || status == Some(403) {
-            AwsErrorKind::AccessDenied
-        } else if TRANSIENT_ERRORS.contains(&code) || status.is_some_and(|s| s >= 500) {
-            AwsErrorKind::Transient
-        } else {
-            AwsErrorKind::Other
-        };
+    /// An error of a known `kind` (the SDK runtime classifies the SDK's
+    /// errors; this builds one whose kind is already decided).
+    pub fn of(operation: &'static str, kind: AwsErrorKind, code: &str, message: &str) -> Self {
         AwsError {
             operation,
             kind,
             code: code.to_owned(),
             message: message.to_owned(),
-        }
-    }
-
-    /// Normalises an SDK error: service code and message when the service
-    /// answered, a transport code otherwise.
-    pub fn from_sdk<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        match err {
-            SdkError::TimeoutError(_) => AwsError {
-                operation,
-                kind: AwsErrorKind::Transient,
-                code: "TimeoutError".into(),
-                message: "the request timed out".into(),
-            },
-            SdkError::DispatchFailure(f) => AwsError {
-                operation,
-                kind: AwsErrorKind::Transient,
-                code: "DispatchFailure".into(),
-                message: clip(&format!("{f:?}"), MAX_MESSAGE_CHARS),
-            },
-            SdkError::ConstructionFailure(_) => AwsError {
-                operation,
-                kind: AwsErrorKind::Other,
-                code: "ConstructionFailure".into(),
-                message: "the request could not be built".into(),
-            },
-            _ => {
-                let code = err
-                    .code()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| match status {
-                        Some(s) => format!("Http{s}"),
-                        None => "Unknown".to_owned(),
-                    });
-                let message = err.message().unwrap_or("no message").to_owned();
-                AwsError::new(operation, &code, &message, status)
-            }
         }
     }
 
@@ -221,15 +154,14 @@ pub enum HandlerError {
     },
 }
 
-impl From<HandlerError> for Diagnostic {
-    fn from(err: HandlerError) -> Self {
-        let error_type = match &err {
+impl HandlerError {
+    /// The stable Lambda error type of this error (`Finding.Malformed`,
+    /// `Aws.Throttled`, ...), which the runtime reports as the invocation's
+    /// error type.
+    pub fn error_type(&self) -> &'static str {
+        match self {
             HandlerError::Malformed(_) => "Finding.Malformed",
             HandlerError::Remediation { error_type, .. } => error_type,
-        };
-        Diagnostic {
-            error_type: error_type.to_owned(),
-            error_message: err.to_string(),
         }
     }
 }
@@ -239,67 +171,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttling_codes_and_429_are_throttled() {
-        for (code, status) in [
-            ("Throttling", Some(400)),
-            ("RequestLimitExceeded", Some(503)),
-            ("EC2ThrottledException", Some(400)),
-            ("Whatever", Some(429)),
-        ] {
-            assert_eq!(
-                AwsError::new("Op", code, "m", status).kind,
-                AwsErrorKind::Throttled,
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn access_denied_codes_and_403_are_access_denied() {
-        for (code, status) in [
-            ("AccessDenied", Some(403)),
-            ("UnauthorizedOperation", Some(400)),
-            ("X", Some(403)),
-        ] {
-            assert_eq!(
-                AwsError::new("Op", code, "m", status).kind,
-                AwsErrorKind::AccessDenied,
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn server_errors_are_transient_and_client_errors_are_other() {
-        assert_eq!(
-            AwsError::new("Op", "InternalError", "m", Some(500)).kind,
-            AwsErrorKind::Transient
-        );
-        assert_eq!(
-            AwsError::new("Op", "ServiceUnavailable", "m", Some(503)).kind,
-            AwsErrorKind::Transient
-        );
-        assert_eq!(
-            AwsError::new("Op", "InvalidParameterValue", "m", Some(400)).kind,
-            AwsErrorKind::Other
-        );
-    }
-
-    #[test]
     fn handler_errors_map_to_stable_lambda_error_types() {
-        let malformed: Diagnostic =
-            HandlerError::from(FindingError::NotAnObject { found: "array" }).into();
-        assert_eq!(malformed.error_type, "Finding.Malformed");
-        assert!(malformed.error_message.contains("array"));
-        let denied: Diagnostic = HandlerError::Remediation {
+        let malformed = HandlerError::from(FindingError::NotAnObject { found: "array" });
+        assert_eq!(malformed.error_type(), "Finding.Malformed");
+        assert!(malformed.to_string().contains("array"));
+        let denied = HandlerError::Remediation {
             failed: 1,
             total: 2,
             error_type: "Aws.AccessDenied",
             first_code: "AccessDenied".into(),
             first_reason: "no".into(),
-        }
-        .into();
-        assert_eq!(denied.error_type, "Aws.AccessDenied");
-        assert!(denied.error_message.contains("1 of 2"));
+        };
+        assert_eq!(denied.error_type(), "Aws.AccessDenied");
+        assert!(denied.to_string().contains("1 of 2"));
     }
 }

@@ -7,7 +7,7 @@
 //! too old to use. Also [`Reach`], the driver's port to whatever builds a
 //! function's remediator for another account and region ([`NoHub`] when hub
 //! mode is off: other accounts and regions are skipped, as without a hub).
-//! It must not call AWS: that is `crate::members` (the STS side).
+//! It must not call AWS: that is the SDK runtime's `members` (the STS side).
 
 use std::collections::BTreeSet;
 use std::future::Future;

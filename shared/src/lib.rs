@@ -1,27 +1,43 @@
-//! The framework of the remediation functions: it turns incoming EventBridge
+//! The pure core of the remediation functions: it turns incoming EventBridge
 //! events into validated findings through each function's [`Scope`], drives
-//! each invocation (dry run decided once, for every function), and writes the
-//! one audit log that every function shares. It names no function: each
-//! function's folder holds its own rules.
+//! each invocation (dry run decided once, for every function), and builds the
+//! one audit log that every function shares. It names no function (each
+//! function's folder holds its own rules) and calls no AWS API: its
+//! `Cargo.toml` names no AWS SDK and no HTTP crate. The SDK side (SDK
+//! configuration, `main`, the SNS, Security Hub and STS adapters) is the
+//! `remediation-runtime` crate; each function's own calls are its adapter.
 //!
-//! # Layout
-//! - [`event`]: raw AWS shapes of the envelope and each trigger's detail (parse, low level).
-//! - [`scope`]: the [`Scope`] trait each function implements: what it answers.
-//! - [`finding`]: validated findings for one function: targets and skips (parse, high level).
-//! - [`resource`]: validated identifiers (bucket, group, role, partition, ARN).
-//! - [`handler`]: the invocation driver and the [`Remediator`] trait each function implements.
-//! - [`deadline`]: the invocation's deadline, handed down to every AWS call.
-//! - [`report`]: what a function says about a target: a settled report or a proposal.
-//! - [`audit`]: the audit record schema and its sinks.
-//! - [`config`]: dry run and the exemption tag, from the environment.
-//! - [`control`]: what called for examining a target, and whether its whole check holds after.
-//! - [`error`]: malformed input, normalised AWS errors, the handler's error.
-//! - [`permission`]: the IAM permissions each function declares next to its SDK calls.
-//! - [`sweep`]: the scheduled sweep's survey and summary record.
-//! - [`sdk`]: the SDK configuration the functions start from (HTTPS client, trust roots).
+//! # Module map, in the order an event travels
+//! - input: [`event`] (raw shapes of the envelope and each trigger's detail),
+//!   [`finding`] (validated findings: targets and skips), [`resource`]
+//!   (validated identifiers), [`arn`] (partitions and ARNs), [`home`] (where
+//!   the function runs).
+//! - decide: [`scope`] (the [`Scope`] each function implements: what it
+//!   answers), [`control`] (the check behind a finding and whether it holds),
+//!   [`report`] (what a function says of a target), [`config`] (dry run, the
+//!   exemption tag), [`hub`] (which other accounts and regions are in reach).
+//! - drive: [`handler`] (the invocation driver and the [`Remediator`] each
+//!   function implements), [`deadline`] (the time every call may take),
+//!   [`sweep`] (the scheduled sweep's survey and summary).
+//! - record: [`audit`] (the record's schema and sinks), [`metrics`] (EMF).
+//! - channels, as ports: [`notify`] (who is told, and in what words),
+//!   [`workflow`] (Security Hub finding updates), [`permission`] (the IAM
+//!   permissions each function declares next to its calls).
+//! - leaves: [`text`] (clipping), [`stamp`] (RFC 3339 time stamps).
 //!
-//! Nothing in this crate calls AWS: the functions' adapters do.
+//! # Glossary
+//! - *Finding*: a validated event, holding [`Target`]s (resources to examine)
+//!   and [`Skip`]s (why an item is not acted on).
+//! - *Report*: what a function says of one target after examining it: settled
+//!   (nothing to do, exempt, failed) or a *Proposal* (the change it would make).
+//! - *Decision*: the driver's choice for a proposal: apply it, or not (dry run).
+//! - *Outcome*: the record's word for how a target ended (`remediated`,
+//!   `already_compliant`, `skipped`, `failed`, ...).
+//! - *Verdict*: whether the whole check behind the finding holds after acting.
+//! - *Survey*: what a sweep found in one place; *Summary*: what an invocation
+//!   returns.
 
+pub mod arn;
 pub mod audit;
 pub mod config;
 pub mod control;
@@ -32,16 +48,13 @@ pub mod finding;
 pub mod handler;
 pub mod home;
 pub mod hub;
-#[cfg(feature = "sdk")]
-pub mod members;
 pub mod metrics;
 pub mod notify;
 pub mod permission;
 pub mod report;
 pub mod resource;
 pub mod scope;
-#[cfg(feature = "sdk")]
-pub mod sdk;
+pub mod stamp;
 pub mod sweep;
 pub mod text;
 pub mod workflow;
@@ -53,7 +66,7 @@ pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use finding::{Finding, Item, Skip, Target};
 pub use handler::{
-    handle, handle_with, ArnOnly, Around, Home, Locate, Remediator, Summary, TargetOf,
+    handle, handle_with, ArnOnly, Around, Home, Invocation, Locate, Remediator, Summary, TargetOf,
 };
 pub use hub::{Hub, NoHub, Reach, Reached};
 pub use notify::{Notify, Silent};
@@ -63,15 +76,3 @@ pub use resource::Resource;
 pub use scope::{Reading, Scope};
 pub use sweep::Survey;
 pub use workflow::{LeaveFindings, UpdateFindings};
-
-/// A function's `main.rs` in one line: `lambda_main!(Config::from_env, |sdk|
-/// Ok(TheRemediator(Adapter::from_sdk(sdk))))` defines `main` as
-/// [`sdk::main`] with the configuration reader and the remediator builder given.
-#[macro_export]
-macro_rules! lambda_main {
-    ($config:expr, $build:expr $(,)?) => {
-        fn main() -> ::core::result::Result<(), $crate::sdk::Error> {
-            $crate::sdk::main($config, $build)
-        }
-    };
-}

@@ -3,7 +3,7 @@
 //! where, why, before and after, and how to exempt the resource, with the
 //! record itself), and the [`Notify`] port that publishes it.
 //!
-//! Pure except for the port: the SNS adapter lives in [`crate::sdk`]. It must
+//! Pure except for the port: the SNS adapter lives in the SDK runtime (`remediation_runtime::channels`). It must
 //! not decide outcomes, and a publish that fails must never fail the
 //! invocation: the driver records it in the record's `notification` field.
 

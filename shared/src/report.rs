@@ -434,13 +434,13 @@ mod tests {
 
     #[test]
     fn a_missing_resource_on_read_is_a_skip_and_anything_else_a_failure() {
-        let gone = AwsError::new("Get", "NoSuchThing", "m", Some(404)).into_not_found();
+        let gone = AwsError::of("Get", AwsErrorKind::Other, "NoSuchThing", "m").into_not_found();
         let r = Report::read_failed(&gone, "the thing");
         assert_eq!(
             (r.outcome, r.reason.as_str()),
             (Outcome::Skipped, "the thing no longer exists (NoSuchThing)")
         );
-        let denied = AwsError::new("Get", "AccessDenied", "m", Some(403));
+        let denied = AwsError::of("Get", AwsErrorKind::AccessDenied, "AccessDenied", "m");
         let r = Report::read_failed(&denied, "the thing");
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.error_type, Some("Aws.AccessDenied"));

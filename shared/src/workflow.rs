@@ -2,7 +2,7 @@
 //! status and note each record calls for, and the [`UpdateFindings`] port
 //! that sends them (`BatchUpdateFindings`).
 //!
-//! Pure except for the port: the SDK adapter lives in [`crate::sdk`]. It must
+//! Pure except for the port: the SDK adapter lives in the SDK runtime (`remediation_runtime::channels`). It must
 //! not decide outcomes, and an update that fails must never fail the
 //! invocation: the resource is fixed, and Lambda must not retry the fix. The
 //! driver records how the update went in the record's `finding_update`.

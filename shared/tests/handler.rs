@@ -11,12 +11,11 @@ mod support;
 use std::ops::ControlFlow;
 use std::sync::Mutex;
 
-use lambda_runtime::{Context, LambdaEvent};
 use remediation_shared::audit::RECORD_TYPE;
 use remediation_shared::resource::BucketName;
 use remediation_shared::{
-    handle, AwsError, Config, Examined, HandlerError, Home, Outcome, Proposal, RecordingSink,
-    Remediator, Report, Summary, Survey, TargetOf, Verdict,
+    handle, AwsError, AwsErrorKind, Config, Examined, HandlerError, Home, Invocation, Outcome,
+    Proposal, RecordingSink, Remediator, Report, Summary, Survey, TargetOf, Verdict,
 };
 use serde_json::{json, Value};
 use support::Buckets;
@@ -60,7 +59,12 @@ impl Remediator for Fake {
             panic!("boom on {b}");
         }
         if b.starts_with("fail-") {
-            let err = AwsError::new("GetThing", "AccessDenied", "nope", Some(403));
+            let err = AwsError::of(
+                "GetThing",
+                AwsErrorKind::AccessDenied,
+                "AccessDenied",
+                "nope",
+            );
             return ControlFlow::Break(Report::failed(&err));
         }
         if b.starts_with("hang-") {
@@ -135,11 +139,13 @@ fn around<'a, L, N, U>(
     }
 }
 
-fn invoke(payload: Value, function_arn: &str) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
-    ctx.request_id = "req-1".into();
-    ctx.invoked_function_arn = function_arn.into();
-    LambdaEvent::new(payload, ctx)
+fn invoke(payload: Value, function_arn: &str) -> Invocation<Value> {
+    Invocation {
+        payload,
+        request_id: "req-1".into(),
+        invoked_function_arn: function_arn.into(),
+        deadline_ms: 0,
+    }
 }
 
 const HOME: &str = "arn:aws:lambda:us-east-1:123456789012:function:test-buckets";
@@ -226,13 +232,8 @@ async fn a_failure_fails_the_invocation_after_every_record_is_written() {
         .unwrap()
         .contains("access denied"));
     assert_eq!(records[1]["outcome"], "remediated");
-    let diagnostic: lambda_runtime::Diagnostic = err.into();
-    assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
-    assert!(
-        diagnostic.error_message.contains("1 of 2"),
-        "{}",
-        diagnostic.error_message
-    );
+    assert_eq!(err.error_type(), "Aws.AccessDenied");
+    assert!(err.to_string().contains("1 of 2"), "{err}");
 }
 
 #[tokio::test]
@@ -273,8 +274,7 @@ async fn malformed_input_is_an_error_with_a_record_and_no_remediation() {
         .as_str()
         .unwrap()
         .contains("detail.findings"));
-    let diagnostic: lambda_runtime::Diagnostic = err.into();
-    assert_eq!(diagnostic.error_type, "Finding.Malformed");
+    assert_eq!(err.error_type(), "Finding.Malformed");
 }
 
 #[tokio::test]
@@ -392,11 +392,11 @@ async fn a_survey_that_fails_is_a_failed_record_and_an_unfinished_sweep_but_what
 ) {
     let fake = Fake {
         inventory: vec!["ok-one"],
-        survey_error: Some(AwsError::new(
+        survey_error: Some(AwsError::of(
             "ListBuckets",
+            AwsErrorKind::AccessDenied,
             "AccessDenied",
             "no",
-            Some(403),
         )),
         ..Fake::default()
     };
@@ -432,7 +432,7 @@ async fn a_sweep_stops_before_the_deadline_and_says_where() {
     };
     let sink = RecordingSink::default();
     let mut event = invoke(schedule(), HOME);
-    event.context.deadline = in_ms(std::time::Duration::from_secs(2));
+    event.deadline_ms = in_ms(std::time::Duration::from_secs(2));
     // WHEN the scheduled event arrives
     let summary = handle(&fake, &Config::default(), &sink, event)
         .await
@@ -537,7 +537,7 @@ async fn a_target_is_not_started_when_only_the_time_to_record_it_is_left() {
     // GIVEN a deadline closer than the time kept to write records
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
-    event.context.deadline = in_ms(std::time::Duration::from_millis(300));
+    event.deadline_ms = in_ms(std::time::Duration::from_millis(300));
     // WHEN the event is handled
     let err = handle(&fake, &Config::default(), &sink, event)
         .await
@@ -558,7 +558,7 @@ async fn a_short_timeout_means_less_time_per_call_not_no_work() {
     // GIVEN Lambda's default timeout of 3 s
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["ok-one", "ok-two"]), HOME);
-    event.context.deadline = in_ms(std::time::Duration::from_secs(3));
+    event.deadline_ms = in_ms(std::time::Duration::from_secs(3));
     // WHEN the event is handled
     handle(&fake, &Config::default(), &sink, event)
         .await
@@ -570,7 +570,7 @@ async fn a_short_timeout_means_less_time_per_call_not_no_work() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["hang-one"]), HOME);
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-    event.context.deadline = in_ms(std::time::Duration::from_millis(1500));
+    event.deadline_ms = in_ms(std::time::Duration::from_millis(1500));
     handle(&fake, &Config::default(), &sink, event)
         .await
         .unwrap_err();
@@ -590,7 +590,7 @@ async fn a_local_emulators_relative_deadline_leaves_time_to_work() {
     // GIVEN the deadline header as `cargo lambda watch` sends it: ten minutes, as a duration
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let mut event = invoke(hub_event(&["ok-one"]), HOME);
-    event.context.deadline = 600_000;
+    event.deadline_ms = 600_000;
     // WHEN the event is handled
     handle(&fake, &Config::default(), &sink, event)
         .await
@@ -611,8 +611,7 @@ async fn an_unreadable_invoked_arn_fails_closed_and_touches_nothing() {
         let r = &sink.records()[0];
         assert_eq!(r["outcome"], "failed", "{home:?}");
         assert_eq!(r["error_code"], "InvokedArnUnreadable", "{home:?}");
-        let diagnostic: lambda_runtime::Diagnostic = err.into();
-        assert_eq!(diagnostic.error_type, "Remediation.InvokedArnUnreadable");
+        assert_eq!(err.error_type(), "Remediation.InvokedArnUnreadable");
     }
 }
 
@@ -698,8 +697,7 @@ async fn a_clipped_reason_says_exactly_how_much_was_cut() {
 
 /// `t` as RFC 3339, as events write times.
 fn rfc3339(t: std::time::SystemTime) -> String {
-    use aws_smithy_types::date_time::{DateTime, Format};
-    DateTime::from(t).fmt(Format::DateTime).unwrap()
+    remediation_shared::stamp::millis(t)
 }
 
 #[tokio::test]
@@ -755,11 +753,11 @@ impl remediation_shared::Notify for Inbox {
     async fn publish(&self, message: &remediation_shared::notify::Message) -> Result<(), AwsError> {
         self.messages.lock().unwrap().push(message.clone());
         if self.fail {
-            return Err(AwsError::new(
+            return Err(AwsError::of(
                 "Publish",
+                AwsErrorKind::Throttled,
                 "Throttling",
                 "Rate exceeded",
-                Some(400),
             ));
         }
         Ok(())
@@ -958,7 +956,12 @@ impl remediation_shared::Reach<Fake> for FakeHub {
             .push(format!("{}/{}", place.account, place.region));
         let role_arn = self.hub.role_arn(place.partition, place.account);
         if self.refused.contains(&place.account) {
-            let error = AwsError::new("AssumeRole", "AccessDenied", "not trusted", Some(403));
+            let error = AwsError::of(
+                "AssumeRole",
+                AwsErrorKind::AccessDenied,
+                "AccessDenied",
+                "not trusted",
+            );
             return Reached::Failed { role_arn, error };
         }
         let mut members = self.members.lock().unwrap();

@@ -84,7 +84,13 @@ pub async fn run<R: Remediator>(remediator: &R, config: &Config, event: Value) -
     let mut ctx = Context::default();
     ctx.request_id = "test-request".into();
     ctx.invoked_function_arn = function_arn(<R::Scope as remediation_shared::Scope>::FUNCTION);
-    let result = handle(remediator, config, &sink, LambdaEvent::new(event, ctx)).await;
+    let result = handle(
+        remediator,
+        config,
+        &sink,
+        remediation_runtime::invocation(LambdaEvent::new(event, ctx)),
+    )
+    .await;
     Handled {
         result,
         records: sink.records(),

@@ -99,7 +99,7 @@ pub fn run<S: Scope>(payload: &Payload) -> Run {
             &remediator,
             &Config::default(),
             &sink,
-            LambdaEvent::new(payload.clone(), ctx),
+            remediation_runtime::invocation(LambdaEvent::new(payload.clone(), ctx)),
         )
         .await
         .map(|s| s.results.len());

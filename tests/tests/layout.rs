@@ -86,10 +86,12 @@ fn only_the_adapter_names_an_sdk_crate() {
 }
 
 #[test]
-fn the_shared_crate_names_no_function() {
+fn the_shared_crates_name_no_function() {
     let names: Vec<String> = functions().iter().map(|f| name(f)).collect();
     let mut wrong = Vec::new();
-    for file in sources(&repo_root().join("shared")) {
+    let mut files = sources(&repo_root().join("shared"));
+    files.extend(sources(&repo_root().join("runtime")));
+    for file in files {
         let text = read(&file);
         for function in &names {
             let as_crate = function.replace('-', "_");
@@ -105,6 +107,7 @@ fn the_shared_crate_names_no_function() {
 fn every_source_file_opens_with_its_module_doc() {
     let mut dirs = vec![
         repo_root().join("shared/src"),
+        repo_root().join("runtime/src"),
         repo_root().join("testing/src"),
     ];
     dirs.extend(functions().iter().map(|f| f.join("src")));
@@ -235,6 +238,7 @@ fn a_cycle(
 fn no_module_imports_one_that_imports_it_back() {
     let mut crates = vec![
         repo_root().join("shared/src"),
+        repo_root().join("runtime/src"),
         repo_root().join("testing/src"),
         repo_root().join("undo/src"),
     ];
@@ -264,11 +268,64 @@ fn the_input_side_imports_no_side_channel() {
     let graph = module_graph(&repo_root().join("shared/src"));
     for input in ["event", "resource", "scope", "finding", "control"] {
         let deps = &graph[input];
-        for channel in ["notify", "workflow", "metrics", "handler", "sdk"] {
+        for channel in ["notify", "workflow", "metrics", "handler"] {
             assert!(
                 !deps.contains(channel),
                 "{input} imports {channel}: {deps:?}"
             );
         }
     }
+}
+
+/// The dependencies of `[dependencies]` in a crate's `Cargo.toml`, by name.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = read(manifest);
+    let section = text
+        .split("\n[")
+        .find(|s| s.starts_with("dependencies]"))
+        .unwrap_or_default();
+    section
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(['=', '.', ' ']).next())
+        .filter(|n| !n.is_empty() && !n.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_core_names_no_aws_sdk_and_no_http_crate() {
+    let deps = dependencies(&repo_root().join("shared/Cargo.toml"));
+    assert!(deps.len() >= 5, "dependencies read: {deps:?}");
+    let sdk_or_http = |d: &&String| {
+        d.starts_with("aws-") && d.as_str() != "aws_lambda_events"
+            || [
+                "lambda_runtime",
+                "hyper",
+                "http",
+                "reqwest",
+                "rustls",
+                "webpki-root-certs",
+            ]
+            .contains(&d.as_str())
+    };
+    let wrong: Vec<&String> = deps.iter().filter(sdk_or_http).collect();
+    assert!(wrong.is_empty(), "the core depends on {wrong:?}");
+    // The check itself: the runtime, which must, does.
+    let runtime = dependencies(&repo_root().join("runtime/Cargo.toml"));
+    assert!(runtime.iter().any(|d| sdk_or_http(&d)), "{runtime:?}");
+}
+
+#[test]
+fn no_file_of_the_shared_crates_is_longer_than_500_lines() {
+    let mut wrong = Vec::new();
+    for dir in ["shared/src", "runtime/src"] {
+        for file in sources(&repo_root().join(dir)) {
+            let lines = read(&file).lines().count();
+            if lines > 500 {
+                wrong.push(format!("{}: {lines} lines", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

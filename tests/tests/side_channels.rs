@@ -11,8 +11,8 @@ use aws_sdk_securityhub::types::{
     AwsSecurityFindingIdentifier, BatchUpdateFindingsUnprocessedFinding,
 };
 use aws_sdk_sns::operation::publish::PublishOutput;
+use remediation_runtime::{SecurityHubFindings, SnsTopic};
 use remediation_shared::notify::Message;
-use remediation_shared::sdk::{SecurityHubFindings, SnsTopic};
 use remediation_shared::workflow::{FindingUpdate, HubFinding};
 use remediation_shared::{AwsErrorKind, Notify, UpdateFindings};
 use remediation_testing::aws_smithy_mocks::mock;

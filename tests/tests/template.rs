@@ -116,13 +116,9 @@ fn functions(t: &Value) -> Vec<(String, String, String)> {
 }
 
 fn declared(binary: &str) -> &'static [Permission] {
-    match binary {
-        "s3-block-public-access" => s3_block_public_access::aws::PERMISSIONS,
-        "sg-revoke-open-ssh" => sg_revoke_open_ssh::aws::PERMISSIONS,
-        "iam-detach-admin-policy" => iam_detach_admin_policy::aws::PERMISSIONS,
-        "s3-account-public-access-block" => s3_account_public_access_block::aws::PERMISSIONS,
-        other => panic!("unknown function {other}"),
-    }
+    remediation_catalog::named(binary)
+        .unwrap_or_else(|| panic!("{binary} is not in the catalog"))
+        .permissions
 }
 
 /// What every function may do besides remediating: write its own log group,
@@ -156,21 +152,18 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn the_template_declares_the_four_functions_each_with_its_own_role() {
+fn the_template_declares_the_catalogs_functions_each_with_its_own_role() {
     let t = template();
     let fns = functions(&t);
     let binaries: BTreeSet<&str> = fns.iter().map(|(_, _, b)| b.as_str()).collect();
-    assert_eq!(
-        binaries,
-        BTreeSet::from([
-            "iam-detach-admin-policy",
-            "s3-account-public-access-block",
-            "s3-block-public-access",
-            "sg-revoke-open-ssh"
-        ])
-    );
+    let catalog: BTreeSet<&str> = remediation_catalog::ALL.iter().map(|f| f.name).collect();
+    assert_eq!(binaries, catalog);
     let roles: BTreeSet<&str> = fns.iter().map(|(_, r, _)| r.as_str()).collect();
-    assert_eq!(roles.len(), 4, "a role shared between functions: {fns:?}");
+    assert_eq!(
+        roles.len(),
+        catalog.len(),
+        "a role shared between functions: {fns:?}"
+    );
     for (_, role, _) in &fns {
         let r = &t["Resources"][role.as_str()];
         assert_eq!(r["Type"], "AWS::IAM::Role", "{role}");
@@ -299,17 +292,17 @@ fn a_hung_aws_call_ends_in_a_failed_record_well_before_lambda_stops_the_function
     let timeout = t["Globals"]["Function"]["Timeout"]
         .as_u64()
         .expect("Globals.Function.Timeout in seconds");
-    let per_call = remediation_shared::sdk::OPERATION_TIMEOUT;
+    let per_call = remediation_runtime::sdk::OPERATION_TIMEOUT;
     // One call that hangs to its limit, then the record: with time to spare
     // for the calls before it and for writing the record and the answer.
     assert!(
         per_call.as_secs() * 2 <= timeout,
         "an AWS call may take {per_call:?}, the function only {timeout} s"
     );
-    assert!(remediation_shared::sdk::ATTEMPT_TIMEOUT < per_call);
+    assert!(remediation_runtime::sdk::ATTEMPT_TIMEOUT < per_call);
     // Every call is also cut at the deadline less the time kept to write the
     // record: a small part of what the function has.
-    let reserve = remediation_shared::deadline::RECORD_RESERVE;
+    let reserve = remediation_runtime::deadline::RECORD_RESERVE;
     assert!(reserve.as_millis() * 10 <= u128::from(timeout) * 1000);
 }
 
@@ -486,15 +479,9 @@ fn the_member_role_grants_the_union_of_the_functions_permissions_in_any_region()
     // One role serves every region, so a grant pinned to the hub's region
     // (a resource in it, `aws:RequestedRegion`) is the same grant in any region.
     let any_region = |resource: &str| resource.replace("${AWS::Region}", "*");
-    let binaries = [
-        "s3-block-public-access",
-        "sg-revoke-open-ssh",
-        "iam-detach-admin-policy",
-        "s3-account-public-access-block",
-    ];
-    let expected: BTreeSet<(String, String)> = binaries
+    let expected: BTreeSet<(String, String)> = remediation_catalog::ALL
         .iter()
-        .flat_map(|b| declared(b).iter())
+        .flat_map(|f| f.permissions.iter())
         .map(|p| (p.action.to_owned(), any_region(p.resource)))
         .collect();
     let member = statements(role);
@@ -510,9 +497,9 @@ fn the_member_role_grants_the_union_of_the_functions_permissions_in_any_region()
         granted, expected,
         "granted (left) differs from the union of declared (right)"
     );
-    for p in binaries
+    for p in remediation_catalog::ALL
         .iter()
-        .flat_map(|b| declared_with_conditions(b))
+        .flat_map(|f| declared_with_conditions(f.name))
         .filter(|p| p.condition_key != Some("aws:RequestedRegion"))
     {
         let narrowed = member.iter().any(|s| {

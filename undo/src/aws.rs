@@ -12,8 +12,9 @@ use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, Tag as Ec2Tag};
 use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag as S3Tag, Tagging};
-use remediation_shared::deadline::call;
-use remediation_shared::sdk::SdkConfig;
+use remediation_runtime::deadline::call;
+use remediation_runtime::sdk::SdkConfig;
+use remediation_runtime::Classify;
 use remediation_shared::AwsError;
 
 use crate::plan::{Flags, IngressRule, Live, Restore, Settings};
@@ -151,7 +152,7 @@ impl UndoPort for Adapter {
                     .items()
                     .send();
                 let rules =
-                    remediation_shared::deadline::all("DescribeSecurityGroupRules", pages).await?;
+                    remediation_runtime::deadline::all("DescribeSecurityGroupRules", pages).await?;
                 let keys: BTreeSet<_> = rules
                     .iter()
                     .filter(|r| !r.is_egress().unwrap_or(false))
@@ -176,7 +177,7 @@ impl UndoPort for Adapter {
                     .items()
                     .send();
                 let attached =
-                    remediation_shared::deadline::all("ListAttachedRolePolicies", pages).await?;
+                    remediation_runtime::deadline::all("ListAttachedRolePolicies", pages).await?;
                 Ok(Live::Policies(
                     attached
                         .iter()
@@ -307,13 +308,13 @@ impl UndoPort for Adapter {
                     .map(|(k, v)| S3Tag::builder().key(k).value(v).build())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| {
-                        AwsError::new("PutBucketTagging", "InvalidTag", &e.to_string(), None)
+                        AwsError::classify("PutBucketTagging", "InvalidTag", &e.to_string(), None)
                     })?;
                 let tagging = Tagging::builder()
                     .set_tag_set(Some(set))
                     .build()
                     .map_err(|e| {
-                        AwsError::new("PutBucketTagging", "InvalidTag", &e.to_string(), None)
+                        AwsError::classify("PutBucketTagging", "InvalidTag", &e.to_string(), None)
                     })?;
                 let put = self
                     .s3
@@ -339,7 +340,9 @@ impl UndoPort for Adapter {
                         .key(k)
                         .value(v)
                         .build()
-                        .map_err(|e| AwsError::new("TagRole", "InvalidTag", &e.to_string(), None))
+                        .map_err(|e| {
+                            AwsError::classify("TagRole", "InvalidTag", &e.to_string(), None)
+                        })
                 };
                 let put = self
                     .iam

@@ -10,10 +10,10 @@
 
 use std::io::Write;
 
+use remediation_runtime::members::assume_role;
+use remediation_runtime::sdk::{self, SdkConfig};
 use remediation_shared::hub::session_name;
-use remediation_shared::members::assume_role;
 use remediation_shared::resource::Partition;
-use remediation_shared::sdk::{self, SdkConfig};
 use remediation_undo::aws::Adapter;
 use remediation_undo::{undo_line, AccountAccess, Caller, Ended, Options};
 
@@ -143,7 +143,10 @@ async fn run(args: Args) -> Result<bool, String> {
         .send()
         .await
         .map_err(|e| {
-            let e = remediation_shared::AwsError::from_sdk("GetCallerIdentity", &e);
+            let e = <remediation_shared::AwsError as remediation_runtime::Classify>::from_sdk(
+                "GetCallerIdentity",
+                &e,
+            );
             format!("whose credentials are these? {e}")
         })?;
     let run_id = format!(

@@ -157,6 +157,12 @@ fn settings_of(state: &Value) -> Result<Settings, InputError> {
     }
 }
 
+/// The functions whose fixes can be undone, by their names in the catalog.
+const BUCKET_PUBLIC_ACCESS: &str = remediation_catalog::BUCKET_PUBLIC_ACCESS.name;
+const ACCOUNT_PUBLIC_ACCESS: &str = remediation_catalog::ACCOUNT_PUBLIC_ACCESS.name;
+const WORLD_OPEN_ADMIN: &str = remediation_catalog::WORLD_OPEN_ADMIN.name;
+const SERVICE_ROLE_ADMIN: &str = remediation_catalog::SERVICE_ROLE_ADMIN.name;
+
 /// What undoing `record` (a `remediated` record with `before` and
 /// `changes`, as [`crate::input`] checked) restores.
 pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
@@ -164,7 +170,7 @@ pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
     let changes = record["changes"].as_array().cloned().unwrap_or_default();
     let before = &record["before"];
     match record["function"].as_str().unwrap_or_default() {
-        "s3-block-public-access" => {
+        BUCKET_PUBLIC_ACCESS => {
             let bucket = resource
                 .strip_prefix("arn:")
                 .and_then(|r| r.split_once(":s3:::"))
@@ -178,7 +184,7 @@ pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
                 before: settings_of(before)?,
             })
         }
-        "s3-account-public-access-block" => {
+        ACCOUNT_PUBLIC_ACCESS => {
             let account = record["account"]
                 .as_str()
                 .filter(|a| remediation_shared::resource::is_account_id(a))
@@ -189,7 +195,7 @@ pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
                 before: settings_of(before)?,
             })
         }
-        "sg-revoke-open-ssh" => {
+        WORLD_OPEN_ADMIN => {
             let group_id = resource
                 .rsplit_once(":security-group/")
                 .map(|(_, g)| g.to_owned())
@@ -228,7 +234,7 @@ pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
             }
             Ok(Restore::Group { group_id, rules })
         }
-        "iam-detach-admin-policy" => {
+        SERVICE_ROLE_ADMIN => {
             let role_name = resource
                 .split_once(":role/")
                 .map(|(_, path_and_name)| {

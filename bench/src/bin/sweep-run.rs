@@ -27,20 +27,13 @@ fn main() {
         .get(3)
         .and_then(|t| t.parse().ok())
         .map_or(Duration::from_secs(900), Duration::from_secs);
-    // A function is named by a static string; the four are known.
-    let function = [
-        "s3-block-public-access",
-        "sg-revoke-open-ssh",
-        "iam-detach-admin-policy",
-        "s3-account-public-access-block",
-    ]
-    .into_iter()
-    .find(|f| f == name)
-    .map(Function::named)
-    .unwrap_or_else(|| {
-        eprintln!("sweep-run: unknown function {name}");
-        std::process::exit(2);
-    });
+    // Any function of the catalog.
+    let function = remediation_catalog::named(name)
+        .map(|f| Function::named(f.name))
+        .unwrap_or_else(|| {
+            eprintln!("sweep-run: unknown function {name}");
+            std::process::exit(2);
+        });
     let binary = PathBuf::from(release).join(function.name());
     let emu = Emulator::from_env();
     let mut deployment = Deployment::start_binary(&emu, function, &binary, &[("DRY_RUN", "false")]);

@@ -9,7 +9,8 @@
 use std::future::Future;
 
 use aws_sdk_config::types::ResourceType;
-use remediation_shared::{deadline, AwsError, AwsErrorKind, Permission};
+use remediation_runtime::{deadline, Classify};
+use remediation_shared::{AwsError, AwsErrorKind, Permission};
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `ListDiscoveredResources` and `ListRoles` (a role id to its name; neither
@@ -87,7 +88,7 @@ impl IamAdapter {
     }
 
     /// The adapter over IAM and Config clients built from `sdk`.
-    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+    pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
         IamAdapter::new(
             aws_sdk_iam::Client::new(sdk),
             aws_sdk_config::Client::new(sdk),
@@ -168,7 +169,7 @@ impl RolePolicies for IamAdapter {
             .await
             .map_err(not_found_if_no_entity)?;
         let role = out.role().ok_or_else(|| {
-            AwsError::new("GetRole", "NoSuchEntity", "GetRole returned no role", None)
+            AwsError::classify("GetRole", "NoSuchEntity", "GetRole returned no role", None)
                 .into_not_found()
         })?;
         Ok(RoleInfo {

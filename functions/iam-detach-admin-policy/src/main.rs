@@ -14,7 +14,7 @@ use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
 use remediation_shared::Config;
 
-remediation_shared::lambda_main!(Config::from_env, |sdk| {
+remediation_runtime::lambda_main!(Config::from_env, |sdk| {
     let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())
         .map_err(|e| e.to_string())?;
     Ok(DetachAdminPolicy::new(IamAdapter::from_sdk(sdk)).protecting(protections))

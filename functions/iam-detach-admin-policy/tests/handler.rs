@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use iam_detach_admin_policy::aws::{Detached, RoleInfo, RolePolicies};
 use iam_detach_admin_policy::DetachAdminPolicy;
+use remediation_runtime::Classify;
 use remediation_shared::{AwsError, Config};
 use remediation_testing::handler::{self, Calls, Handled};
 use serde_json::{json, Value};
@@ -67,7 +68,7 @@ impl FakeIam {
 }
 
 fn no_entity(op: &'static str) -> AwsError {
-    AwsError::new(op, "NoSuchEntity", "no such role", Some(404)).into_not_found()
+    AwsError::classify(op, "NoSuchEntity", "no such role", Some(404)).into_not_found()
 }
 
 impl RolePolicies for &FakeIam {
@@ -283,7 +284,7 @@ async fn a_role_deleted_before_the_event_is_skipped() {
 #[tokio::test]
 async fn an_unmodifiable_role_fails_with_its_code() {
     let mut iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
-    iam.detach_error = Some(AwsError::new(
+    iam.detach_error = Some(AwsError::classify(
         "DetachRolePolicy",
         "UnmodifiableEntity",
         "cannot",

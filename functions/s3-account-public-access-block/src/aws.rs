@@ -11,7 +11,8 @@ use std::future::Future;
 
 use aws_sdk_s3::types::Type as GranteeType;
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
-use remediation_shared::{deadline, AwsError, Permission};
+use remediation_runtime::deadline;
+use remediation_shared::{AwsError, Permission};
 use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
 use s3_block_public_access::plan::PublicAccessFlags;
 
@@ -103,7 +104,7 @@ impl S3ControlAdapter {
 
     /// The adapter over an S3 Control client and the bucket function's S3
     /// client (path-style against an emulator), both built from `sdk`.
-    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+    pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
         S3ControlAdapter::new(
             aws_sdk_s3control::Client::new(sdk),
             s3_block_public_access::aws::client(sdk),

@@ -93,11 +93,11 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
         let account = match Account::parse("the function's account", &home.account) {
             Ok(a) => a,
             Err(e) => {
-                return Survey::failed(remediation_shared::AwsError::new(
+                return Survey::failed(remediation_shared::AwsError::of(
                     "Survey",
+                    remediation_shared::AwsErrorKind::Other,
                     "InvalidAccount",
                     &e.to_string(),
-                    None,
                 ))
             }
         };

@@ -11,7 +11,7 @@ use s3_account_public_access_block::aws::S3ControlAdapter;
 use s3_account_public_access_block::plan::exempt_accounts;
 use s3_account_public_access_block::AccountPublicAccessBlock;
 
-remediation_shared::lambda_main!(Config::from_env_dry_by_default, |sdk| {
+remediation_runtime::lambda_main!(Config::from_env_dry_by_default, |sdk| {
     // Said in words at start, where Lambda's init log shows it.
     let exempt = exempt_accounts(std::env::var("EXEMPT_ACCOUNTS").ok().as_deref())
         .map_err(|e| e.to_string())?;

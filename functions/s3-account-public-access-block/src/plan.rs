@@ -339,11 +339,11 @@ mod tests {
         else {
             panic!("changed");
         };
-        let denied = AwsError::new(
+        let denied = AwsError::of(
             "PutPublicAccessBlock",
+            remediation_shared::AwsErrorKind::AccessDenied,
             "AccessDenied",
             "Access Denied",
-            Some(403),
         );
         let r = refused(&p, &Err(denied)).expect("an access denied is refused");
         assert_eq!(r.outcome, remediation_shared::Outcome::Failed);

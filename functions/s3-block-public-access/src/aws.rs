@@ -8,7 +8,8 @@ use std::future::Future;
 
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
-use remediation_shared::{deadline, AwsError, Permission};
+use remediation_runtime::deadline;
+use remediation_shared::{AwsError, Permission};
 
 use crate::plan::PublicAccessFlags;
 
@@ -28,7 +29,7 @@ const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
 
 /// The S3 client for `sdk`: path-style addressing when a custom endpoint (a
 /// local emulator) is set, as it cannot serve virtual-hosted bucket names.
-pub fn client(sdk: &remediation_shared::sdk::SdkConfig) -> Client {
+pub fn client(sdk: &remediation_runtime::sdk::SdkConfig) -> Client {
     let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
         || std::env::var_os("AWS_ENDPOINT_URL").is_some();
     let config = aws_sdk_s3::config::Builder::from(sdk)
@@ -75,7 +76,7 @@ impl S3Adapter {
     }
 
     /// The adapter over a client built from `sdk` (see [`client`]).
-    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+    pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
         S3Adapter::new(client(sdk))
     }
 }

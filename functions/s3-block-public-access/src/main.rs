@@ -8,6 +8,6 @@ use remediation_shared::Config;
 use s3_block_public_access::aws::S3Adapter;
 use s3_block_public_access::BlockPublicAccess;
 
-remediation_shared::lambda_main!(Config::from_env, |sdk| Ok(BlockPublicAccess(
+remediation_runtime::lambda_main!(Config::from_env, |sdk| Ok(BlockPublicAccess(
     S3Adapter::from_sdk(sdk)
 )));

@@ -338,9 +338,19 @@ mod tests {
         let ControlFlow::Continue(p) = examined(plan(None, false), None) else {
             panic!("a change was expected")
         };
-        let gone =
-            AwsError::new("PutPublicAccessBlock", "NoSuchBucket", "m", Some(404)).into_not_found();
-        let denied = AwsError::new("GetPublicAccessBlock", "AccessDenied", "m", Some(403));
+        let gone = AwsError::of(
+            "PutPublicAccessBlock",
+            AwsErrorKind::Other,
+            "NoSuchBucket",
+            "m",
+        )
+        .into_not_found();
+        let denied = AwsError::of(
+            "GetPublicAccessBlock",
+            AwsErrorKind::AccessDenied,
+            "AccessDenied",
+            "m",
+        );
         let one_off = PublicAccessFlags {
             ignore_public_acls: false,
             ..PublicAccessFlags::ALL

@@ -253,7 +253,7 @@ async fn a_throttled_sweep_list_is_retried_and_succeeds_within_seconds_under_the
         })
         .build();
     // The functions' own retry, with a short first backoff for the test.
-    let retry = remediation_shared::sdk::retries()
+    let retry = remediation_runtime::sdk::retries()
         .with_initial_backoff(std::time::Duration::from_millis(1));
     let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, &[&rule], |c| c
         .retry_config(retry.clone()));

@@ -47,7 +47,7 @@ fn a_silent_aws_endpoint_ends_in_a_failed_record_not_a_lambda_timeout() {
     let took = started.elapsed();
     let records = api.settled_records("req-silent");
 
-    let limit = remediation_shared::sdk::OPERATION_TIMEOUT;
+    let limit = remediation_runtime::sdk::OPERATION_TIMEOUT;
     assert!(
         matches!(&answer, Some(runtime_api::Answer::Error(b)) if b.contains("TimeoutError")),
         "{answer:?}\n{}",

@@ -7,6 +7,7 @@
 
 use std::sync::Mutex;
 
+use remediation_runtime::Classify;
 use remediation_shared::{AwsError, Config, HandlerError};
 use remediation_testing::handler::{self, Handled};
 use s3_block_public_access::aws::BucketPublicAccess;
@@ -39,7 +40,8 @@ impl FakeBucket {
         }
     }
     fn gone() -> AwsError {
-        AwsError::new("GetPublicAccessBlock", "NoSuchBucket", "gone", Some(404)).into_not_found()
+        AwsError::classify("GetPublicAccessBlock", "NoSuchBucket", "gone", Some(404))
+            .into_not_found()
     }
     fn flags(&self) -> Option<PublicAccessFlags> {
         *self.flags.lock().unwrap()
@@ -254,7 +256,7 @@ async fn a_bucket_deleted_before_the_event_is_skipped() {
 #[tokio::test]
 async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
     let mut bucket = FakeBucket::new(None);
-    let denied = AwsError::new(
+    let denied = AwsError::classify(
         "PutPublicAccessBlock",
         "AccessDenied",
         "not allowed",
@@ -264,7 +266,7 @@ async fn a_denied_write_fails_with_its_code_and_is_never_reported_as_fixed() {
     let handled = run(&bucket, &Config::default(), NONCOMPLIANT).await;
     handled.assert_failed("AccessDenied");
     assert_eq!(handled.record()["after"], Value::Null);
-    let diagnostic: lambda_runtime::Diagnostic = handled.result.unwrap_err().into();
+    let diagnostic = remediation_runtime::diagnostic(handled.result.unwrap_err());
     assert_eq!(diagnostic.error_type, "Aws.AccessDenied");
 }
 

@@ -11,7 +11,8 @@ use std::future::Future;
 use aws_sdk_ec2::operation::describe_security_group_rules::builders::DescribeSecurityGroupRulesFluentBuilder;
 use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
 use aws_sdk_ec2::Client;
-use remediation_shared::{deadline, AwsError, Permission};
+use remediation_runtime::{deadline, Classify};
+use remediation_shared::{AwsError, Permission};
 
 use crate::plan::{Rule, Source};
 
@@ -69,7 +70,7 @@ impl Ec2Adapter {
     }
 
     /// The adapter over an EC2 client built from `sdk`.
-    pub fn from_sdk(sdk: &remediation_shared::sdk::SdkConfig) -> Self {
+    pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
         Ec2Adapter::new(Client::new(sdk))
     }
 }
@@ -135,7 +136,7 @@ impl SecurityGroupRules for Ec2Adapter {
             .iter()
             .find(|g| g.group_id() == Some(group_id))
             .ok_or_else(|| {
-                AwsError::new(
+                AwsError::classify(
                     "DescribeSecurityGroups",
                     "InvalidGroup.NotFound",
                     "no such group",
@@ -187,7 +188,7 @@ impl SecurityGroupRules for Ec2Adapter {
             .await
             .map_err(normalise)?;
         if out.r#return() == Some(false) {
-            return Err(AwsError::new(
+            return Err(AwsError::classify(
                 "RevokeSecurityGroupIngress",
                 "ReturnFalse",
                 "EC2 answered false: no rule was revoked",

@@ -9,7 +9,7 @@ use sg_revoke_open_ssh::aws::Ec2Adapter;
 use sg_revoke_open_ssh::scope::{AdminPorts, DEFAULT_ADMIN_PORTS};
 use sg_revoke_open_ssh::RevokeOpenAdmin;
 
-remediation_shared::lambda_main!(remediation_shared::Config::from_env, |sdk| {
+remediation_runtime::lambda_main!(remediation_shared::Config::from_env, |sdk| {
     let ports = std::env::var("ADMIN_PORTS").unwrap_or_else(|_| DEFAULT_ADMIN_PORTS.to_owned());
     Ok(RevokeOpenAdmin::new(Ec2Adapter::from_sdk(sdk)).closing(AdminPorts::parse(&ports)?))
 });

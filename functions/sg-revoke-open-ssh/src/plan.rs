@@ -795,14 +795,19 @@ mod tests {
 
     #[test]
     fn only_the_first_not_found_calls_for_a_reread() {
-        let gone = AwsError::new(
+        let gone = AwsError::of(
             "Revoke",
+            AwsErrorKind::Other,
             "InvalidSecurityGroupRuleId.NotFound",
             "m",
-            Some(400),
         )
         .into_not_found();
-        let denied = AwsError::new("Revoke", "UnauthorizedOperation", "m", Some(403));
+        let denied = AwsError::of(
+            "Revoke",
+            AwsErrorKind::AccessDenied,
+            "UnauthorizedOperation",
+            "m",
+        );
         assert!(reread_after(&gone, 0));
         assert!(!reread_after(&gone, 1));
         assert!(!reread_after(&denied, 0));
@@ -816,11 +821,11 @@ mod tests {
         let ControlFlow::Continue(p) = examined(plan(&both, &ssh(), false), &both, &ssh()) else {
             panic!("a change was expected")
         };
-        let throttled = AwsError::new(
+        let throttled = AwsError::of(
             "RevokeSecurityGroupIngress",
+            AwsErrorKind::Throttled,
             "RequestLimitExceeded",
             "m",
-            Some(503),
         );
         let cases: Vec<(&str, Revocation, Outcome, &str, usize)> = vec![
             (
@@ -1174,11 +1179,11 @@ mod tests {
         assert_eq!(r.outcome, Outcome::Remediated);
         assert_eq!(r.verdict.as_ref().map(|v| v.holds), Some(false));
         // AND a re-read that fails leaves the fix standing, unverified
-        let err = AwsError::new(
+        let err = AwsError::of(
             "DescribeSecurityGroupRules",
+            AwsErrorKind::Throttled,
             "RequestLimitExceeded",
             "m",
-            Some(503),
         );
         let r = verified(done, &ec2_19, Err(&err));
         assert_eq!(

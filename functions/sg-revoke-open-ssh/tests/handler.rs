@@ -7,6 +7,7 @@
 
 use std::sync::Mutex;
 
+use remediation_runtime::Classify;
 use remediation_shared::{AwsError, Config};
 use remediation_testing::handler::{self, Calls, Handled};
 use serde_json::{json, Value};
@@ -116,7 +117,7 @@ impl SecurityGroupRules for &FakeEc2 {
             .find(|(g, _, _)| g == group_id)
             .map(|(_, tags, _)| tags.clone())
             .ok_or_else(|| {
-                AwsError::new(
+                AwsError::classify(
                     "DescribeSecurityGroups",
                     "InvalidGroup.NotFound",
                     "gone",
@@ -158,7 +159,7 @@ impl SecurityGroupRules for &FakeEc2 {
             .iter()
             .any(|id| !rules.iter().any(|r| &r.rule_id == id))
         {
-            return Err(AwsError::new(
+            return Err(AwsError::classify(
                 "RevokeSecurityGroupIngress",
                 "InvalidSecurityGroupRuleId.NotFound",
                 "gone",
@@ -400,7 +401,7 @@ async fn a_partial_revoke_is_reported_as_exactly_that() {
 #[tokio::test]
 async fn a_throttled_revoke_fails_and_reports_nothing_revoked() {
     let mut ec2 = FakeEc2::with(&[G1], demo_rules());
-    ec2.revoke_error = Some(AwsError::new(
+    ec2.revoke_error = Some(AwsError::classify(
         "RevokeSecurityGroupIngress",
         "RequestLimitExceeded",
         "slow down",
@@ -411,7 +412,7 @@ async fn a_throttled_revoke_fails_and_reports_nothing_revoked() {
     let r = handled.record();
     assert_eq!(r["changes"], json!([]));
     assert_eq!(open_rules(&r["after"]).len(), 4);
-    let diagnostic: lambda_runtime::Diagnostic = handled.result.unwrap_err().into();
+    let diagnostic = remediation_runtime::diagnostic(handled.result.unwrap_err());
     assert_eq!(diagnostic.error_type, "Aws.Throttled");
 }
 

@@ -9,8 +9,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Instant, SystemTime};
 
-use lambda_runtime::LambdaEvent;
-
 use super::record::audit_record;
 use super::record::console_url;
 use super::record::deliver;
@@ -43,6 +41,21 @@ use crate::scope::Scope;
 use crate::sweep::{self};
 use crate::workflow::{self, LeaveFindings, UpdateFindings};
 
+/// One invocation as the driver sees it: the event, and what the Lambda
+/// runtime says of the call (the SDK runtime fills it from Lambda's context).
+#[derive(Debug, Clone, Default)]
+pub struct Invocation<P> {
+    /// The event.
+    pub payload: P,
+    /// Lambda's request id, carried by every record of the invocation.
+    pub request_id: String,
+    /// The ARN the function was invoked by (its account and region); empty
+    /// when a local emulator sends none.
+    pub invoked_function_arn: String,
+    /// Lambda's deadline header, in milliseconds ([`deadline::from_header`]).
+    pub deadline_ms: u64,
+}
+
 /// Handles one invocation: writes one audit record per item to `sink` and
 /// returns the summary, or an error when the event is malformed or any
 /// resource failed. The function's account and region come from its invoked
@@ -51,7 +64,7 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
     remediator: &R,
     config: &Config,
     sink: &S,
-    event: LambdaEvent<P>,
+    event: Invocation<P>,
 ) -> Result<Summary, HandlerError> {
     let around = Around {
         locate: &ArnOnly,
@@ -88,7 +101,7 @@ pub async fn handle_with<R, S, P, L, N, U, H>(
     remediator: &R,
     config: &Config,
     sink: &S,
-    event: LambdaEvent<P>,
+    event: Invocation<P>,
     around: Around<'_, L, N, U, H>,
 ) -> Result<Summary, HandlerError>
 where
@@ -107,7 +120,7 @@ where
         reach,
     } = around;
     let function = <R::Scope as Scope>::FUNCTION;
-    let home = match Home::from_function_arn(&event.context.invoked_function_arn) {
+    let home = match Home::from_function_arn(&event.invoked_function_arn) {
         Ok(home) => Ok(home),
         Err(why) => {
             // Boxed, as a target's work is below: an SDK call nests deeply.
@@ -116,9 +129,9 @@ where
             located.await.map_err(|also| format!("{why}; {also}"))
         }
     };
-    let request_id = event.context.request_id.clone();
+    let request_id = event.request_id.clone();
     // Lambda's deadline for this invocation, handed down to every AWS call.
-    let deadline = deadline::from_header(event.context.deadline, SystemTime::now());
+    let deadline = deadline::from_header(event.deadline_ms, SystemTime::now());
     let (raw_trigger, normalized) = match event.payload.into() {
         Payload::Json(value) if sweep::is_schedule(&value) => {
             let at = Sweep {

@@ -27,7 +27,7 @@ mod scheduled;
 mod target;
 
 pub use crate::home::{ArnOnly, Home, Locate};
-pub use invoke::{handle, handle_with, Around};
+pub use invoke::{handle, handle_with, Around, Invocation};
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -87,7 +87,7 @@ async fn bucket(emu: &Emulator) -> bool {
         200,
         r#"{"ProcessedFindings": [], "UnprocessedFindings": []}"#,
     );
-    let f = Function::named("s3-block-public-access");
+    let f = Function::named(remediation_catalog::BUCKET_PUBLIC_ACCESS.name);
     let file = "securityhub-s3-8-failed.json";
     let env = [
         ("NOTIFICATION_TOPIC_ARN", topic.as_str()),
@@ -176,7 +176,7 @@ async fn security_group(emu: &Emulator) -> bool {
     println!("security group {group} in {vpc}");
     let before = emu.rules(&group).await;
     show_rules("before", &before);
-    let f = Function::named("sg-revoke-open-ssh");
+    let f = Function::named(remediation_catalog::WORLD_OPEN_ADMIN.name);
     let file = "config-restricted-ssh-noncompliant.json";
     let inv = Deployment::start(emu, f, &[]).invoke(&f.sample(file, &[(GROUP, &group)]));
     let after = emu.rules(&group).await;
@@ -210,7 +210,7 @@ async fn roles(emu: &Emulator) -> bool {
             &policies,
         )
         .await;
-    let f = Function::named("iam-detach-admin-policy");
+    let f = Function::named(remediation_catalog::SERVICE_ROLE_ADMIN.name);
     let mut deployment = Deployment::start(emu, f, &[]);
     let mut ok = true;
     for (role, file, expected, outcome) in [

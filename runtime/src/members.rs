@@ -1,11 +1,11 @@
-//! The STS side of hub mode ([`crate::hub`]): assumes a member account's role
+//! The STS side of hub mode (the core's `hub`): assumes a member account's role
 //! and builds the function's remediator over its credentials, in the target's
 //! region.
 //!
 //! Owns the one `AssumeRole` call of the framework ([`assume_role`], which
 //! `remediation-undo` uses too) and two caches that live
 //! as long as the Lambda instance: credentials per member role, renewed only
-//! when less than [`RENEW_BEFORE`](crate::hub::RENEW_BEFORE) is left (so one
+//! when less than [`RENEW_BEFORE`](hub::RENEW_BEFORE) is left (so one
 //! instance serving 1,000 findings from 50 accounts assumes 50 roles), and a
 //! remediator per account and region (its SDK clients, whose credentials
 //! come from the first cache), at most [`MOST_REMEDIATORS`] of them. The STS
@@ -23,8 +23,10 @@ use aws_credential_types::provider::{self, error::CredentialsError, ProvideCrede
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::Region;
 
-use crate::error::AwsError;
-use crate::hub::{self, Hub, Place, Reach, Reached};
+use remediation_shared::hub::{self, Hub, Place, Reach, Reached};
+use remediation_shared::AwsError;
+
+use crate::error::Classify;
 
 /// Member credentials, by role ARN, with the STS client that gets them.
 #[derive(Debug)]
@@ -86,7 +88,7 @@ pub async fn assume_role(
         .send();
     let answer = crate::deadline::call("AssumeRole", call).await?;
     let c = answer.credentials().ok_or_else(|| {
-        AwsError::new(
+        AwsError::classify(
             "AssumeRole",
             "NoCredentials",
             "STS answered without credentials",
@@ -219,7 +221,7 @@ where
             },
             Err(why) => Reached::Failed {
                 role_arn: role_arn.unwrap_or_default(),
-                error: AwsError::new("Build", "RemediatorUnavailable", &why, None),
+                error: AwsError::classify("Build", "RemediatorUnavailable", &why, None),
             },
         }
     }

@@ -1,0 +1,133 @@
+//! The catalog of functions: the only list of them in the code. Each entry
+//! says what the rest of the project needs to know of a function without
+//! naming it: its name (its package, binary and records' `function`), the
+//! action its records carry, how its scope reads an event, and the IAM
+//! permissions its adapter declares.
+//!
+//! The template test, the fuzz target, the benchmarks, the demo and undo
+//! take the functions from here; a test (`tests/tests/catalog.rs`) fails when
+//! a folder under `functions/` is missing from it, or when the template,
+//! `member.yaml`, `events/` or `events/acted-on.json` lacks a function it
+//! lists. It must not hold a rule of any function: each function's folder
+//! does.
+
+use remediation_shared::finding::{normalize, Item};
+use remediation_shared::{FindingError, Permission, Scope};
+use serde_json::Value;
+
+use iam_detach_admin_policy::scope::RoleScope;
+use s3_account_public_access_block::scope::AccountScope;
+use s3_block_public_access::scope::BucketScope;
+use sg_revoke_open_ssh::scope::GroupScope;
+
+/// One item of an event as a function's scope reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// A resource to examine, by its ARN.
+    Target(String),
+    /// An item not acted on, with the reason.
+    Skip(String),
+}
+
+/// What the project knows of one function.
+#[derive(Debug, Clone, Copy)]
+pub struct Function {
+    /// Its name: its folder, package and binary, and `function` in its records.
+    pub name: &'static str,
+    /// `action` in its records.
+    pub action: &'static str,
+    /// The IAM permissions its adapter's calls need.
+    pub permissions: &'static [Permission],
+    /// How its scope reads an event: the items, or why the event is malformed.
+    pub read: fn(Value) -> Result<Vec<Read>, FindingError>,
+}
+
+impl PartialEq for Function {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// `value` read by the scope `S`.
+fn read<S: Scope>(value: Value) -> Result<Vec<Read>, FindingError> {
+    let finding = normalize::<S>(value)?;
+    Ok(finding
+        .items
+        .into_iter()
+        .map(|item| match item {
+            Item::Target(target) => Read::Target(target.arn()),
+            Item::Skip(skip) => Read::Skip(skip.reason),
+        })
+        .collect())
+}
+
+const fn entry<S: Scope>(permissions: &'static [Permission]) -> Function {
+    Function {
+        name: S::FUNCTION,
+        action: S::ACTION,
+        permissions,
+        read: read::<S>,
+    }
+}
+
+/// Turns on a bucket's four Block Public Access settings.
+pub const BUCKET_PUBLIC_ACCESS: Function =
+    entry::<BucketScope>(s3_block_public_access::aws::PERMISSIONS);
+/// Revokes the ingress rules that open remote administration to the world.
+pub const WORLD_OPEN_ADMIN: Function = entry::<GroupScope>(sg_revoke_open_ssh::aws::PERMISSIONS);
+/// Detaches AWS managed AdministratorAccess from service roles.
+pub const SERVICE_ROLE_ADMIN: Function =
+    entry::<RoleScope>(iam_detach_admin_policy::aws::PERMISSIONS);
+/// Turns on the account's four Block Public Access settings.
+pub const ACCOUNT_PUBLIC_ACCESS: Function =
+    entry::<AccountScope>(s3_account_public_access_block::aws::PERMISSIONS);
+
+/// Every function, in the order the project lists them.
+pub const ALL: &[Function] = &[
+    BUCKET_PUBLIC_ACCESS,
+    WORLD_OPEN_ADMIN,
+    SERVICE_ROLE_ADMIN,
+    ACCOUNT_PUBLIC_ACCESS,
+];
+
+/// The function named `name`, if the catalog lists it.
+pub fn named(name: &str) -> Option<&'static Function> {
+    ALL.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_actions_are_unique_and_every_function_declares_permissions() {
+        let names: std::collections::BTreeSet<_> = ALL.iter().map(|f| f.name).collect();
+        let actions: std::collections::BTreeSet<_> = ALL.iter().map(|f| f.action).collect();
+        assert_eq!((names.len(), actions.len()), (ALL.len(), ALL.len()));
+        for f in ALL {
+            assert!(!f.permissions.is_empty(), "{}", f.name);
+            assert_eq!(named(f.name), Some(f));
+        }
+        assert_eq!(named("no-such-function"), None);
+    }
+
+    #[test]
+    fn each_scope_reads_an_event_of_another_kind_as_a_skip_with_its_reason() {
+        let other = serde_json::json!({
+            "version": "0", "id": "e1", "detail-type": "Something Else", "source": "aws.other",
+            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": {}
+        });
+        for f in ALL {
+            let items = (f.read)(other.clone()).expect("a well-formed event");
+            assert!(
+                matches!(items.as_slice(), [Read::Skip(reason)] if reason.contains(f.name)),
+                "{}: {items:?}",
+                f.name
+            );
+        }
+        for f in ALL {
+            assert!((f.read)(serde_json::json!([1])).is_err(), "{}", f.name);
+        }
+    }
+}
