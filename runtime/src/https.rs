@@ -4,11 +4,11 @@
 //! come from. The SDK's default HTTPS client loads the platform's roots when a
 //! service client is built, which on Linux means a `stat` and a read of every
 //! file in the certificate directory and the parsing of each certificate, in
-//! the init phase of every cold start (about two thirds of the time from exec
-//! to ready, measured with `make bench`). Here the roots are the Mozilla set
-//! compiled into the binary (`webpki-root-certs`, which includes the Amazon
-//! roots that sign AWS endpoints), so init touches no file. It must not set
-//! timeouts or retries: [`crate::sdk`] does.
+//! the init phase of every cold start (the figures are in `docs/benchmark.md`).
+//! Here the roots are the Mozilla set compiled into the binary
+//! (`webpki-root-certs`, which includes the Amazon roots that sign AWS
+//! endpoints), so init touches no file. It must not set timeouts or retries:
+//! [`crate::sdk`] does.
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};

@@ -1,6 +1,9 @@
 //! Raw shapes of the EventBridge events the functions receive: the envelope
 //! (from `aws_lambda_events`) and the `detail` of each trigger, mirroring the
-//! AWS shapes field for field, for the fields we read.
+//! AWS shapes field for field, for the fields the framework reads. A part of
+//! a detail that only one function reads (a GuardDuty finding's bucket or
+//! instance, the rules a CloudTrail call created) is that function's, in its
+//! scope, read through [`Detail::get`].
 //!
 //! This is the low-level side of the parse boundary: it accepts whatever the
 //! services send (unknown fields are ignored, optional ones are `Option`) and
@@ -167,40 +170,6 @@ pub struct GuardDutyFinding {
     pub partition: Option<String>,
 }
 
-/// One bucket of a GuardDuty S3 finding (`resource.s3BucketDetails[]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct S3BucketDetail {
-    /// The bucket name.
-    pub name: String,
-}
-
-/// The instance of a GuardDuty EC2 finding (`resource.instanceDetails`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InstanceDetails {
-    /// Its network interfaces, with their security groups.
-    #[serde(default)]
-    pub network_interfaces: Vec<NetworkInterface>,
-}
-
-/// One network interface of an instance.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NetworkInterface {
-    /// The security groups attached to the interface.
-    #[serde(default)]
-    pub security_groups: Vec<SecurityGroupRef>,
-}
-
-/// A security group named in a GuardDuty finding.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityGroupRef {
-    /// The group id.
-    pub group_id: String,
-}
-
 /// One probed port (`service.action.portProbeAction.portProbeDetails[]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -346,15 +315,6 @@ pub struct CloudTrailCall {
     /// as if the call had succeeded.
     #[serde(default, deserialize_with = "present_string")]
     pub error_code: Option<String>,
-}
-
-/// One rule created by `AuthorizeSecurityGroupIngress`
-/// (`responseElements.securityGroupRuleSet.items[]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityGroupRuleItem {
-    /// The group the rule belongs to.
-    pub group_id: Option<String>,
 }
 
 /// An event's `detail`, for reading the one field a function needs, by path,

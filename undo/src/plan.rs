@@ -13,42 +13,23 @@ use serde_json::Value;
 
 use crate::input::InputError;
 
-/// The four Block Public Access settings, in S3's order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Flags {
-    /// `BlockPublicAcls`.
-    pub block_public_acls: bool,
-    /// `IgnorePublicAcls`.
-    pub ignore_public_acls: bool,
-    /// `BlockPublicPolicy`.
-    pub block_public_policy: bool,
-    /// `RestrictPublicBuckets`.
-    pub restrict_public_buckets: bool,
-}
+/// The four Block Public Access settings: the S3 functions' own type.
+pub use remediation_s3::flags::PublicAccessFlags as Flags;
 
-impl Flags {
-    /// All four on: what the remediation left.
-    pub const ALL: Flags = Flags {
-        block_public_acls: true,
-        ignore_public_acls: true,
-        block_public_policy: true,
-        restrict_public_buckets: true,
-    };
-
-    fn from_state(state: &Value) -> Result<Self, InputError> {
-        let flag = |name: &'static str| {
-            state[name].as_bool().ok_or(InputError::Field {
-                field: "before",
-                problem: format!("{name} is missing or not a boolean"),
-            })
-        };
-        Ok(Flags {
-            block_public_acls: flag("block_public_acls")?,
-            ignore_public_acls: flag("ignore_public_acls")?,
-            block_public_policy: flag("block_public_policy")?,
-            restrict_public_buckets: flag("restrict_public_buckets")?,
+/// The settings of a record's `before`, each a boolean.
+fn flags_of(state: &Value) -> Result<Flags, InputError> {
+    let flag = |name: &'static str| {
+        state[name].as_bool().ok_or(InputError::Field {
+            field: "before",
+            problem: format!("{name} is missing or not a boolean"),
         })
-    }
+    };
+    Ok(Flags {
+        block_public_acls: flag("block_public_acls")?,
+        ignore_public_acls: flag("ignore_public_acls")?,
+        block_public_policy: flag("block_public_policy")?,
+        restrict_public_buckets: flag("restrict_public_buckets")?,
+    })
 }
 
 /// Block Public Access settings as a record or the live state has them:
@@ -153,7 +134,7 @@ fn settings_of(state: &Value) -> Result<Settings, InputError> {
     if state["no_configuration"] == Value::Bool(true) {
         Ok(None)
     } else {
-        Flags::from_state(state).map(Some)
+        flags_of(state).map(Some)
     }
 }
 

@@ -5,10 +5,6 @@
 //! IAM and Config clients once (the STS, SNS and Security Hub clients are
 //! built on first use), and runs the handler.
 
-// Two SDK clients plus the runtime nest futures deeper than rustc's default
-// limit allows when it computes the layout of `main`'s future.
-#![recursion_limit = "256"]
-
 use iam_detach_admin_policy::aws::IamAdapter;
 use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;

@@ -2,8 +2,7 @@
 //! adapter.
 //!
 //! The only file of this package that imports `aws_sdk_s3control` or
-//! `aws_sdk_s3` (a bucket's own settings are read through the bucket
-//! function's adapter). Normalises errors once: a missing account
+//! `aws_sdk_s3` (a bucket's own settings are read as the S3 kit reads them). Normalises errors once: a missing account
 //! configuration reads as all off, a bucket without a policy as not public
 //! by policy, `NoSuchBucket` as not found. It must not decide anything.
 
@@ -12,9 +11,9 @@ use std::future::Future;
 use aws_sdk_s3::types::Type as GranteeType;
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use remediation_runtime::deadline;
+use remediation_s3::aws::bucket_settings;
+use remediation_s3::flags::PublicAccessFlags;
 use remediation_shared::{AwsError, Permission};
-use s3_block_public_access::aws::{BucketPublicAccess, S3Adapter};
-use s3_block_public_access::plan::PublicAccessFlags;
 
 use crate::plan::BucketAccess;
 
@@ -89,25 +88,20 @@ pub trait AccountPublicAccess: Send + Sync {
 pub struct S3ControlAdapter {
     control: aws_sdk_s3control::Client,
     s3: aws_sdk_s3::Client,
-    bucket: S3Adapter,
 }
 
 impl S3ControlAdapter {
     /// Wraps clients built once at start-up.
     pub fn new(control: aws_sdk_s3control::Client, s3: aws_sdk_s3::Client) -> Self {
-        S3ControlAdapter {
-            control,
-            bucket: S3Adapter::new(s3.clone()),
-            s3,
-        }
+        S3ControlAdapter { control, s3 }
     }
 
-    /// The adapter over an S3 Control client and the bucket function's S3
-    /// client (path-style against an emulator), both built from `sdk`.
+    /// The adapter over an S3 Control client and the S3 kit's client
+    /// (path-style against an emulator), both built from `sdk`.
     pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
         S3ControlAdapter::new(
             aws_sdk_s3control::Client::new(sdk),
-            s3_block_public_access::aws::client(sdk),
+            remediation_s3::aws::client(sdk),
         )
     }
 }
@@ -178,11 +172,7 @@ impl AccountPublicAccess for S3ControlAdapter {
             })
         });
         // The bucket's own settings, read as the bucket function reads them.
-        let own = self
-            .bucket
-            .public_access_block(bucket)
-            .await?
-            .unwrap_or_default();
+        let own = bucket_settings(&self.s3, bucket).await?.unwrap_or_default();
         Ok(BucketAccess {
             policy_public,
             acl_public,

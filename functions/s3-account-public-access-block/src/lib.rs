@@ -19,9 +19,9 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
+use remediation_s3::flags::PublicAccessFlags;
 use remediation_shared::{Config, Examined, OrSettle, Proposal, Remediator, Report, TargetOf};
 use remediation_shared::{Home, Survey};
-use s3_block_public_access::plan::PublicAccessFlags;
 
 use crate::aws::AccountPublicAccess;
 use crate::plan::Work;

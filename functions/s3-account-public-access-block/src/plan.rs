@@ -6,11 +6,11 @@
 //!
 //! Pure and synchronous: no AWS calls, no SDK types, no environment. The four
 //! settings, and how a write of them settles, are the bucket function's
-//! ([`s3_block_public_access::plan`]): they are the same at both levels.
+//! (the S3 kit, `remediation_s3::flags`): they are the same at both levels.
 
+pub use remediation_s3::flags::settle_write;
+use remediation_s3::flags::{PublicAccessFlags, Settings, Written};
 use remediation_shared::{AwsError, Decision, Examined, Proposal, Report};
-pub use s3_block_public_access::plan::settle_write;
-use s3_block_public_access::plan::{PublicAccessFlags, Settings, Written};
 use serde::Serialize;
 
 /// How many buckets a proposal reads to say which would stop being public:

@@ -19,10 +19,10 @@ use aws_sdk_s3control::operation::get_public_access_block::{
 use aws_sdk_s3control::operation::put_public_access_block::PutPublicAccessBlockOutput;
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use remediation_s3::flags::PublicAccessFlags;
 use remediation_testing::faults::coded;
 use remediation_testing::operations;
 use s3_account_public_access_block::aws::{AccountPublicAccess, S3ControlAdapter};
-use s3_block_public_access::plan::PublicAccessFlags;
 
 const ACCOUNT: &str = "123456789012";
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";

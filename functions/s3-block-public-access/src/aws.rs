@@ -27,16 +27,8 @@ pub const PERMISSIONS: &[Permission] = &[
 /// Every bucket; the `s3:ResourceAccount` condition keeps it to the function's own account.
 const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
 
-/// The S3 client for `sdk`: path-style addressing when a custom endpoint (a
-/// local emulator) is set, as it cannot serve virtual-hosted bucket names.
-pub fn client(sdk: &remediation_runtime::sdk::SdkConfig) -> Client {
-    let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    let config = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(custom_endpoint)
-        .build();
-    Client::from_conf(config)
-}
+pub use remediation_s3::aws::client;
+use remediation_s3::aws::{bucket_settings, not_found_if_no_bucket};
 
 /// What the function needs from S3.
 pub trait BucketPublicAccess: Send + Sync {
@@ -81,35 +73,12 @@ impl S3Adapter {
     }
 }
 
-/// A bucket that does not exist (or no longer does).
-fn not_found_if_no_bucket(err: AwsError) -> AwsError {
-    err.not_found_if(&["NoSuchBucket"])
-}
-
 impl BucketPublicAccess for S3Adapter {
     async fn public_access_block(
         &self,
         bucket: &str,
     ) -> Result<Option<PublicAccessFlags>, AwsError> {
-        let op = "GetPublicAccessBlock";
-        let call = self.client.get_public_access_block().bucket(bucket).send();
-        match deadline::call(op, call).await {
-            Ok(out) => Ok(out
-                .public_access_block_configuration()
-                .map(|c| PublicAccessFlags {
-                    block_public_acls: c.block_public_acls().unwrap_or(false),
-                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                    block_public_policy: c.block_public_policy().unwrap_or(false),
-                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                })),
-            Err(err) => {
-                if err.code == "NoSuchPublicAccessBlockConfiguration" {
-                    Ok(None)
-                } else {
-                    Err(not_found_if_no_bucket(err))
-                }
-            }
-        }
+        bucket_settings(&self.client, bucket).await
     }
 
     async fn tags(&self, bucket: &str) -> Result<Vec<(String, String)>, AwsError> {

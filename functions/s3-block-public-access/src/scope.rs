@@ -7,12 +7,13 @@
 //! holds what is particular to buckets.
 
 use remediation_shared::control::{self, Answer, Condition};
-use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::scope::standards::{CIS_1_4, CIS_3_0, PCI_3_2_1};
 use remediation_shared::scope::PerStandard;
 use remediation_shared::{Basis, FindingError, Reading, Scope, Verdict};
+use serde::Deserialize;
 
 /// What the bucket's four Block Public Access settings on satisfy: each
 /// control, Config rule and GuardDuty type this function answers, with what
@@ -158,6 +159,16 @@ impl Scope for BucketScope {
         let bucket = detail.parse("requestParameters.bucketName", BucketName::parse)?;
         Ok(Reading::Targets(vec![bucket]))
     }
+}
+
+// The parts of events that only this function reads.
+
+/// One bucket of a GuardDuty S3 finding (`resource.s3BucketDetails[]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3BucketDetail {
+    /// The bucket name.
+    pub name: String,
 }
 
 #[cfg(test)]

@@ -16,15 +16,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use remediation_shared::control::Answer;
-use remediation_shared::event::{
-    CloudTrailCall, Detail, GuardDutyFinding, InstanceDetails, PortProbeDetail,
-    SecurityGroupRuleItem,
-};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, PortProbeDetail};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, GroupId};
 use remediation_shared::scope::standards::{CIS_1_2, CIS_3_0, CIS_5_0, PCI_3_2_1};
 use remediation_shared::scope::{missing, PerStandard};
 use remediation_shared::{Basis, FindingError, Reading, Scope};
+use serde::Deserialize;
 
 /// The security-group function's scope.
 #[derive(Debug, Clone, Copy, Default)]
@@ -522,6 +520,43 @@ pub fn check(basis: &Basis, configured: &AdminPorts) -> Check {
         world: row.world,
         known: true,
     }
+}
+
+// The parts of events that only this function reads.
+
+/// The instance of a GuardDuty EC2 finding (`resource.instanceDetails`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceDetails {
+    /// Its network interfaces, with their security groups.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+}
+
+/// One network interface of an instance.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkInterface {
+    /// The security groups attached to the interface.
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroupRef>,
+}
+
+/// A security group named in a GuardDuty finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupRef {
+    /// The group id.
+    pub group_id: String,
+}
+
+/// One rule created by `AuthorizeSecurityGroupIngress`
+/// (`responseElements.securityGroupRuleSet.items[]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupRuleItem {
+    /// The group the rule belongs to.
+    pub group_id: Option<String>,
 }
 
 #[cfg(test)]

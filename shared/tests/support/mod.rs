@@ -2,9 +2,15 @@
 //! framework is tested without any real function: [`Buckets`] answers a small,
 //! fixed set of triggers on S3 buckets.
 
-use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding, S3BucketDetail};
+use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::{FindingError, Reading, Scope};
+
+/// One bucket of a GuardDuty S3 finding (`resource.s3BucketDetails[]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct S3BucketDetail {
+    name: String,
+}
 
 /// Buckets, named by Security Hub, Config, GuardDuty or CloudTrail.
 #[derive(Debug, Default)]

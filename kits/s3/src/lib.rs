@@ -1,0 +1,10 @@
+//! The S3 kit: what the two S3 functions (a bucket's and the account's Block
+//! Public Access) share, so that neither depends on the other.
+//!
+//! - [`flags`]: the four settings, their record form, and how a write settles (pure).
+//! - [`aws`]: the S3 client and reading a bucket's settings.
+//!
+//! It must not hold either function's scope or decisions: their folders do.
+
+pub mod aws;
+pub mod flags;
