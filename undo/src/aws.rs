@@ -46,16 +46,11 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    /// Clients over `sdk` (path-style S3 when a custom endpoint is set, as
-    /// a local emulator needs).
+    /// Clients over `sdk` (S3 as the S3 functions build it: path-style when
+    /// a custom endpoint is set, as a local emulator needs).
     pub fn new(sdk: &SdkConfig) -> Self {
-        let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
-            || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(custom_endpoint)
-            .build();
         Adapter {
-            s3: aws_sdk_s3::Client::from_conf(s3),
+            s3: remediation_s3::aws::client(sdk),
             s3control: aws_sdk_s3control::Client::new(sdk),
             ec2: aws_sdk_ec2::Client::new(sdk),
             iam: aws_sdk_iam::Client::new(sdk),

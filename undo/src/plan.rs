@@ -8,7 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use remediation_ec2::RuleRecord;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::input::InputError;
@@ -191,22 +192,18 @@ pub fn restore_of(record: &Value) -> Result<Restore, InputError> {
                 .iter()
                 .filter(|c| c["type"] == "revoke_ingress_rule")
                 .map(|c| {
-                    let port = |name: &'static str| {
-                        c[name]
-                            .as_i64()
-                            .and_then(|p| i32::try_from(p).ok())
-                            .ok_or_else(|| field_error("changes", format!("{name} missing")))
-                    };
+                    // The function's own record type: one schema for both.
+                    let record = RuleRecord::deserialize(c)
+                        .map_err(|e| field_error("changes", e.to_string()))?;
+                    if !record.cidr.contains('/') {
+                        return Err(field_error("changes", "cidr missing"));
+                    }
                     Ok(IngressRule {
-                        protocol: c["protocol"].as_str().unwrap_or_default().to_owned(),
-                        from_port: port("from_port")?,
-                        to_port: port("to_port")?,
-                        cidr: c["cidr"]
-                            .as_str()
-                            .filter(|c| c.contains('/'))
-                            .ok_or_else(|| field_error("changes", "cidr missing"))?
-                            .to_owned(),
-                        description: c["description"].as_str().map(str::to_owned),
+                        protocol: record.protocol,
+                        from_port: record.from_port,
+                        to_port: record.to_port,
+                        cidr: record.cidr,
+                        description: record.description,
                     })
                 })
                 .collect::<Result<Vec<_>, InputError>>()?;

@@ -20,28 +20,7 @@ use serde::Serialize;
 
 use crate::scope::{describe, Check, Port, PortSet, Transport, World};
 
-/// An ingress rule as audit records describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleRecord {
-    /// The rule id (`sgr-...`).
-    pub rule_id: String,
-    /// `tcp`, `udp`, `-1`, ...
-    pub protocol: String,
-    /// First port (-1: all).
-    pub from_port: i32,
-    /// Last port (-1: all).
-    pub to_port: i32,
-    /// The source CIDR (IPv4 or IPv6).
-    pub cidr: String,
-    /// What else revoking the rule closes, besides the ports it was revoked
-    /// for (`tcp 0-21`, `tcp 23-65535`, `all traffic`): a rule broader than
-    /// those is revoked whole, because narrowing it would need the power to
-    /// open ports; the owner re-opens what they need.
-    pub also_closes: Vec<String>,
-    /// The rule's description, when it has one: what an undo puts back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
+pub use remediation_ec2::RuleRecord;
 
 /// A group's state in audit records (`before`, `after`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
