@@ -92,6 +92,24 @@ impl Answer {
     }
 }
 
+/// What a function's fix makes hold: the checks it answers, a row each, and
+/// its own condition, which a trigger that names no check is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    /// The function's own condition (what its fix sets).
+    pub own: &'static str,
+    /// The checks it answers.
+    pub table: &'static [Condition],
+}
+
+impl Checks {
+    /// The verdict on a resource whose fix holds, for a trigger of `basis`
+    /// (see [`whole`]).
+    pub fn verdict(&self, basis: &Basis) -> Option<Verdict> {
+        whole(self.table, basis, self.own)
+    }
+}
+
 /// One row of the table of a function whose fix makes the whole of each
 /// check it answers hold: the check, and what it requires of the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -96,7 +96,7 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
             ControlFlow::Break(report) => ControlFlow::Break(
                 report
                     .resource(role.arn)
-                    .verdict_if_fixed(scope::verdict(&target.basis)),
+                    .verdict_if_fixed(scope::CHECKS.verdict(&target.basis)),
             ),
             ControlFlow::Continue(proposal) => ControlFlow::Continue(proposal.resource(role.arn)),
         }
@@ -124,6 +124,6 @@ impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
     async fn apply(&self, target: &TargetOf<Self>, proposal: Proposal<Work>) -> Report {
         let work = &proposal.work;
         let detach = self.port.detach(&work.role_name, &work.policy_arn).await;
-        plan::settle(&proposal, detach).verdict_if_fixed(scope::verdict(&target.basis))
+        plan::settle(&proposal, detach).verdict_if_fixed(scope::CHECKS.verdict(&target.basis))
     }
 }

@@ -8,29 +8,24 @@
 //! attached policy is AdministratorAccess. No GuardDuty finding type reports
 //! AdministratorAccess on a role, so none is answered.
 
-use remediation_shared::control::{self, Answer, Condition};
+use remediation_shared::control::{Answer, Checks, Condition};
 use remediation_shared::event::{AsffFinding, CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, Partition, RoleId, RoleName};
 use remediation_shared::scope::config_rule_is;
-use remediation_shared::{Basis, FindingError, Reading, Resource, Scope, Verdict};
+use remediation_shared::{FindingError, Reading, Resource, Scope};
 
 /// What a role without AdministratorAccess satisfies: the Config rule this
 /// function answers (directly, or relayed by Security Hub), with what it
 /// requires and where that is stated.
-pub const CHECKS: &[Condition] = &[Condition {
-    answers: Answer::ConfigRule(CONFIG_RULE),
-    requires: "no blacklisted managed policy attached; with the rule's default parameter, AdministratorAccess (a rule given other policies is not verified beyond it)",
-    source: "Config iam-policy-blacklisted-check (policyArns, default arn:aws:iam::aws:policy/AdministratorAccess)",
-}];
-
-/// The condition the function itself sets, for triggers that name no check.
-pub const OWN: &str = "AdministratorAccess not attached";
-
-/// The verdict for a role without AdministratorAccess, for a trigger of `basis`.
-pub fn verdict(basis: &Basis) -> Option<Verdict> {
-    control::whole(CHECKS, basis, OWN)
-}
+pub const CHECKS: Checks = Checks {
+    own: "AdministratorAccess not attached",
+    table: &[Condition {
+        answers: Answer::ConfigRule(CONFIG_RULE),
+        requires: "no blacklisted managed policy attached; with the rule's default parameter, AdministratorAccess (a rule given other policies is not verified beyond it)",
+        source: "Config iam-policy-blacklisted-check (policyArns, default arn:aws:iam::aws:policy/AdministratorAccess)",
+    }],
+};
 
 /// The role function's scope.
 #[derive(Debug, Clone, Copy, Default)]
@@ -150,6 +145,7 @@ impl Scope for RoleScope {
 
 #[cfg(test)]
 mod tests {
+    use remediation_shared::Basis;
     use remediation_testing::samples::{check_readings, config_change, envelope, Reading};
     use serde_json::{json, Value};
 
@@ -207,7 +203,9 @@ mod tests {
     /// A row for the Config rule answered, resolved as deployed, relayed or not.
     #[test]
     fn the_table_of_checks_has_a_row_for_each_rule_answered() {
-        remediation_testing::samples::check_conditions::<RoleScope>(CHECKS, verdict);
-        assert_eq!(verdict(&Basis::Control("IAM.1".into())), None);
+        remediation_testing::samples::check_conditions::<RoleScope>(CHECKS.table, |b| {
+            CHECKS.verdict(b)
+        });
+        assert_eq!(CHECKS.verdict(&Basis::Control("IAM.1".into())), None);
     }
 }

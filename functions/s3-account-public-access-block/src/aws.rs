@@ -99,10 +99,8 @@ impl S3ControlAdapter {
     /// The adapter over an S3 Control client and the S3 kit's client
     /// (path-style against an emulator), both built from `sdk`.
     pub fn from_sdk(sdk: &remediation_runtime::sdk::SdkConfig) -> Self {
-        S3ControlAdapter::new(
-            aws_sdk_s3control::Client::new(sdk),
-            remediation_s3::aws::client(sdk),
-        )
+        let s3 = remediation_s3::aws::client(sdk);
+        S3ControlAdapter::new(aws_sdk_s3control::Client::new(sdk), s3)
     }
 }
 

@@ -80,9 +80,9 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
         }
         let buckets = plan::exposure(total, &read, current);
         match plan::examined(plan, current, buckets) {
-            std::ops::ControlFlow::Break(r) => {
-                std::ops::ControlFlow::Break(r.verdict_if_fixed(scope::verdict(&target.basis)))
-            }
+            std::ops::ControlFlow::Break(r) => std::ops::ControlFlow::Break(
+                r.verdict_if_fixed(scope::CHECKS.verdict(&target.basis)),
+            ),
             change => change,
         }
     }
@@ -119,6 +119,6 @@ impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
             return refused;
         }
         plan::settle_write(&proposal, write, read_back, plan::written(&proposal))
-            .verdict_if_fixed(scope::verdict(&target.basis))
+            .verdict_if_fixed(scope::CHECKS.verdict(&target.basis))
     }
 }

@@ -8,42 +8,37 @@
 //! resource, the Config rules and Security Hub control that check it, and the
 //! CloudTrail calls that change it.
 
-use remediation_shared::control::{self, Answer, Condition};
+use remediation_shared::control::{Answer, Checks, Condition};
 use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{is_account_id, Arn, Partition, ASFF_ACCOUNT_PREFIX};
 use remediation_shared::scope::standards::{CIS_1_4, CIS_3_0};
 use remediation_shared::scope::PerStandard;
-use remediation_shared::{Basis, FindingError, Reading, Resource, Scope, Verdict};
+use remediation_shared::{FindingError, Reading, Resource, Scope};
 
 /// What the account's four Block Public Access settings on satisfy: each
 /// control, Config rule and GuardDuty type this function answers, with what
 /// it requires and where that is stated.
-pub const CHECKS: &[Condition] = &[
-    Condition {
-        answers: Answer::Control("S3.1"),
-        requires: "all four account-level Block Public Access settings on",
-        source: "Security Hub controls reference, S3.1 (Config s3-account-level-public-access-blocks-periodic, every parameter true by default); CIS 1.4 2.1.5.1, CIS 3.0 2.1.4.1",
-    },
-    Condition {
-        answers: Answer::ConfigRule("s3-account-level-public-access-blocks"),
-        requires: "all four account-level settings on (the rule's parameters, true by default)",
-        source: "Config s3-account-level-public-access-blocks and its -periodic twin",
-    },
-    Condition {
-        answers: Answer::GuardDuty("Policy:S3/AccountBlockPublicAccessDisabled"),
-        requires: "the account's Block Public Access settings on",
-        source: "GuardDuty finding types, S3",
-    },
-];
-
-/// The condition the function itself sets, for triggers that name no check.
-pub const OWN: &str = "all four account-level Block Public Access settings on";
-
-/// The verdict for an account whose four settings are on, for a trigger of `basis`.
-pub fn verdict(basis: &Basis) -> Option<Verdict> {
-    control::whole(CHECKS, basis, OWN)
-}
+pub const CHECKS: Checks = Checks {
+    own: "all four account-level Block Public Access settings on",
+    table: &[
+        Condition {
+            answers: Answer::Control("S3.1"),
+            requires: "all four account-level Block Public Access settings on",
+            source: "Security Hub controls reference, S3.1 (Config s3-account-level-public-access-blocks-periodic, every parameter true by default); CIS 1.4 2.1.5.1, CIS 3.0 2.1.4.1",
+        },
+        Condition {
+            answers: Answer::ConfigRule("s3-account-level-public-access-blocks"),
+            requires: "all four account-level settings on (the rule's parameters, true by default)",
+            source: "Config s3-account-level-public-access-blocks and its -periodic twin",
+        },
+        Condition {
+            answers: Answer::GuardDuty("Policy:S3/AccountBlockPublicAccessDisabled"),
+            requires: "the account's Block Public Access settings on",
+            source: "GuardDuty finding types, S3",
+        },
+    ],
+};
 
 /// The account function's scope.
 #[derive(Debug, Clone, Copy, Default)]
@@ -256,6 +251,8 @@ mod tests {
     /// A row for each control, Config rule and GuardDuty type answered, each resolved.
     #[test]
     fn the_table_of_checks_has_a_row_for_each_control_rule_and_type_answered() {
-        remediation_testing::samples::check_conditions::<AccountScope>(CHECKS, verdict);
+        remediation_testing::samples::check_conditions::<AccountScope>(CHECKS.table, |b| {
+            CHECKS.verdict(b)
+        });
     }
 }

@@ -53,7 +53,7 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
             };
         match plan::examined(plan::plan(current, exempt), current) {
             ControlFlow::Break(r) => {
-                ControlFlow::Break(r.verdict_if_fixed(scope::verdict(&target.basis)))
+                ControlFlow::Break(r.verdict_if_fixed(scope::CHECKS.verdict(&target.basis)))
             }
             change => change,
         }
@@ -95,6 +95,7 @@ impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
             Ok(()) => Some(self.0.public_access_block(bucket).await),
             Err(_) => None,
         };
-        plan::settle(&proposal, write, read_back).verdict_if_fixed(scope::verdict(&target.basis))
+        plan::settle(&proposal, write, read_back)
+            .verdict_if_fixed(scope::CHECKS.verdict(&target.basis))
     }
 }

@@ -6,13 +6,13 @@
 //! resource type, the finding types and API calls declared here); this file
 //! holds what is particular to buckets.
 
-use remediation_shared::control::{self, Answer, Condition};
+use remediation_shared::control::{Answer, Checks, Condition};
 use remediation_shared::event::{CloudTrailCall, Detail, GuardDutyFinding};
 use remediation_shared::notify::Wording;
 use remediation_shared::resource::{Arn, BucketName};
 use remediation_shared::scope::standards::{CIS_1_4, CIS_3_0, PCI_3_2_1};
 use remediation_shared::scope::PerStandard;
-use remediation_shared::{Basis, FindingError, Reading, Scope, Verdict};
+use remediation_shared::{FindingError, Reading, Scope};
 use serde::Deserialize;
 
 /// What the bucket's four Block Public Access settings on satisfy: each
@@ -20,61 +20,56 @@ use serde::Deserialize;
 /// it requires and where that is stated. With all four on, S3 ignores public
 /// ACLs and restricts public policies, so the bucket is neither publicly
 /// readable nor writable.
-pub const CHECKS: &[Condition] = &[
-    Condition {
-        answers: Answer::Control("S3.2"),
-        requires: "the bucket does not allow public read access: holds with its four Block Public Access settings on",
-        source: "Security Hub controls reference, S3.2 (Config s3-bucket-public-read-prohibited: compliant when Block Public Access blocks public policies and ACLs); PCI.S3.2",
-    },
-    Condition {
-        answers: Answer::Control("S3.3"),
-        requires: "the bucket does not allow public write access: holds with its four Block Public Access settings on",
-        source: "Security Hub controls reference, S3.3 (Config s3-bucket-public-write-prohibited); PCI.S3.1",
-    },
-    Condition {
-        answers: Answer::Control("S3.8"),
-        requires: "all four bucket-level Block Public Access settings on",
-        source: "Security Hub controls reference, S3.8 (Config s3-bucket-level-public-access-prohibited); CIS 1.4 2.1.5.2, CIS 3.0 2.1.4.2",
-    },
-    Condition {
-        answers: Answer::ConfigRule("s3-bucket-level-public-access-prohibited"),
-        requires: "all four bucket-level Block Public Access settings on",
-        source: "Config s3-bucket-level-public-access-prohibited",
-    },
-    Condition {
-        answers: Answer::ConfigRule("s3-bucket-public-read-prohibited"),
-        requires: "no public read access: holds with the four settings on",
-        source: "Config s3-bucket-public-read-prohibited",
-    },
-    Condition {
-        answers: Answer::ConfigRule("s3-bucket-public-write-prohibited"),
-        requires: "no public write access: holds with the four settings on",
-        source: "Config s3-bucket-public-write-prohibited",
-    },
-    Condition {
-        answers: Answer::GuardDuty("Policy:S3/BucketBlockPublicAccessDisabled"),
-        requires: "the bucket's Block Public Access settings on",
-        source: "GuardDuty finding types, S3",
-    },
-    Condition {
-        answers: Answer::GuardDuty("Policy:S3/BucketAnonymousAccessGranted"),
-        requires: "no anonymous access: holds with the four settings on",
-        source: "GuardDuty finding types, S3",
-    },
-    Condition {
-        answers: Answer::GuardDuty("Policy:S3/BucketPublicAccessGranted"),
-        requires: "no public access: holds with the four settings on",
-        source: "GuardDuty finding types, S3",
-    },
-];
-
-/// The condition the function itself sets, for triggers that name no check.
-pub const OWN: &str = "all four bucket-level Block Public Access settings on";
-
-/// The verdict for a bucket whose four settings are on, for a trigger of `basis`.
-pub fn verdict(basis: &Basis) -> Option<Verdict> {
-    control::whole(CHECKS, basis, OWN)
-}
+pub const CHECKS: Checks = Checks {
+    own: "all four bucket-level Block Public Access settings on",
+    table: &[
+        Condition {
+            answers: Answer::Control("S3.2"),
+            requires: "the bucket does not allow public read access: holds with its four Block Public Access settings on",
+            source: "Security Hub controls reference, S3.2 (Config s3-bucket-public-read-prohibited: compliant when Block Public Access blocks public policies and ACLs); PCI.S3.2",
+        },
+        Condition {
+            answers: Answer::Control("S3.3"),
+            requires: "the bucket does not allow public write access: holds with its four Block Public Access settings on",
+            source: "Security Hub controls reference, S3.3 (Config s3-bucket-public-write-prohibited); PCI.S3.1",
+        },
+        Condition {
+            answers: Answer::Control("S3.8"),
+            requires: "all four bucket-level Block Public Access settings on",
+            source: "Security Hub controls reference, S3.8 (Config s3-bucket-level-public-access-prohibited); CIS 1.4 2.1.5.2, CIS 3.0 2.1.4.2",
+        },
+        Condition {
+            answers: Answer::ConfigRule("s3-bucket-level-public-access-prohibited"),
+            requires: "all four bucket-level Block Public Access settings on",
+            source: "Config s3-bucket-level-public-access-prohibited",
+        },
+        Condition {
+            answers: Answer::ConfigRule("s3-bucket-public-read-prohibited"),
+            requires: "no public read access: holds with the four settings on",
+            source: "Config s3-bucket-public-read-prohibited",
+        },
+        Condition {
+            answers: Answer::ConfigRule("s3-bucket-public-write-prohibited"),
+            requires: "no public write access: holds with the four settings on",
+            source: "Config s3-bucket-public-write-prohibited",
+        },
+        Condition {
+            answers: Answer::GuardDuty("Policy:S3/BucketBlockPublicAccessDisabled"),
+            requires: "the bucket's Block Public Access settings on",
+            source: "GuardDuty finding types, S3",
+        },
+        Condition {
+            answers: Answer::GuardDuty("Policy:S3/BucketAnonymousAccessGranted"),
+            requires: "no anonymous access: holds with the four settings on",
+            source: "GuardDuty finding types, S3",
+        },
+        Condition {
+            answers: Answer::GuardDuty("Policy:S3/BucketPublicAccessGranted"),
+            requires: "no public access: holds with the four settings on",
+            source: "GuardDuty finding types, S3",
+        },
+    ],
+};
 
 /// The bucket function's scope.
 #[derive(Debug, Clone, Copy, Default)]
@@ -382,6 +377,8 @@ mod tests {
     /// A row for each control, Config rule and GuardDuty type answered, each resolved.
     #[test]
     fn the_table_of_checks_has_a_row_for_each_control_rule_and_type_answered() {
-        remediation_testing::samples::check_conditions::<BucketScope>(CHECKS, verdict);
+        remediation_testing::samples::check_conditions::<BucketScope>(CHECKS.table, |b| {
+            CHECKS.verdict(b)
+        });
     }
 }
