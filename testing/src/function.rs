@@ -71,7 +71,7 @@ impl Function {
         // than test yesterday's code.
         let root = repo_root();
         let package = root.join("functions").join(self.name());
-        for source in [package.join("src"), root.join("shared/src")] {
+        for source in [package.join("src"), root.join("shared")] {
             if let Some((file, changed)) = newest(&source) {
                 assert!(
                     changed <= built,

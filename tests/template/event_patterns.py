@@ -22,7 +22,7 @@ from localstack.services.events.event_rule_engine import (
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # The samples each function acts on (events/acted-on.json, checked against the
-# normaliser by shared/tests/events.rs).
+# normaliser by shared/core/tests/events.rs).
 ACTED_ON = {
     function: set(files)
     for function, files in json.loads((ROOT / "events" / "acted-on.json").read_text()).items()

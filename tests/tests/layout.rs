@@ -73,7 +73,7 @@ fn a_function_is_a_folder_of_five_files() {
 fn only_the_adapter_names_an_sdk_crate() {
     let mut wrong = Vec::new();
     let mut crates = functions();
-    crates.extend(entries(&repo_root().join("kits")));
+    crates.extend(entries(&repo_root().join("shared/kits")));
     for function in crates {
         for file in sources(&function.join("src")) {
             if name(&file) != "aws.rs" && read(&file).contains("aws_sdk_") {
@@ -91,9 +91,7 @@ fn only_the_adapter_names_an_sdk_crate() {
 fn the_shared_crates_name_no_function() {
     let names: Vec<String> = functions().iter().map(|f| name(f)).collect();
     let mut wrong = Vec::new();
-    let mut files = sources(&repo_root().join("shared"));
-    files.extend(sources(&repo_root().join("runtime")));
-    files.extend(sources(&repo_root().join("kits")));
+    let files = sources(&repo_root().join("shared"));
     for file in files {
         let text = read(&file);
         for function in &names {
@@ -109,10 +107,8 @@ fn the_shared_crates_name_no_function() {
 #[test]
 fn every_source_file_opens_with_its_module_doc() {
     let mut dirs = vec![
-        repo_root().join("shared/src"),
-        repo_root().join("runtime/src"),
+        repo_root().join("shared"),
         repo_root().join("catalog/src"),
-        repo_root().join("kits"),
         repo_root().join("testing/src"),
     ];
     dirs.extend(functions().iter().map(|f| f.join("src")));
@@ -242,8 +238,8 @@ fn a_cycle(
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
     let mut crates = vec![
-        repo_root().join("shared/src"),
-        repo_root().join("runtime/src"),
+        repo_root().join("shared/core/src"),
+        repo_root().join("shared/runtime/src"),
         repo_root().join("testing/src"),
         repo_root().join("undo/src"),
     ];
@@ -270,7 +266,7 @@ fn no_module_imports_one_that_imports_it_back() {
 
 #[test]
 fn the_input_side_imports_no_side_channel() {
-    let graph = module_graph(&repo_root().join("shared/src"));
+    let graph = module_graph(&repo_root().join("shared/core/src"));
     for input in ["event", "resource", "scope", "finding", "control"] {
         let deps = &graph[input];
         for channel in ["notify", "workflow", "metrics", "handler"] {
@@ -300,7 +296,7 @@ fn dependencies(manifest: &Path) -> Vec<String> {
 
 #[test]
 fn the_core_names_no_aws_sdk_and_no_http_crate() {
-    let deps = dependencies(&repo_root().join("shared/Cargo.toml"));
+    let deps = dependencies(&repo_root().join("shared/core/Cargo.toml"));
     assert!(deps.len() >= 5, "dependencies read: {deps:?}");
     let sdk_or_http = |d: &&String| {
         d.starts_with("aws-") && d.as_str() != "aws_lambda_events"
@@ -317,14 +313,14 @@ fn the_core_names_no_aws_sdk_and_no_http_crate() {
     let wrong: Vec<&String> = deps.iter().filter(sdk_or_http).collect();
     assert!(wrong.is_empty(), "the core depends on {wrong:?}");
     // The check itself: the runtime, which must, does.
-    let runtime = dependencies(&repo_root().join("runtime/Cargo.toml"));
+    let runtime = dependencies(&repo_root().join("shared/runtime/Cargo.toml"));
     assert!(runtime.iter().any(|d| sdk_or_http(&d)), "{runtime:?}");
 }
 
 #[test]
 fn no_file_of_the_shared_crates_is_longer_than_500_lines() {
     let mut wrong = Vec::new();
-    for dir in ["shared", "runtime", "kits", "catalog"] {
+    for dir in ["shared", "catalog"] {
         for file in sources(&repo_root().join(dir)) {
             let lines = read(&file).lines().count();
             if lines > 500 {
