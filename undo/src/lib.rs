@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use crate::aws::UndoPort;
 use crate::input::Line;
-use crate::plan::{Live, Restore, Verdict};
+use crate::plan::{undo_action, Live, Restore, Verdict};
 
 /// The tag that says why a resource is exempt, beside the exemption tag.
 pub const REASON_SUFFIX: &str = "-reason";
@@ -103,17 +103,6 @@ fn record(
             outcome,
             reason,
         )
-    }
-}
-
-/// The action of an undo of a record whose own action is `action`.
-fn undo_action(action: &str) -> &'static str {
-    match action {
-        "enable_bucket_public_access_block" => "undo_enable_bucket_public_access_block",
-        "enable_account_public_access_block" => "undo_enable_account_public_access_block",
-        "revoke_world_open_ssh_ingress" => "undo_revoke_world_open_ssh_ingress",
-        "detach_administrator_access" => "undo_detach_administrator_access",
-        _ => "undo",
     }
 }
 

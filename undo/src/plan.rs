@@ -7,6 +7,7 @@
 //! writing are [`crate::aws`]'s, the sequence is [`crate::undo`]'s.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use remediation_ec2::RuleRecord;
 use serde::{Deserialize, Serialize};
@@ -110,10 +111,12 @@ impl Restore {
     /// The undo's action name in its audit record.
     pub fn action(&self) -> &'static str {
         match self {
-            Restore::Bucket { .. } => "undo_enable_bucket_public_access_block",
-            Restore::Account { .. } => "undo_enable_account_public_access_block",
-            Restore::Group { .. } => "undo_revoke_world_open_ssh_ingress",
-            Restore::Role { .. } => "undo_detach_administrator_access",
+            Restore::Bucket { .. } => undo_action(remediation_catalog::BUCKET_PUBLIC_ACCESS.action),
+            Restore::Account { .. } => {
+                undo_action(remediation_catalog::ACCOUNT_PUBLIC_ACCESS.action)
+            }
+            Restore::Group { .. } => undo_action(remediation_catalog::WORLD_OPEN_ADMIN.action),
+            Restore::Role { .. } => undo_action(remediation_catalog::SERVICE_ROLE_ADMIN.action),
         }
     }
 
@@ -122,6 +125,20 @@ impl Restore {
     pub fn regional(&self) -> bool {
         matches!(self, Restore::Bucket { .. } | Restore::Group { .. })
     }
+}
+
+/// The action of an undo of a record whose own action is `action`: `undo_`
+/// and the action, for a function of the catalog; `undo` for any other.
+pub fn undo_action(action: &str) -> &'static str {
+    static UNDO: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+        remediation_catalog::ALL
+            .iter()
+            .map(|f| (f.action, format!("undo_{}", f.action)))
+            .collect()
+    });
+    UNDO.iter()
+        .find(|(own, _)| *own == action)
+        .map_or("undo", |(_, undo)| undo.as_str())
 }
 
 fn field_error(field: &'static str, problem: impl Into<String>) -> InputError {
@@ -471,6 +488,32 @@ mod tests {
         for (name, record, part) in cases {
             let err = restore_of(&record).unwrap_err();
             assert!(err.to_string().contains(part), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_undos_action_is_undo_and_the_functions_own_and_undo_for_any_other() {
+        for (action, undo) in [
+            (
+                "enable_bucket_public_access_block",
+                "undo_enable_bucket_public_access_block",
+            ),
+            (
+                "enable_account_public_access_block",
+                "undo_enable_account_public_access_block",
+            ),
+            (
+                "revoke_world_open_ssh_ingress",
+                "undo_revoke_world_open_ssh_ingress",
+            ),
+            (
+                "detach_administrator_access",
+                "undo_detach_administrator_access",
+            ),
+            ("attach_something", "undo"),
+            ("", "undo"),
+        ] {
+            assert_eq!(undo_action(action), undo, "{action:?}");
         }
     }
 
