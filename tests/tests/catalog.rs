@@ -1,7 +1,7 @@
 //! The catalog (`catalog/src/lib.rs`) is the one list of the functions: a
 //! folder under `functions/` it lacks, or a function it lists that the
-//! template, `member.yaml`'s role, `events/` or `events/acted-on.json` lacks,
-//! fails here. No AWS, no emulator.
+//! template, `member.yaml`'s role, `events/`, `events/acted-on.json` or the
+//! audit schema's actions lack, fails here. No AWS, no emulator.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -59,6 +59,23 @@ fn every_function_the_catalog_lists_is_deployed_granted_and_sampled() {
         }
     }
     assert!(missing.is_empty(), "{missing:#?}");
+}
+
+#[test]
+fn the_audit_schema_names_every_functions_action() {
+    let schema = read("docs/schema.md");
+    let row = schema
+        .lines()
+        .find(|l| l.starts_with("| `action` |"))
+        .expect("docs/schema.md has an `action` row");
+    for f in ALL {
+        assert!(
+            row.contains(&format!("`{}`", f.action)),
+            "docs/schema.md's action row lacks {} ({})",
+            f.action,
+            f.name
+        );
+    }
 }
 
 #[test]
