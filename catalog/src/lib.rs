@@ -42,12 +42,6 @@ pub struct Function {
     pub read: fn(Value) -> Result<Vec<Read>, FindingError>,
 }
 
-impl PartialEq for Function {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
 /// `value` read by the scope `S`.
 fn read<S: Scope>(value: Value) -> Result<Vec<Read>, FindingError> {
     let finding = normalize::<S>(value)?;
@@ -106,9 +100,9 @@ mod tests {
         assert_eq!((names.len(), actions.len()), (ALL.len(), ALL.len()));
         for f in ALL {
             assert!(!f.permissions.is_empty(), "{}", f.name);
-            assert_eq!(named(f.name), Some(f));
+            assert_eq!(named(f.name).map(|g| g.action), Some(f.action));
         }
-        assert_eq!(named("no-such-function"), None);
+        assert!(named("no-such-function").is_none());
     }
 
     #[test]

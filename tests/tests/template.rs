@@ -302,7 +302,7 @@ fn a_hung_aws_call_ends_in_a_failed_record_well_before_lambda_stops_the_function
     assert!(remediation_runtime::sdk::ATTEMPT_TIMEOUT < per_call);
     // Every call is also cut at the deadline less the time kept to write the
     // record: a small part of what the function has.
-    let reserve = remediation_runtime::deadline::RECORD_RESERVE;
+    let reserve = remediation_shared::deadline::RECORD_RESERVE;
     assert!(reserve.as_millis() * 10 <= u128::from(timeout) * 1000);
 }
 

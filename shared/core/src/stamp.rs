@@ -5,32 +5,18 @@
 //! write (UTC, `Z`, the fraction without trailing zeros, none when zero), so
 //! records keep the byte layout they had when the SDK formatted them.
 
-use std::fmt::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 /// `at` in RFC 3339 UTC, to the millisecond: `2026-12-07T11:18:24.12Z`.
 pub fn millis(at: SystemTime) -> String {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let whole = UNIX_EPOCH + Duration::from_millis(since.as_millis() as u64);
-    let t: DateTime<Utc> = whole.into();
-    let mut out = String::with_capacity(24);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let t: DateTime<Utc> = at.into();
+    let mut out = t.format("%Y-%m-%dT%H:%M:%S").to_string();
     let ms = t.timestamp_subsec_millis();
     if ms > 0 {
-        let fraction = format!("{ms:03}");
         out.push('.');
-        out.push_str(fraction.trim_end_matches('0'));
+        out.push_str(format!("{ms:03}").trim_end_matches('0'));
     }
     out.push('Z');
     out

@@ -12,7 +12,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-pub use remediation_shared::deadline::{budget, scoped, within, RECORD_RESERVE};
+use remediation_shared::deadline::within;
 use remediation_shared::AwsError;
 
 use crate::error::Classify;
