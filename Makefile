@@ -110,7 +110,7 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 ## make bench: the bench/ package: our functions (release builds behind the loopback Runtime
 ## API) side by side with Cloud Custodian (its own virtualenv, .venv-peer)
 ## against the same local emulator; prints a markdown table and writes it to
-## bench/results.md. Run `make package` first for the package-size row.
+## docs/bench-results.md. Run `make package` first for the package-size row.
 ## RUNS=n repeats the cold, warm and memory measurements (default 3);
 ## BENCH_ONLY=<function> runs one function and only prints its table.
 ## `remediation-bench --help` lists the settings this target passes it.

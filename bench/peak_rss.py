@@ -4,27 +4,33 @@
 # waits for the next event, as Lambda's own runtime would leave it and as
 # `make bench` reads it (testing/src/runtime_api.rs). The method of
 # docs/benchmark.md's before/after table. Usage, from the repository's root:
-#   scripts/with-emulator .venv/bin/python bench/peak_rss.py target/release/<function> <function>
+#   scripts/with-emulator .venv/bin/python bench/peak_rss.py target/release/<function> events/<function>/<sample>.json
+# The sample says what to seed: a bucket, a security group with SSH open, or a
+# service role with AdministratorAccess, put where the sample's placeholder is.
 import http.server, json, os, subprocess, sys, threading, time, boto3
-binary, fn = sys.argv[1], sys.argv[2]
+binary, sample = sys.argv[1], sys.argv[2]
+fn = os.path.basename(binary)
+ev = open(sample).read()
 url = os.environ['REMEDIATION_EMULATOR_URL']
 kw = dict(endpoint_url=url, region_name='us-east-1', aws_access_key_id="local-test-placeholder", aws_secret_access_key="local-test-placeholder")
 n = f"rss-{int(time.time()*1000)}-{os.getpid()}"
-if fn == 's3-block-public-access':
+if 'example-public-bucket' in ev:
     boto3.client('s3', **kw).create_bucket(Bucket=n)
-    ev = open('events/s3-block-public-access/config-bucket-noncompliant.json').read().replace('example-public-bucket', n)
-elif fn == 'sg-revoke-open-ssh':
+    ev = ev.replace('example-public-bucket', n)
+elif 'sg-0123456789abcdef0' in ev:
     ec2 = boto3.client('ec2', **kw)
     vpc = ec2.create_vpc(CidrBlock='10.9.0.0/16')['Vpc']['VpcId']
     g = ec2.create_security_group(GroupName=n, Description='x', VpcId=vpc)['GroupId']
     ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[{'IpProtocol':'tcp','FromPort':22,'ToPort':22,'IpRanges':[{'CidrIp':'0.0.0.0/0'}]}])
-    ev = open('events/sg-revoke-open-ssh/config-restricted-ssh-noncompliant.json').read().replace('sg-0123456789abcdef0', g)
-else:
+    ev = ev.replace('sg-0123456789abcdef0', g)
+elif 'example-lambda-role' in ev:
     iam = boto3.client('iam', **kw)
     trust = json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})
     iam.create_role(RoleName=n, Path='/service-role/', AssumeRolePolicyDocument=trust)
     iam.attach_role_policy(RoleName=n, PolicyArn='arn:aws:iam::aws:policy/AdministratorAccess')
-    ev = open('events/iam-detach-admin-policy/cloudtrail-attach-admin.json').read().replace('example-lambda-role', n)
+    ev = ev.replace('example-lambda-role', n)
+else:
+    sys.exit(f'{sample}: no bucket, group or role placeholder to seed')
 state = {'served': False, 'answer': None}
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass

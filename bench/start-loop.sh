@@ -2,7 +2,7 @@
 # Cold starts of one function binary, back to back: each runs from exec until
 # its first Runtime API poll fails against a closed loopback port, then exits.
 # Prints the time per start. Used to see where start-up time goes, e.g.
-#   perf record -g -- bench/start-loop.sh target/release/s3-block-public-access
+#   perf record -g -- bench/start-loop.sh target/release/<function>
 # Usage: bench/start-loop.sh BINARY [STARTS]   (default 200)
 set -euo pipefail
 binary=$1

@@ -50,10 +50,11 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 WORKERS = 16
 
-FUNCTIONS = {
-    "buckets": "s3-block-public-access",
-    "security groups": "sg-revoke-open-ssh",
-    "roles": "iam-detach-admin-policy",
+# The catalog's function for each kind, by the resource type it fixes.
+RESOURCE_TYPES = {
+    "buckets": "AWS::S3::Bucket",
+    "security groups": "AWS::EC2::SecurityGroup",
+    "roles": "AWS::IAM::Role",
 }
 POLICIES = {
     "buckets": "sweep-s3",
@@ -312,12 +313,12 @@ def counted(run):
 
 def ours(kind):
     binary = os.environ["BENCH_SWEEP_RUN"]
-    out = subprocess.run([binary, FUNCTIONS[kind], os.environ["BENCH_RELEASE_DIR"]], capture_output=True, text=True, timeout=3600)
+    out = subprocess.run([binary, RESOURCE_TYPES[kind], os.environ["BENCH_RELEASE_DIR"]], capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
-        sys.exit(f"sweep-run {FUNCTIONS[kind]} failed:\n{out.stderr[-3000:]}")
+        sys.exit(f"sweep-run {RESOURCE_TYPES[kind]} failed:\n{out.stderr[-3000:]}")
     line = json.loads(out.stdout.strip().splitlines()[-1])
     if line["answer"] != "ok":
-        sys.exit(f"sweep-run {FUNCTIONS[kind]}: the function answered {line['answer']}")
+        sys.exit(f"sweep-run {RESOURCE_TYPES[kind]}: the function answered {line['answer']}")
     summary = line["summary"] or {}
     return {"peak_rss_kb": line["peak_rss_kb"], "finished": summary.get("finished"), "summary": summary}
 

@@ -2,7 +2,7 @@
 //! Custodian, against the same local emulator on loopback: cold start (exec
 //! to ready, exec to the first remediation done), warm latency over fresh
 //! misconfigured resources, peak resident memory, package size, and the state
-//! each leaves. Prints one markdown table and writes it to `bench/results.md`.
+//! each leaves. Prints one markdown table and writes it to `docs/bench-results.md`.
 //!
 //! Ours: the release binary (`BENCH_RELEASE_DIR`) behind the loopback Runtime
 //! API. The peer: `bench/peer_run.py` (cold, one fresh process per run) and
@@ -61,7 +61,7 @@ against the local AWS emulator. Run it with `make bench`, which builds both and 
   BENCH_RUNS                repeated runs (default 3)
   BENCH_ONLY                one function's name: only its table, printed, not written
 
-It prints a markdown table and writes it to bench/results.md.";
+It prints a markdown table and writes it to docs/bench-results.md.";
 
 /// `bench/`, where the peer's scripts and policies are and the results go.
 fn bench_dir() -> PathBuf {
@@ -163,6 +163,6 @@ async fn run(settings: &Settings) {
     table::footer(&mut out);
     print!("{out}");
     if settings.only.is_none() {
-        std::fs::write(bench_dir().join("results.md"), &out).unwrap();
+        std::fs::write(bench_dir().join("../docs/bench-results.md"), &out).unwrap();
     }
 }

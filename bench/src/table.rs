@@ -1,4 +1,4 @@
-//! The markdown table of `bench/results.md`: rows over repeated runs with
+//! The markdown table of `docs/bench-results.md`: rows over repeated runs with
 //! their ratios, and the verdict on the resources left. It formats figures
 //! only; it measures nothing.
 

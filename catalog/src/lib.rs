@@ -1,8 +1,10 @@
 //! The catalog of functions: the only list of them in the code. Each entry
 //! says what the rest of the project needs to know of a function without
 //! naming it: its name (its package, binary and records' `function`), the
-//! action its records carry, how its scope reads an event, and the IAM
-//! permissions its adapter declares.
+//! action its records carry, how its scope reads an event, the IAM
+//! permissions its adapter declares, and how its records are undone (the
+//! restore of its kit, which reads the records through the function's own
+//! record types).
 //!
 //! The template test, the fuzz target, the benchmarks, the demo and undo
 //! take the functions from here; a test (`tests/tests/catalog.rs`) fails when
@@ -11,8 +13,9 @@
 //! lists. It must not hold a rule of any function: each function's folder
 //! does.
 
+use remediation_runtime::restore::{reader, Reader};
 use remediation_shared::finding::{normalize, Item};
-use remediation_shared::{FindingError, Permission, Scope};
+use remediation_shared::{FindingError, Permission, Resource, Scope};
 use serde_json::Value;
 
 use iam_detach_admin_policy::scope::RoleScope;
@@ -36,10 +39,16 @@ pub struct Function {
     pub name: &'static str,
     /// `action` in its records.
     pub action: &'static str,
+    /// The type of the resources it fixes, as AWS Config names it
+    /// (`resource_type` in its records' findings; the sweep's kind).
+    pub resource: &'static str,
     /// The IAM permissions its adapter's calls need.
     pub permissions: &'static [Permission],
     /// How its scope reads an event: the items, or why the event is malformed.
     pub read: fn(Value) -> Result<Vec<Read>, FindingError>,
+    /// How undo reads one of its `remediated` records: what it restores,
+    /// through which port.
+    pub restore: Reader,
 }
 
 /// `value` read by the scope `S`.
@@ -55,26 +64,37 @@ fn read<S: Scope>(value: Value) -> Result<Vec<Read>, FindingError> {
         .collect())
 }
 
-const fn entry<S: Scope>(permissions: &'static [Permission]) -> Function {
+const fn entry<S: Scope>(permissions: &'static [Permission], restore: Reader) -> Function {
     Function {
         name: S::FUNCTION,
         action: S::ACTION,
+        resource: <S::Resource as Resource>::CONFIG_TYPE,
         permissions,
         read: read::<S>,
+        restore,
     }
 }
 
 /// Turns on a bucket's four Block Public Access settings.
-pub const BUCKET_PUBLIC_ACCESS: Function =
-    entry::<BucketScope>(s3_block_public_access::aws::PERMISSIONS);
+pub const BUCKET_PUBLIC_ACCESS: Function = entry::<BucketScope>(
+    s3_block_public_access::aws::PERMISSIONS,
+    reader::<remediation_s3::restore::BucketRestore, remediation_s3::aws::Restorer>,
+);
 /// Revokes the ingress rules that open remote administration to the world.
-pub const WORLD_OPEN_ADMIN: Function = entry::<GroupScope>(sg_revoke_open_ssh::aws::PERMISSIONS);
+pub const WORLD_OPEN_ADMIN: Function = entry::<GroupScope>(
+    sg_revoke_open_ssh::aws::PERMISSIONS,
+    reader::<remediation_ec2::restore::GroupRestore, remediation_ec2::aws::Restorer>,
+);
 /// Detaches AWS managed AdministratorAccess from service roles.
-pub const SERVICE_ROLE_ADMIN: Function =
-    entry::<RoleScope>(iam_detach_admin_policy::aws::PERMISSIONS);
+pub const SERVICE_ROLE_ADMIN: Function = entry::<RoleScope>(
+    iam_detach_admin_policy::aws::PERMISSIONS,
+    reader::<remediation_iam::restore::RoleRestore, remediation_iam::aws::Restorer>,
+);
 /// Turns on the account's four Block Public Access settings.
-pub const ACCOUNT_PUBLIC_ACCESS: Function =
-    entry::<AccountScope>(s3_account_public_access_block::aws::PERMISSIONS);
+pub const ACCOUNT_PUBLIC_ACCESS: Function = entry::<AccountScope>(
+    s3_account_public_access_block::aws::PERMISSIONS,
+    reader::<remediation_s3::restore::AccountRestore, remediation_s3::aws::Restorer>,
+);
 
 /// Every function, in the order the project lists them.
 pub const ALL: &[Function] = &[
@@ -89,6 +109,11 @@ pub fn named(name: &str) -> Option<&'static Function> {
     ALL.iter().find(|f| f.name == name)
 }
 
+/// The function that fixes resources of the Config type `resource`.
+pub fn fixing(resource: &str) -> Option<&'static Function> {
+    ALL.iter().find(|f| f.resource == resource)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,11 +122,18 @@ mod tests {
     fn names_and_actions_are_unique_and_every_function_declares_permissions() {
         let names: std::collections::BTreeSet<_> = ALL.iter().map(|f| f.name).collect();
         let actions: std::collections::BTreeSet<_> = ALL.iter().map(|f| f.action).collect();
-        assert_eq!((names.len(), actions.len()), (ALL.len(), ALL.len()));
+        let kinds: std::collections::BTreeSet<_> = ALL.iter().map(|f| f.resource).collect();
+        assert_eq!(
+            (names.len(), actions.len(), kinds.len()),
+            (ALL.len(), ALL.len(), ALL.len())
+        );
         for f in ALL {
             assert!(!f.permissions.is_empty(), "{}", f.name);
             assert_eq!(named(f.name).map(|g| g.action), Some(f.action));
+            assert_eq!(fixing(f.resource).map(|g| g.name), Some(f.name));
+            assert!(f.resource.starts_with("AWS::"), "{}", f.resource);
         }
+        assert!(fixing("AWS::S3::Bucket").is_some());
         assert!(named("no-such-function").is_none());
     }
 

@@ -71,7 +71,23 @@ impl Function {
         // than test yesterday's code.
         let root = repo_root();
         let package = root.join("functions").join(self.name());
-        for source in [package.join("src"), root.join("shared")] {
+        let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
+        let mut sources = vec![
+            package.join("src"),
+            root.join("shared/core/src"),
+            root.join("shared/runtime/src"),
+        ];
+        // The kits it depends on (a kit it does not use does not rebuild it).
+        let kits = std::fs::read_dir(root.join("shared/kits"))
+            .into_iter()
+            .flatten();
+        for kit in kits.flatten().map(|k| k.path()) {
+            let name = kit.file_name().unwrap_or_default().to_string_lossy();
+            if manifest.contains(&format!("remediation-{name}")) {
+                sources.push(kit.join("src"));
+            }
+        }
+        for source in sources {
             if let Some((file, changed)) = newest(&source) {
                 assert!(
                     changed <= built,

@@ -94,3 +94,45 @@ fn each_functions_scope_reads_the_samples_it_acts_on_as_targets() {
         }
     }
 }
+
+/// Whether `path` (relative to the repository) may spell a function's name:
+/// the function's own folder, the catalog, the template and `member.yaml`,
+/// the samples, the docs and the README, tests, and Cargo's lock files
+/// (which list packages by name).
+fn may_name_functions(path: &str) -> bool {
+    const PLACES: &[&str] = &["functions/", "catalog/", "events/", "docs/"];
+    const FILES: &[&str] = &["template.yaml", "member.yaml", "README.md"];
+    PLACES.iter().any(|p| path.starts_with(p))
+        || FILES.contains(&path)
+        || path.starts_with("tests/")
+        || path.contains("/tests/")
+        || path.ends_with("Cargo.lock")
+}
+
+#[test]
+fn no_file_outside_the_allowed_places_spells_a_functions_name() {
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "--cached", "--others", "--exclude-standard"])
+        .current_dir(root())
+        .output()
+        .expect("git lists the repository's files");
+    assert!(listed.status.success(), "git ls-files failed");
+    let files = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(files.lines().count() > 50, "{files}");
+    let mut wrong = Vec::new();
+    for path in files.lines().filter(|p| !may_name_functions(p)) {
+        let Ok(text) = std::fs::read_to_string(root().join(path)) else {
+            continue;
+        };
+        for f in ALL.iter().filter(|f| text.contains(f.name)) {
+            wrong.push(format!("{path}: {}", f.name));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "function names spelled outside the catalog: {wrong:#?}"
+    );
+    // The rule itself: these may, those may not.
+    assert!(may_name_functions("undo/tests/emulator.rs") && may_name_functions("docs/x.md"));
+    assert!(!may_name_functions("bench/sweep_bench.py") && !may_name_functions("Makefile"));
+}

@@ -243,10 +243,15 @@ fn no_module_imports_one_that_imports_it_back() {
         repo_root().join("testing/src"),
         repo_root().join("undo/src"),
     ];
+    crates.extend(
+        entries(&repo_root().join("shared/kits"))
+            .iter()
+            .map(|k| k.join("src")),
+    );
     crates.extend(functions().iter().map(|f| f.join("src")));
     for src in crates {
         let graph = module_graph(&src);
-        assert!(graph.len() >= 3, "{}: {graph:?}", src.display());
+        assert!(!graph.is_empty(), "{}: {graph:?}", src.display());
         if let Some(cycle) = a_cycle(&graph) {
             panic!("{}: {}", src.display(), cycle.join(" -> "));
         }

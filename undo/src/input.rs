@@ -5,7 +5,7 @@
 //!
 //! Owns the recognition of a record and the checks that it is one this tool
 //! can undo (record type, schema version, outcome, `changes`, `before`). Pure:
-//! no AWS, no files; what to restore is [`crate::plan`]'s.
+//! no AWS, no files; what to restore is the function's kit's.
 
 use serde_json::Value;
 
@@ -145,7 +145,7 @@ mod tests {
     use serde_json::json;
 
     fn record() -> Value {
-        json!({"record_type": "remediation_audit", "schema_version": 1, "function": "s3-block-public-access",
+        json!({"record_type": "remediation_audit", "schema_version": 1, "function": remediation_catalog::BUCKET_PUBLIC_ACCESS.name,
                "request_id": "r-1", "resource": "arn:aws:s3:::b", "outcome": "remediated",
                "before": {"type": "bucket_public_access_block"}, "changes": [{"type": "enable_public_access_block"}]})
     }

@@ -5,26 +5,26 @@
 //!
 //! - [`input`]: the records, as printed, as Lambda's JSON log lines, or as
 //!   Logs Insights exports them; which can be undone;
-//! - [`plan`]: what each record restores, and whether the live state still is
-//!   what the remediation left (else refuse, unless forced);
-//! - [`aws`]: the port over AWS and its SDK adapter;
+//! - what each record restores, whether the live state still is what the
+//!   remediation left (else refuse, unless forced), and the AWS calls, are
+//!   the function's kit's, reached through the catalog (`restore`);
 //! - this file: the sequence for one record (read, decide, restore, tag,
 //!   record), and the undo's own audit record, in the functions' schema;
 //! - `main.rs`: the command line, the credentials' account and region, and
 //!   member roles (`--member-role`).
 
-pub mod aws;
 pub mod input;
-pub mod plan;
 
 use std::future::Future;
+use std::sync::LazyLock;
 
+use remediation_runtime::restore::Checked;
+use remediation_runtime::sdk::SdkConfig;
 use remediation_shared::audit::{now_rfc3339, AuditRecord, Outcome, Trigger};
-use serde_json::{json, Value};
+use remediation_shared::restore::{Exemption, Undoing};
+use serde_json::Value;
 
-use crate::aws::UndoPort;
-use crate::input::Line;
-use crate::plan::{undo_action, Live, Restore, Verdict};
+use crate::input::{InputError, Line};
 
 /// The tag that says why a resource is exempt, beside the exemption tag.
 pub const REASON_SUFFIX: &str = "-reason";
@@ -55,15 +55,30 @@ pub struct Caller {
     pub run_id: String,
 }
 
-/// The port for a record's account and region, or why there is none
-/// (another account without `--member-role`, another region).
-pub trait AccountAccess<P>: Sync {
-    /// The port acting in `account` and `region` (`None` for a global resource).
-    fn port(
+/// The SDK configuration for a record's account and region, or why there
+/// is none (another account without `--member-role`, another region).
+pub trait AccountAccess: Sync {
+    /// The configuration acting in `account` and `region` (`None` for a
+    /// global resource).
+    fn config(
         &self,
         account: &str,
         region: Option<&str>,
-    ) -> impl Future<Output = Result<P, String>> + Send;
+    ) -> impl Future<Output = Result<SdkConfig, String>> + Send;
+}
+
+/// The action of an undo of a record whose own action is `action`: `undo_`
+/// and the action, for a function of the catalog; `undo` for any other.
+pub fn undo_action(action: &str) -> &'static str {
+    static UNDO: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+        remediation_catalog::ALL
+            .iter()
+            .map(|f| (f.action, format!("undo_{}", f.action)))
+            .collect()
+    });
+    UNDO.iter()
+        .find(|(own, _)| *own == action)
+        .map_or("undo", |(_, undo)| undo.as_str())
 }
 
 /// How one line ended, for the exit code.
@@ -106,41 +121,12 @@ fn record(
     }
 }
 
-fn live_json(live: &Live) -> Value {
-    match live {
-        Live::Settings(None) => json!({"no_configuration": true}),
-        Live::Settings(Some(f)) => json!(f),
-        Live::Rules(rules) => json!(rules
-            .iter()
-            .map(|(p, from, to, cidr)| json!({"protocol": p, "from_port": from, "to_port": to, "cidr": cidr}))
-            .collect::<Vec<_>>()),
-        Live::Policies(p) => json!(p),
-    }
-}
-
-fn restored_json(restore: &Restore) -> Vec<Value> {
-    match restore {
-        Restore::Bucket { before, .. } | Restore::Account { before, .. } => vec![match before {
-            None => json!({"type": "delete_public_access_block"}),
-            Some(f) => json!({"type": "put_public_access_block", "settings": f}),
-        }],
-        Restore::Group { rules, .. } => rules
-            .iter()
-            .map(|r| json!({"type": "authorize_ingress_rule", "rule": r}))
-            .collect(),
-        Restore::Role { policy_arns, .. } => policy_arns
-            .iter()
-            .map(|a| json!({"type": "attach_role_policy", "policy_arn": a}))
-            .collect(),
-    }
-}
-
 /// Undoes one input line: writes its audit record through `emit` (none
 /// for a line that is not a record) and a line for the person through
 /// `say`. Nothing is written to AWS unless `options.apply`, the record is
 /// one this tool can undo, its account and region are in reach, and the
 /// live state is what the remediation left (or `options.force`).
-pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
+pub async fn undo_line<R: AccountAccess>(
     line: &str,
     options: &Options,
     caller: &Caller,
@@ -172,14 +158,26 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
         Ok(Line::Undoable(r)) => r,
     };
     let resource = original["resource"].as_str().unwrap_or("?").to_owned();
-    let restore = match plan::restore_of(&original) {
-        Ok(r) => r,
+    let function = original["function"].as_str().unwrap_or_default();
+    let read = remediation_catalog::named(function)
+        .ok_or_else(|| InputError::Field {
+            field: "function",
+            problem: format!("{function:?} is not a function this tool undoes"),
+        })
+        .and_then(|f| {
+            let restore = (f.restore)(&original).map_err(|e| InputError::Field {
+                field: e.field,
+                problem: e.problem,
+            });
+            restore.map(|r| (undo_action(f.action), r))
+        });
+    let (action, restore) = match read {
+        Ok(read) => read,
         Err(e) => {
             say(format!("{resource}: not undone: {e}"));
             return Some(Ended::Problem);
         }
     };
-    let action = restore.action();
     let mut out = record(caller, &original, action, Outcome::Failed, String::new());
     out.dry_run = !options.apply;
     let mut finish = |mut out: AuditRecord, ended: Ended, say_line: String| {
@@ -193,19 +191,19 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
         .unwrap_or(&caller.account)
         .to_owned();
     let region = original["region"].as_str().map(str::to_owned);
-    let port = match reach
-        .port(&account, region.as_deref().filter(|_| restore.regional()))
+    let sdk = match reach
+        .config(&account, region.as_deref().filter(|_| restore.regional()))
         .await
     {
-        Ok(p) => p,
+        Ok(c) => c,
         Err(why) => {
             out.outcome = Outcome::Skipped;
             out.error_code = Some("Undo.OutOfReach".into());
             return finish(out, Ended::Problem, format!("not undone: {why}"));
         }
     };
-    let live = match port.read(&restore).await {
-        Ok(l) => l,
+    let Checked { live, undoing } = match restore.check(&sdk, options.force).await {
+        Ok(checked) => checked,
         Err(e) => {
             out.error_code = Some(e.code.clone());
             return finish(
@@ -215,20 +213,20 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
             );
         }
     };
-    out.before = Some(live_json(&live));
-    let restore = match plan::decide(restore, &live, options.force) {
-        Verdict::Diverged(why) => {
+    out.before = Some(live);
+    let restore = match undoing {
+        Undoing::Diverged(why) => {
             out.outcome = Outcome::Skipped;
             out.error_code = Some("Undo.Diverged".into());
             return finish(out, Ended::Problem, format!("refused: {why}"));
         }
-        Verdict::AlreadyRestored(why) => {
+        Undoing::AlreadyRestored(why) => {
             out.outcome = Outcome::AlreadyCompliant;
             return finish(out, Ended::Fine, why);
         }
-        Verdict::Restore(r) => r,
+        Undoing::Restore(r) => r,
     };
-    out.changes = restored_json(&restore);
+    out.changes = restore.changes();
     let summary: Vec<String> = out.changes.iter().map(Value::to_string).collect();
     if !options.apply {
         out.outcome = Outcome::DryRun;
@@ -241,11 +239,11 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
             ),
         );
     }
-    if let Err(e) = port.write(&restore).await {
+    if let Err(e) = restore.write(&sdk).await {
         out.error_code = Some(e.code.clone());
         return finish(out, Ended::Problem, format!("failed: {e}"));
     }
-    out.after = port.read(&restore).await.ok().map(|l| live_json(&l));
+    out.after = restore.show_live(&sdk).await.ok();
     out.outcome = Outcome::Remediated;
     let mut said = format!("restored {}", summary.join(", "));
     if options.exempt {
@@ -258,7 +256,12 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
             original["request_id"].as_str().unwrap_or("unknown")
         );
         let reason: String = reason.chars().take(256).collect();
-        match port.exempt(&restore, key, &reason_key, &reason).await {
+        let tags = Exemption {
+            key,
+            reason_key: &reason_key,
+            reason: &reason,
+        };
+        match restore.exempt(&sdk, tags).await {
             Ok(true) => said.push_str(&format!("; tagged {key}=true")),
             Ok(false) => said.push_str(&format!(
                 "; an account has no tags: add {account} to the stack's ExemptAccounts to keep it as it is"
@@ -271,4 +274,23 @@ pub async fn undo_line<P: UndoPort, R: AccountAccess<P>>(
         }
     }
     finish(out, Ended::Fine, said)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_undos_action_is_undo_and_the_functions_own_and_undo_for_any_other() {
+        for f in remediation_catalog::ALL {
+            assert_eq!(undo_action(f.action), format!("undo_{}", f.action));
+        }
+        assert_eq!(
+            undo_action("detach_administrator_access"),
+            "undo_detach_administrator_access"
+        );
+        for other in ["attach_something", ""] {
+            assert_eq!(undo_action(other), "undo", "{other:?}");
+        }
+    }
 }

@@ -14,7 +14,6 @@ use remediation_runtime::members::assume_role;
 use remediation_runtime::sdk::{self, SdkConfig};
 use remediation_shared::hub::session_name;
 use remediation_shared::resource::Partition;
-use remediation_undo::aws::Adapter;
 use remediation_undo::{undo_line, AccountAccess, Caller, Ended, Options};
 
 const USAGE: &str = "\
@@ -77,8 +76,8 @@ struct Accounts {
     member_role: Option<String>,
 }
 
-impl AccountAccess<Adapter> for Accounts {
-    async fn port(&self, account: &str, region: Option<&str>) -> Result<Adapter, String> {
+impl AccountAccess for Accounts {
+    async fn config(&self, account: &str, region: Option<&str>) -> Result<SdkConfig, String> {
         let home = &self.caller;
         if account == home.account {
             return match region.filter(|r| *r != home.region) {
@@ -86,7 +85,7 @@ impl AccountAccess<Adapter> for Accounts {
                     "the record is in region {r}, the credentials in use point to region {}: run with AWS_REGION={r}",
                     home.region
                 )),
-                None => Ok(Adapter::new(&self.sdk)),
+                None => Ok(self.sdk.clone()),
             };
         }
         let Some(role) = &self.member_role else {
@@ -104,15 +103,14 @@ impl AccountAccess<Adapter> for Accounts {
         let credentials = assume_role(&sts, &role_arn, &session)
             .await
             .map_err(|e| format!("could not assume {role_arn}: {e}"))?;
-        let config = self
+        Ok(self
             .sdk
             .to_builder()
             .region(aws_sdk_sts::config::Region::new(region))
             .credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
             )
-            .build();
-        Ok(Adapter::new(&config))
+            .build())
     }
 }
 

@@ -381,17 +381,25 @@ async fn bad_lines_are_named_one_by_one_and_nothing_changes() {
     other_version["schema_version"] = 2.into();
     let mut no_before = records[0].clone();
     no_before["before"] = Value::Null;
+    let mut other_function = records[0].clone();
+    other_function["function"] = "no-such-function".into();
     let input = [
         good[..good.len() / 2].to_owned(),
         other_version.to_string(),
         no_before.to_string(),
+        other_function.to_string(),
     ]
     .join("\n");
 
     let out = undo(&emu, &["--apply"], &input);
     assert_eq!(out.code, 1, "{}", out.said);
     assert!(out.records.is_empty(), "{:#?}", out.records);
-    for (line, words) in [(1, "not JSON"), (2, "schema_version 2"), (3, "before")] {
+    for (line, words) in [
+        (1, "not JSON"),
+        (2, "schema_version 2"),
+        (3, "before"),
+        (4, "\"no-such-function\" is not a function this tool undoes"),
+    ] {
         assert!(
             out.said
                 .lines()

@@ -3,7 +3,7 @@
 //! emulator that `scripts/with-emulator` started, fed its
 //! `events/<function>/scheduled-sweep.json`.
 //!
-//!     sweep-run <function> <release dir> [function timeout in seconds, default 900]
+//!     sweep-run <function, or the resource type it fixes> <release dir> [timeout seconds, default 900]
 //!
 //! Prints one JSON line: `wall_ms` (the event delivered to the answer),
 //! `peak_rss_kb` (the process's `VmHWM` after the sweep), `answer` (`ok` or
@@ -20,15 +20,16 @@ use remediation_testing::{Answer, Deployment, Emulator, Function};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(name), Some(release)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: sweep-run <function> <release dir> [timeout seconds]");
+        eprintln!("usage: sweep-run <function or resource type> <release dir> [timeout seconds]");
         std::process::exit(2);
     };
     let timeout = args
         .get(3)
         .and_then(|t| t.parse().ok())
         .map_or(Duration::from_secs(900), Duration::from_secs);
-    // Any function of the catalog.
+    // Any function of the catalog, by its name or the resource type it fixes.
     let function = remediation_catalog::named(name)
+        .or_else(|| remediation_catalog::fixing(name))
         .map(|f| Function::named(f.name))
         .unwrap_or_else(|| {
             eprintln!("sweep-run: unknown function {name}");

@@ -25,16 +25,9 @@ pub enum State {
     },
 }
 
-/// A change to a role in audit records (`changes`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Change {
-    /// One managed policy detached.
-    DetachRolePolicy {
-        /// Its ARN.
-        policy_arn: String,
-    },
-}
+/// A change to a role in audit records (`changes`): the IAM kit's, which
+/// undo reads back.
+pub use remediation_iam::Change;
 
 /// Who a trust policy lets assume the role.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,6 @@
 use std::future::Future;
 
 use aws_sdk_s3::types::Type as GranteeType;
-use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use remediation_runtime::deadline;
 use remediation_s3::aws::bucket_settings;
 use remediation_s3::flags::PublicAccessFlags;
@@ -39,27 +38,6 @@ const PUBLIC_GROUPS: &[&str] = &[
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 ];
-
-/// The settings S3 Control answered (an absent one is off).
-fn flags(c: &PublicAccessBlockConfiguration) -> PublicAccessFlags {
-    let on = |setting: Option<bool>| setting.unwrap_or(false);
-    PublicAccessFlags {
-        block_public_acls: on(c.block_public_acls()),
-        ignore_public_acls: on(c.ignore_public_acls()),
-        block_public_policy: on(c.block_public_policy()),
-        restrict_public_buckets: on(c.restrict_public_buckets()),
-    }
-}
-
-/// The settings as S3 Control takes them.
-fn configuration(f: PublicAccessFlags) -> PublicAccessBlockConfiguration {
-    PublicAccessBlockConfiguration::builder()
-        .block_public_acls(f.block_public_acls)
-        .ignore_public_acls(f.ignore_public_acls)
-        .block_public_policy(f.block_public_policy)
-        .restrict_public_buckets(f.restrict_public_buckets)
-        .build()
-}
 
 /// What the function needs from S3 Control and S3, in the order it uses them.
 pub trait AccountPublicAccess: Send + Sync {
@@ -106,16 +84,7 @@ impl S3ControlAdapter {
 
 impl AccountPublicAccess for S3ControlAdapter {
     async fn account_settings(&self, account: &str) -> Result<Option<PublicAccessFlags>, AwsError> {
-        let call = self
-            .control
-            .get_public_access_block()
-            .account_id(account)
-            .send();
-        match deadline::call("GetPublicAccessBlock", call).await {
-            Ok(out) => Ok(out.public_access_block_configuration().map(flags)),
-            Err(err) if err.code == "NoSuchPublicAccessBlockConfiguration" => Ok(None),
-            Err(err) => Err(err),
-        }
+        remediation_s3::aws::account_settings(&self.control, account).await
     }
 
     async fn put_account_settings(
@@ -123,15 +92,7 @@ impl AccountPublicAccess for S3ControlAdapter {
         account: &str,
         flags: PublicAccessFlags,
     ) -> Result<(), AwsError> {
-        let call = self
-            .control
-            .put_public_access_block()
-            .account_id(account)
-            .public_access_block_configuration(configuration(flags))
-            .send();
-        deadline::call("PutPublicAccessBlock", call)
-            .await
-            .map(|_| ())
+        remediation_s3::aws::put_account_settings(&self.control, account, flags).await
     }
 
     async fn bucket_names(&self) -> Result<Vec<String>, AwsError> {

@@ -6,7 +6,6 @@
 
 use std::future::Future;
 
-use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3::Client;
 use remediation_runtime::deadline;
 use remediation_shared::{AwsError, Permission};
@@ -116,21 +115,6 @@ impl BucketPublicAccess for S3Adapter {
         bucket: &str,
         flags: PublicAccessFlags,
     ) -> Result<(), AwsError> {
-        let config = PublicAccessBlockConfiguration::builder()
-            .block_public_acls(flags.block_public_acls)
-            .ignore_public_acls(flags.ignore_public_acls)
-            .block_public_policy(flags.block_public_policy)
-            .restrict_public_buckets(flags.restrict_public_buckets)
-            .build();
-        let call = self
-            .client
-            .put_public_access_block()
-            .bucket(bucket)
-            .public_access_block_configuration(config)
-            .send();
-        deadline::call("PutPublicAccessBlock", call)
-            .await
-            .map(|_| ())
-            .map_err(not_found_if_no_bucket)
+        remediation_s3::aws::put_bucket_settings(&self.client, bucket, flags).await
     }
 }

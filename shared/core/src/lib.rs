@@ -23,6 +23,7 @@
 //! - channels, as ports: [`notify`] (who is told, and in what words),
 //!   [`workflow`] (Security Hub finding updates), [`permission`] (the IAM
 //!   permissions each function declares next to its calls).
+//! - undo: [`restore`] (what undoing a fix puts back, and its port).
 //! - leaves: [`text`] (clipping), [`stamp`] (RFC 3339 time stamps).
 //!
 //! # Glossary
@@ -53,6 +54,7 @@ pub mod notify;
 pub mod permission;
 pub mod report;
 pub mod resource;
+pub mod restore;
 pub mod scope;
 pub mod stamp;
 pub mod sweep;

@@ -11,6 +11,7 @@
 //! - [`channels`]: the SNS and Security Hub adapters of the side channels.
 //! - [`identity`]: the account the credentials belong to (STS).
 //! - [`members`]: hub mode's member roles (STS `AssumeRole`).
+//! - [`restore`]: one record's undo with its function erased (for the catalog).
 //!
 //! It must not hold a rule of what is in scope, what to change or what to
 //! record: those are the core's and each function's.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod https;
 pub mod identity;
 pub mod members;
+pub mod restore;
 pub mod sdk;
 
 pub use channels::{SecurityHubFindings, SnsTopic};

@@ -3,8 +3,14 @@
 //! function that writes it and for undo, which reads it back to restore the
 //! rule.
 //!
-//! Pure: no AWS. It must not decide which rules are revoked: the function's
-//! plan does.
+//! - this file: the rule's record (pure).
+//! - [`restore`]: undoing the function's fix (pure).
+//! - [`aws`]: the undo's port over EC2.
+//!
+//! It must not decide which rules are revoked: the function's plan does.
+
+pub mod aws;
+pub mod restore;
 
 use serde::{Deserialize, Serialize};
 

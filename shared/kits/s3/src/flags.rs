@@ -5,10 +5,10 @@
 //! Pure and synchronous: no AWS calls, no SDK types, no environment.
 
 use remediation_shared::{AwsError, Outcome, Proposal, Report};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The four Block Public Access settings (of a bucket, or of an account).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicAccessFlags {
     /// `BlockPublicAcls`.
     pub block_public_acls: bool,
@@ -56,13 +56,13 @@ impl PublicAccessFlags {
 /// settings (a missing configuration reads as all four off), and
 /// `no_configuration: true` when there was no configuration at all, so that
 /// an undo can delete it rather than write four falses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// The four settings.
     #[serde(flatten)]
     pub flags: PublicAccessFlags,
     /// There was no configuration (omitted when there was one).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_configuration: bool,
 }
 
