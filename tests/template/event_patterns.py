@@ -30,7 +30,7 @@ ACTED_ON = {
 }
 
 # The sources a function may be triggered by, as the template names its rules.
-SOURCES = {"Config", "GuardDuty", "SecurityHub", "CloudTrail", "CustomAction"}
+SOURCES = {"Config", "GuardDuty", "SecurityHub", "SecurityHubV2", "CloudTrail", "CustomAction"}
 
 # The pseudo parameters of the account and region the samples come from, for
 # patterns that name a resource of the stack (a custom action's ARN).

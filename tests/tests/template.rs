@@ -145,6 +145,11 @@ fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
             "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
                 .to_owned(),
         ),
+        // Security Hub's OCSF findings: the same action on the V2 hub.
+        (
+            "securityhub:BatchUpdateFindings",
+            "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hubv2/*".to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(a, r)| (a.to_owned(), r))
@@ -363,13 +368,16 @@ fn a_finding_update_may_set_only_its_workflow_status_and_note() {
             })
             .collect();
         let allow: Vec<_> = updates.iter().filter(|s| s.effect == "Allow").collect();
-        assert_eq!(allow.len(), 1, "{binary}");
-        assert!(
-            allow[0]
-                .condition_keys
-                .contains("securityhub:ASFFSyntaxPath/Workflow.Status"),
-            "{binary}: any workflow status may be set"
-        );
+        assert_eq!(allow.len(), 2, "{binary}: one grant for ASFF, one for OCSF");
+        for key in [
+            "securityhub:ASFFSyntaxPath/Workflow.Status",
+            "securityhub:OCSFSyntaxPath/StatusId",
+        ] {
+            assert!(
+                allow.iter().any(|s| s.condition_keys.contains(key)),
+                "{binary}: {key} is not restricted, so any status may be set"
+            );
+        }
         let denied: BTreeSet<String> = updates
             .iter()
             .filter(|s| s.effect == "Deny")
@@ -387,6 +395,10 @@ fn a_finding_update_may_set_only_its_workflow_status_and_note() {
                 "{binary}: {field} may be updated"
             );
         }
+        assert!(
+            denied.contains("securityhub:OCSFSyntaxPath/SeverityId"),
+            "{binary}: an OCSF finding's severity may be updated"
+        );
     }
 }
 

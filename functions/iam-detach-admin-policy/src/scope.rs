@@ -132,8 +132,14 @@ impl Scope for RoleScope {
         _call: &CloudTrailCall,
         detail: Detail<'_>,
     ) -> Result<Reading<RoleRef>, FindingError> {
-        let policy = detail.parse("requestParameters.policyArn", Arn::parse)?;
-        if policy.account != "aws" || policy.resource != "policy/AdministratorAccess" {
+        // Read only to compare with AdministratorAccess's ARN: compared, not
+        // validated (a sanitised sample's customer policy ARN may not parse).
+        let policy: String = detail.require("requestParameters.policyArn")?;
+        let admin = policy
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(_, rest)| rest == "iam::aws:policy/AdministratorAccess");
+        if !admin {
             return Ok(Reading::Skip(format!(
                 "attached policy {policy} is not AdministratorAccess"
             )));

@@ -21,6 +21,7 @@ const READINGS: &str = "
     # `responseElements` written as \"None\", a field this function never reads.
     cloudtrail-attach-admin-pasted.json      target arn:aws:iam::123456789012:role/example-lambda-role
     cloudtrail-attach-other-policy.json      skip
+    cloudtrail-attach-customer-policy-sanitised.json  skip
     cloudtrail-call-failed.json              skip
     guardduty-unrelated.json                 skip
     malformed-not-envelope.json              malformed detail-type

@@ -14,6 +14,7 @@ const READINGS: &str = "
     config-account-compliant.json                       skip
     guardduty-account-block-public-access-disabled.json target AWS::::Account:123456789012
     securityhub-s3-1-failed.json                        target AWS::::Account:123456789012
+    securityhub-v2-ocsf-s3-1-failed.json                target AWS::::Account:123456789012
     cloudtrail-put-account-public-access-block.json     target AWS::::Account:123456789012
     cloudtrail-delete-account-public-access-block.json  target AWS::::Account:123456789012
 ";

@@ -26,7 +26,11 @@ const READINGS: &str = "
     securityhub-pci-s3-2-per-standard.json       target arn:aws:s3:::example-public-bucket
     securityhub-cis-1-4-2-1-5-2-per-standard.json  target arn:aws:s3:::example-public-bucket
     securityhub-cis-3-0-2-1-4-2-per-standard.json  target arn:aws:s3:::example-public-bucket
-    securityhub-v2-ocsf-s3-8-failed.json         skip
+    securityhub-v2-ocsf-s3-8-failed.json         target arn:aws:s3:::example-public-bucket
+    securityhub-v2-ocsf-s3-8-passed.json         skip
+    securityhub-v2-ocsf-s3-9-logging-failed.json  skip
+    securityhub-v2-ocsf-suppressed.json          skip
+    securityhub-v2-ocsf-detection-finding.json   skip
     cloudtrail-delete-public-access-block.json   target arn:aws:s3:::example-public-bucket
     cloudtrail-put-public-access-block.json      target arn:aws:s3:::example-public-bucket
     cloudtrail-put-public-access-block-by-another-account.json          target arn:aws:s3:::example-public-bucket

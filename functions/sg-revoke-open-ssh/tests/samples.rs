@@ -34,6 +34,8 @@ const READINGS: &str = "
     guardduty-ssh-brute-force-target.json      target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     guardduty-ssh-brute-force-source.json      skip
     guardduty-sample-finding.json              skip
+    securityhub-v2-ocsf-ec2-13-failed.json     target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
+    securityhub-v2-ocsf-ec2-53-failed.json     target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
     # The second finding's instance is not a group.
     securityhub-ec2-13-failed.json             target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0
                                                target arn:aws:ec2:us-east-1:123456789012:security-group/sg-0fedcba9876543210

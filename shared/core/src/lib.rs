@@ -78,3 +78,15 @@ pub use resource::Resource;
 pub use scope::{Reading, Scope};
 pub use sweep::Survey;
 pub use workflow::{LeaveFindings, UpdateFindings};
+
+/// What the unit tests of several modules share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// `got` is no reason when `expected` is none, else a reason holding it.
+    pub(crate) fn assert_reason(name: &str, got: Option<&str>, expected: Option<&str>) {
+        match expected {
+            None => assert_eq!(got, None, "{name}"),
+            Some(part) => assert!(got.is_some_and(|g| g.contains(part)), "{name}: {got:?}"),
+        }
+    }
+}

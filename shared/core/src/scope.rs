@@ -182,6 +182,17 @@ pub fn security_control(finding: &AsffFinding, per_standard: &[PerStandard]) -> 
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
+    per_standard_control(id, &standard, per_standard)
+}
+
+/// The consolidated control that a standard whose ARN or name is in
+/// `standard` calls `id`, looked up in `per_standard` (or `id` itself, for a
+/// standard that uses the consolidated ids).
+pub fn per_standard_control(
+    id: &str,
+    standard: &str,
+    per_standard: &[PerStandard],
+) -> Option<String> {
     per_standard
         .iter()
         .find(|row| {

@@ -94,6 +94,17 @@ fn fit(note: &str) -> String {
     fitted.chars().take(MAX_NOTE_CHARS).collect()
 }
 
+/// The OCSF `StatusId` of a workflow status (`BatchUpdateFindingsV2`):
+/// RESOLVED is 4 (Resolved); NOTIFIED, a finding left for a person, is 2 (In
+/// Progress), as the fix was attempted and what is left is named in the
+/// comment.
+pub fn ocsf_status_id(status: &str) -> i32 {
+    match status {
+        "RESOLVED" => 4,
+        _ => 2,
+    }
+}
+
 /// Where finding updates go.
 pub trait UpdateFindings: Send + Sync {
     /// Whether updates are sent at all.

@@ -29,6 +29,20 @@ fn hub(resource_type: &str, id: &str) -> Value {
     )
 }
 
+/// A `Findings Imported V2` event of one control finding on `resource`.
+fn ocsf(resource: Value, control: &str, compliance: &str, status_id: i64) -> Value {
+    envelope(
+        "aws.securityhub",
+        "Findings Imported V2",
+        json!({"findings": [{"class_uid": 2003, "status_id": status_id,
+            "compliance": {"control": control, "status": compliance},
+            "finding_info": {"uid": "arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/f-1"},
+            "metadata": {"product": {"uid": "arn:aws:securityhub:eu-west-1::productv2/aws/securityhub"}},
+            "cloud": {"account": {"uid": "111122223333"}, "region": "eu-west-1"},
+            "resources": [resource]}]}),
+    )
+}
+
 fn config(rule: &str, rtype: &str, id: &str, compliance: &str) -> Value {
     envelope(
         "aws.config",
@@ -113,11 +127,35 @@ fn each_source_is_read_with_its_account_region_and_partition() {
             "skip GuardDuty sample finding (from \"Generate sample findings\"): its resources are placeholders",
         ),
         (
-            "security_hubs_ocsf_event_is_a_quiet_skip_that_names_the_event_read_instead",
-            envelope("aws.securityhub", "Findings Imported V2", json!({"findings": [{"class_uid": 2003,
-                "compliance": {"control": "S3.8", "status": "Fail"},
-                "resources": [{"type": "AWS::S3::Bucket", "uid": "arn:aws:s3:::ocsf-bucket"}]}]})),
-            "skip Security Hub's OCSF event (Findings Imported V2) is not read; the same finding arrives as Security Hub Findings - Imported",
+            "a_failing_ocsf_control_finding_reads_a_bucket_by_name_in_its_owners_account_and_region",
+            ocsf(json!({"type": "AWS::S3::Bucket", "uid": "ocsf-bucket", "region": "eu-west-2",
+                        "owner": {"account": {"uid": "333344445555"}}}), "S3.8", "Fail", 1),
+            "target arn:aws:s3:::ocsf-bucket 333344445555 eu-west-2",
+        ),
+        (
+            "an_ocsf_resource_is_read_from_its_arn_alias_first_with_the_findings_account_and_region",
+            ocsf(json!({"type": "AWS::S3::Bucket", "uid": "https://example/not-an-arn", "uid_alt": "arn:aws:s3:::alias-bucket"}), "S3.8", "Fail", 2),
+            "target arn:aws:s3:::alias-bucket 111122223333 eu-west-1",
+        ),
+        (
+            "a_passing_ocsf_finding_is_skipped_with_its_status",
+            ocsf(json!({"type": "AWS::S3::Bucket", "uid": "ocsf-bucket"}), "S3.8", "Pass", 1),
+            "skip finding compliance status is Pass",
+        ),
+        (
+            "a_resolved_ocsf_finding_is_skipped",
+            ocsf(json!({"type": "AWS::S3::Bucket", "uid": "ocsf-bucket"}), "S3.8", "Fail", 4),
+            "skip finding status is 4",
+        ),
+        (
+            "an_ocsf_finding_of_another_control_is_skipped",
+            ocsf(json!({"type": "AWS::S3::Bucket", "uid": "ocsf-bucket"}), "S3.9", "Fail", 1),
+            "skip Security Hub control S3.9 does not call for this fix",
+        ),
+        (
+            "an_ocsf_finding_on_another_resource_type_is_skipped",
+            ocsf(json!({"type": "AWS::SQS::Queue", "uid": "https://sqs/q"}), "S3.8", "Fail", 1),
+            "skip resource type AWS::SQS::Queue is not AWS::S3::Bucket",
         ),
         (
             "a_type_labelled_beta_is_the_same_detection",
@@ -263,6 +301,44 @@ fn wrong_types_in_trigger_fields_are_named() {
         (
             json!({"detail-type": 5, "source": "aws.config", "detail": {}}),
             "detail-type",
+        ),
+        (
+            envelope(
+                "aws.securityhub",
+                "Findings Imported V2",
+                json!({"findings": {"class_uid": 2003}}),
+            ),
+            "detail.findings",
+        ),
+        (
+            envelope(
+                "aws.securityhub",
+                "Findings Imported V2",
+                json!({"findings": [{"resources": "AWS::S3::Bucket"}]}),
+            ),
+            "detail.findings[0].resources",
+        ),
+        (
+            ocsf(
+                json!({"type": "AWS::S3::Bucket", "uid": 42}),
+                "S3.8",
+                "Fail",
+                1,
+            ),
+            "detail.findings[0].resources[0].uid",
+        ),
+        (
+            ocsf(json!({"type": "AWS::S3::Bucket"}), "S3.8", "Fail", 1),
+            "detail.findings[0].resources[0].uid",
+        ),
+        (
+            ocsf(
+                json!({"type": "AWS::S3::Bucket", "uid": "Not A Bucket!"}),
+                "S3.8",
+                "Fail",
+                1,
+            ),
+            "detail.findings[0].resources[0].uid",
         ),
     ];
     for (event, field) in cases {

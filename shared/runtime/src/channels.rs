@@ -82,7 +82,8 @@ impl Notify for SnsTopic {
     }
 }
 
-/// Security Hub finding updates (`BatchUpdateFindings`), in the function's
+/// Security Hub finding updates (`BatchUpdateFindings`; `BatchUpdateFindingsV2`
+/// for an OCSF finding), in the function's
 /// own region. The client is built on the first update, so a function whose
 /// findings come from elsewhere never builds it.
 #[derive(Debug)]
@@ -120,44 +121,96 @@ impl UpdateFindings for SecurityHubFindings {
         update: &FindingUpdate,
         updated_by: &str,
     ) -> Result<(), AwsError> {
-        use aws_sdk_securityhub::types::{
-            AwsSecurityFindingIdentifier, NoteUpdate, WorkflowStatus, WorkflowUpdate,
-        };
         let client = self
             .client
             .get_or_init(|| async { aws_sdk_securityhub::Client::new(&self.sdk) })
             .await;
-        let identifier = AwsSecurityFindingIdentifier::builder()
-            .id(&finding.id)
-            .product_arn(&finding.product_arn)
-            .build();
-        let note = NoteUpdate::builder()
-            .text(&update.note)
-            .updated_by(updated_by)
-            .build();
-        let mut request = client
-            .batch_update_findings()
-            .finding_identifiers(identifier)
-            .note(note);
-        if let Some(status) = update.status {
-            request = request.workflow(
-                WorkflowUpdate::builder()
-                    .status(WorkflowStatus::from(status))
-                    .build(),
-            );
-        }
-        let answer = crate::deadline::call("BatchUpdateFindings", request.send()).await?;
-        // A finding Security Hub could not update comes back in the answer,
-        // not as an error.
-        match answer.unprocessed_findings().first() {
-            None => Ok(()),
-            Some(u) => Err(AwsError::classify(
-                "BatchUpdateFindings",
-                u.error_code().unwrap_or("UnprocessedFinding"),
-                u.error_message()
-                    .unwrap_or("Security Hub did not update the finding"),
-                None,
-            )),
+        match &finding.ocsf_account {
+            None => update_asff(client, finding, update, updated_by).await,
+            Some(account) => update_ocsf(client, finding, account, update).await,
         }
     }
+}
+
+/// `BatchUpdateFindings`: the workflow status and a note.
+async fn update_asff(
+    client: &aws_sdk_securityhub::Client,
+    finding: &HubFinding,
+    update: &FindingUpdate,
+    updated_by: &str,
+) -> Result<(), AwsError> {
+    use aws_sdk_securityhub::types::{
+        AwsSecurityFindingIdentifier, NoteUpdate, WorkflowStatus, WorkflowUpdate,
+    };
+    let identifier = AwsSecurityFindingIdentifier::builder()
+        .id(&finding.id)
+        .product_arn(&finding.product_arn)
+        .build();
+    let note = NoteUpdate::builder()
+        .text(&update.note)
+        .updated_by(updated_by)
+        .build();
+    let mut request = client
+        .batch_update_findings()
+        .finding_identifiers(identifier)
+        .note(note);
+    if let Some(status) = update.status {
+        request = request.workflow(
+            WorkflowUpdate::builder()
+                .status(WorkflowStatus::from(status))
+                .build(),
+        );
+    }
+    let answer = crate::deadline::call("BatchUpdateFindings", request.send()).await?;
+    // A finding Security Hub could not update comes back in the answer,
+    // not as an error.
+    match answer.unprocessed_findings().first() {
+        None => Ok(()),
+        Some(u) => Err(unprocessed(
+            "BatchUpdateFindings",
+            u.error_code().map(|c| c.to_string()),
+            u.error_message(),
+        )),
+    }
+}
+
+/// `BatchUpdateFindingsV2`: the status (`StatusId`: RESOLVED is 4 Resolved,
+/// NOTIFIED 2 In Progress, for a person) and a comment.
+async fn update_ocsf(
+    client: &aws_sdk_securityhub::Client,
+    finding: &HubFinding,
+    account: &str,
+    update: &FindingUpdate,
+) -> Result<(), AwsError> {
+    let identifier = aws_sdk_securityhub::types::OcsfFindingIdentifier::builder()
+        .cloud_account_uid(account)
+        .finding_info_uid(&finding.id)
+        .metadata_product_uid(&finding.product_arn)
+        .build();
+    let mut request = client
+        .batch_update_findings_v2()
+        .finding_identifiers(identifier)
+        .comment(&update.note);
+    if let Some(status) = update.status {
+        request = request.status_id(remediation_shared::workflow::ocsf_status_id(status));
+    }
+    let answer = crate::deadline::call("BatchUpdateFindingsV2", request.send()).await?;
+    match answer.unprocessed_findings().first() {
+        None => Ok(()),
+        Some(u) => Err(unprocessed(
+            "BatchUpdateFindingsV2",
+            u.error_code().map(|c| c.as_str().to_owned()),
+            u.error_message(),
+        )),
+    }
+}
+
+/// A finding Security Hub answered it could not update.
+fn unprocessed(operation: &'static str, code: Option<String>, message: Option<&str>) -> AwsError {
+    AwsError::classify(
+        operation,
+        code.as_deref().unwrap_or("UnprocessedFinding"),
+        message.unwrap_or("Security Hub did not update the finding"),
+        None,
+    )
 }

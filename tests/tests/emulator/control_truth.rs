@@ -224,3 +224,43 @@ async fn the_sweep_closes_world_open_rdp_and_keeps_the_rest() {
     assert_eq!(ingress(&emu, &g).await, BTreeSet::from(kept));
     assert_eq!(record(&inv, &g)["control"]["holds"], true);
 }
+
+#[tokio::test]
+async fn an_ocsf_ec2_53_finding_is_resolved_only_when_the_whole_control_holds() {
+    let emu = Emulator::from_env();
+    let file = "securityhub-v2-ocsf-ec2-53-failed.json";
+    let ssh = rule("tcp", 22, "0.0.0.0/0");
+    // The deployment acts on RDP alone (ADMIN_PORTS=3389), then on both.
+    for (admin_ports, kept, status) in [("3389", vec![ssh.clone()], 2), ("22,3389", vec![], 4)] {
+        let (g, other) = groups(&emu, &[ssh.clone(), rule("tcp", 3389, "0.0.0.0/0")]).await;
+        let hub = Recorder::start(200, UPDATED);
+        let mut function = Deployment::start(
+            &emu,
+            F,
+            &[
+                ("DRY_RUN", "false"),
+                ("ADMIN_PORTS", admin_ports),
+                ("AWS_ENDPOINT_URL_SECURITYHUB", hub.url()),
+            ],
+        );
+        let inv = function.invoke(&F.sample(file, &[(GROUP, &g), (GROUP_2, &other)]));
+        assert!(inv.succeeded(), "{admin_ports}: {:?}", inv.answer);
+        assert_eq!(
+            ingress(&emu, &g).await,
+            kept.into_iter().collect::<BTreeSet<_>>(),
+            "{admin_ports}"
+        );
+        let r = record(&inv, &g);
+        assert_eq!(r["outcome"], "remediated", "{r}");
+        let sent = hub.requests();
+        assert_eq!(sent.len(), 1, "{admin_ports}: {sent:#?}");
+        assert_eq!(sent[0].path, "/findingsv2/batchupdatev2");
+        let body = &sent[0].body;
+        assert_eq!(body["StatusId"], status, "{admin_ports}: {body}");
+        let comment = body["Comment"].as_str().unwrap_or_default();
+        if status == 2 {
+            assert!(comment.contains("EC2.53 still fails: tcp 22"), "{comment}");
+        }
+        assert!(comment.chars().count() <= 512, "{comment}");
+    }
+}

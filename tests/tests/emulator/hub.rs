@@ -67,6 +67,19 @@ fn aggregated(targets: &[(&str, &str, &str)]) -> String {
     event.to_string()
 }
 
+/// `r` says the resource was fixed in `account` and `region` through its member role.
+fn remediated_through_member(r: &Value, account: &str, region: &str) {
+    assert_eq!(r["outcome"], "remediated", "{r}");
+    assert_eq!(
+        (r["account"].as_str(), r["region"].as_str()),
+        (Some(account), Some(region))
+    );
+    assert_eq!(
+        r["member_role"],
+        format!("arn:aws:iam::{account}:role/{ROLE}")
+    );
+}
+
 #[tokio::test]
 async fn one_hub_fixes_each_member_in_its_region_through_its_role_and_nothing_else() {
     let root = Emulator::from_env();
@@ -143,16 +156,7 @@ async fn one_hub_fixes_each_member_in_its_region_through_its_role_and_nothing_el
             .clone()
     };
     for ((_, group), (account, region)) in members.iter().zip(MEMBERS) {
-        let r = record(group);
-        assert_eq!(r["outcome"], "remediated", "{r}");
-        assert_eq!(
-            (r["account"].as_str(), r["region"].as_str()),
-            (Some(account), Some(region))
-        );
-        assert_eq!(
-            r["member_role"],
-            format!("arn:aws:iam::{account}:role/{ROLE}")
-        );
+        remediated_through_member(&record(group), account, region);
     }
     // AND the member that refused is a clean failure with the code and the role
     let refused = record(&refusing_group);
@@ -204,4 +208,40 @@ async fn one_hub_fixes_each_member_in_its_region_through_its_role_and_nothing_el
         .collect();
     expected.sort();
     assert_eq!(asked, expected);
+}
+
+#[tokio::test]
+async fn an_ocsf_finding_of_a_member_is_fixed_through_its_role_in_its_region() {
+    let root = Emulator::from_env();
+    let hub = root.in_account(HUB).await;
+    let (account, region) = MEMBERS[1];
+    // GIVEN an open group in a member, and the same one in the hub
+    let name = unique("hub-ocsf");
+    let member = root.in_account(account).await.in_region(region);
+    let group = open_group(&member, &name).await;
+    let hub_group = open_group(&hub.in_region(region), &name).await;
+    let mut deployment = Deployment::start(
+        &hub,
+        Function::named("sg-revoke-open-ssh"),
+        &[("MEMBER_ROLE_NAME", ROLE), ("TARGET_ACCOUNTS", account)],
+    );
+    // WHEN the hub receives the member's EC2.13 finding as Security Hub's OCSF event
+    let event = Function::named("sg-revoke-open-ssh")
+        .sample("securityhub-v2-ocsf-ec2-13-failed.json", &[])
+        .replace("123456789012", account)
+        .replace("us-east-1", region)
+        .replace("sg-0123456789abcdef0", &group);
+    let mut event: Value = serde_json::from_str(&event).unwrap();
+    event["account"] = HUB.into();
+    let inv = deployment.invoke(&event.to_string());
+    // THEN the member's group is closed through its role, and the hub's is not touched
+    assert!(!member.rules(&group).await.contains(&world_ssh()));
+    assert!(hub
+        .in_region(region)
+        .rules(&hub_group)
+        .await
+        .contains(&world_ssh()));
+    let r = inv.record();
+    assert_eq!(r["trigger"]["detail_type"], "Findings Imported V2");
+    remediated_through_member(r, account, region);
 }

@@ -244,7 +244,9 @@ fn closed_by(file: &str) -> ([bool; 4], [bool; 4]) {
     const IPV6: [bool; 4] = [false, true, false, true];
     let first = match file {
         // EC2.53 (CIS 3.0 5.2): remote administration from IPv4.
-        "securityhub-cis-3-0-5-2-per-standard.json" | "securityhub-ec2-53-rdp-only.json" => IPV4,
+        "securityhub-cis-3-0-5-2-per-standard.json"
+        | "securityhub-ec2-53-rdp-only.json"
+        | "securityhub-v2-ocsf-ec2-53-failed.json" => IPV4,
         // EC2.54 (CIS 3.0 5.3, CIS 5.0 5.4): from IPv6.
         "securityhub-cis-3-0-5-3-per-standard.json"
         | "securityhub-cis-5-0-5-4-per-standard.json" => IPV6,

@@ -11,9 +11,11 @@
 //! # Layout
 //! - this file: the finding's types and [`normalize`].
 //! - `normalizer`: one reader per trigger (Config, GuardDuty, Security Hub, CloudTrail).
+//! - `ocsf`: Security Hub's OCSF findings (`Findings Imported V2`).
 //! - `read`: the small readers they share, and where a part of an event lives.
 
 mod normalizer;
+mod ocsf;
 mod read;
 
 use std::time::SystemTime;
@@ -75,13 +77,17 @@ pub struct Skip {
     pub reason: String,
 }
 
-/// A Security Hub finding, as `BatchUpdateFindings` identifies it.
+/// A Security Hub finding, as `BatchUpdateFindings` identifies it (ASFF),
+/// or `BatchUpdateFindingsV2` (OCSF, `Findings Imported V2`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HubFinding {
-    /// The finding's `Id`.
+    /// The finding's `Id` (OCSF: `finding_info.uid`).
     pub id: String,
-    /// The finding's `ProductArn`.
+    /// The finding's `ProductArn` (OCSF: `metadata.product.uid`).
     pub product_arn: String,
+    /// For an OCSF finding, its `cloud.account.uid`: the third part of its
+    /// identifier, and the sign that it is updated through the V2 API.
+    pub ocsf_account: Option<String>,
 }
 
 /// One thing to record for an event: a target to examine, or a skip.
@@ -124,14 +130,7 @@ pub fn normalize<S: Scope>(value: Value) -> Result<Finding<S::Resource>, Finding
         ("aws.securityhub", "Security Hub Findings - Imported") => n.security_hub(false)?,
         ("aws.securityhub", "Security Hub Findings - Custom Action") => n.security_hub(true)?,
         (_, "AWS API Call via CloudTrail") => n.cloudtrail()?,
-        // Security Hub sends the same control finding in ASFF beside it; AWS
-        // documents the OCSF event's envelope but no control finding in it.
-        ("aws.securityhub", "Findings Imported V2") => n.skip(
-            None,
-            "Security Hub's OCSF event (Findings Imported V2) is not read; the same \
-             finding arrives as Security Hub Findings - Imported"
-                .into(),
-        ),
+        ("aws.securityhub", "Findings Imported V2") => n.security_hub_v2()?,
         (source, detail_type) => n.skip(
             None,
             format!(

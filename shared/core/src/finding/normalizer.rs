@@ -29,13 +29,13 @@ pub(super) struct Normalizer<'a, S: Scope> {
 impl<S: Scope> Normalizer<'_, S> {
     /// The time in the detail's field at `path` (RFC 3339), else the event's.
     /// Read leniently: a time the function cannot read only costs a metric.
-    fn observed_at(&self, path: &str) -> Option<SystemTime> {
+    pub(super) fn observed_at(&self, path: &str) -> Option<SystemTime> {
         let field = Detail(&self.env.detail).get::<String>(path).ok().flatten();
         observed_time(field.as_deref()).or(self.sent_at())
     }
 
     /// When EventBridge says the event happened.
-    fn sent_at(&self) -> Option<SystemTime> {
+    pub(super) fn sent_at(&self) -> Option<SystemTime> {
         self.env.time.map(SystemTime::from)
     }
 
@@ -48,7 +48,7 @@ impl<S: Scope> Normalizer<'_, S> {
     }
 
     /// Adds the targets of a reading, or its skip.
-    fn read(&mut self, reading: Reading<S::Resource>, place: &Origin) {
+    pub(super) fn read(&mut self, reading: Reading<S::Resource>, place: &Origin) {
         match reading {
             Reading::Targets(resources) => {
                 for resource in resources {
@@ -60,21 +60,21 @@ impl<S: Scope> Normalizer<'_, S> {
     }
 
     /// The detail as `T`; an absent detail (JSON null) is a missing field.
-    fn detail<T: serde::de::DeserializeOwned>(&self) -> Result<T, FindingError> {
+    pub(super) fn detail<T: serde::de::DeserializeOwned>(&self) -> Result<T, FindingError> {
         if self.env.detail.is_null() {
             return Err(missing("detail"));
         }
         event::deserialize_at("detail", self.env.detail.clone())
     }
 
-    fn partition_for(&self, region: Option<&str>) -> Partition {
+    pub(super) fn partition_for(&self, region: Option<&str>) -> Partition {
         region
             .or(self.env.region.as_deref())
             .map(Partition::of_region)
             .unwrap_or_else(Partition::aws)
     }
 
-    fn account(&self, own: Option<&String>) -> Option<String> {
+    pub(super) fn account(&self, own: Option<&String>) -> Option<String> {
         own.or(self.env.account.as_ref())
             .filter(|a| !a.is_empty())
             .cloned()
@@ -82,7 +82,7 @@ impl<S: Scope> Normalizer<'_, S> {
 
     /// The region a target records: its own, else the envelope's; none for a
     /// global service.
-    fn region(&self, own: Option<String>) -> Option<String> {
+    pub(super) fn region(&self, own: Option<String>) -> Option<String> {
         if S::REGIONAL {
             own.or(self.env.region.clone())
         } else {
@@ -248,6 +248,7 @@ impl<S: Scope> Normalizer<'_, S> {
                     hub_finding: f.product_arn.as_ref().map(|product_arn| HubFinding {
                         id: f.id.clone(),
                         product_arn: product_arn.clone(),
+                        ocsf_account: None,
                     }),
                     // A control's finding names its control; one that AWS
                     // Config sends through Security Hub names its rule.

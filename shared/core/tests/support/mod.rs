@@ -25,6 +25,7 @@ impl Scope for Buckets {
     const CLOUDTRAIL_CALLS: &'static [&'static str] = &["PutBucketPublicAccessBlock"];
 
     const CONFIG_RULES: &'static [&'static str] = &["public"];
+    const SECURITY_HUB_CONTROLS: &'static [&'static str] = &["S3.8"];
     fn guardduty(_: &GuardDutyFinding, d: Detail<'_>) -> Result<Reading<BucketName>, FindingError> {
         let names = d
             .get::<Vec<S3BucketDetail>>("resource.s3BucketDetails")?
