@@ -12,6 +12,8 @@ PYTHON ?= python3
 VENV := .venv
 PEER_VENV := .venv-peer
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+# The same, absolute (CARGO_TARGET_DIR may be absolute already: CI, shared machines).
+TARGET_ABS := $(abspath $(TARGET_DIR))
 
 # Every function: each folder under functions/ (its package and binary are named for it).
 FUNCTIONS := $(notdir $(patsubst %/,%,$(dir $(wildcard functions/*/Cargo.toml))))
@@ -120,7 +122,7 @@ $(VENV)/.package-installed: $(VENV)/.installed scripts/requirements-package.txt
 bench: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
 	$(CARGO) build --workspace --all-targets --locked
-	BENCH_ONLY=$(BENCH_ONLY) BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release \
+	BENCH_ONLY=$(BENCH_ONLY) BENCH_RUNS=$(RUNS) BENCH_RELEASE_DIR=$(TARGET_ABS)/release \
 	BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
 	BENCH_PEER_SITE_PACKAGES=$$($(PEER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
 		scripts/with-emulator $(TARGET_DIR)/debug/remediation-bench
@@ -133,8 +135,8 @@ bench: venv $(PEER_VENV)/.installed
 bench-sweep: venv $(PEER_VENV)/.installed
 	$(CARGO) build --release --locked $(addprefix --package ,$(FUNCTIONS))
 	$(CARGO) build --workspace --all-targets --locked
-	SWEEP_N=$(SWEEP_N) BENCH_SWEEP_RUN=$(CURDIR)/$(TARGET_DIR)/debug/sweep-run \
-	BENCH_RELEASE_DIR=$(CURDIR)/$(TARGET_DIR)/release BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
+	SWEEP_N=$(SWEEP_N) BENCH_SWEEP_RUN=$(TARGET_ABS)/debug/sweep-run \
+	BENCH_RELEASE_DIR=$(TARGET_ABS)/release BENCH_PEER_PYTHON=$(CURDIR)/$(PEER_VENV)/bin/python \
 		scripts/with-emulator $(VENV)/bin/python bench/sweep_bench.py
 
 $(PEER_VENV)/.installed: bench/requirements-peer.txt

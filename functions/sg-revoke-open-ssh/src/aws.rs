@@ -9,7 +9,7 @@
 use std::future::Future;
 
 use aws_sdk_ec2::operation::describe_security_group_rules::builders::DescribeSecurityGroupRulesFluentBuilder;
-use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
+use aws_sdk_ec2::types::{Filter, SecurityGroup, SecurityGroupRule};
 use aws_sdk_ec2::Client;
 use remediation_runtime::{deadline, Classify};
 use remediation_shared::{AwsError, Permission};
@@ -30,6 +30,9 @@ pub const PERMISSIONS: &[Permission] = &[
     ),
 ];
 
+/// A group's tags, as key and value pairs.
+pub type Tags = Vec<(String, String)>;
+
 /// What the function needs from EC2.
 pub trait SecurityGroupRules: Send + Sync {
     /// The group's tags; not found when the group does not exist.
@@ -39,6 +42,18 @@ pub trait SecurityGroupRules: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
     /// All rules of the group (ingress and egress), one per source.
     fn rules(&self, group_id: &str) -> impl Future<Output = Result<Vec<Rule>, AwsError>> + Send;
+    /// The tags of each of these groups that exists, by id, in one
+    /// paginated call (a sweep's batch of suspects).
+    fn groups_tags(
+        &self,
+        group_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Tags)>, AwsError>> + Send;
+    /// Every rule of these groups, with its group's id, in one paginated
+    /// call (a sweep's batch of suspects).
+    fn groups_rules(
+        &self,
+        group_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Rule)>, AwsError>> + Send;
     /// Every rule of every group in the region, with its group's id: one
     /// paginated call over the region, for a sweep.
     fn region_rules(&self) -> impl Future<Output = Result<Vec<(String, Rule)>, AwsError>> + Send;
@@ -121,6 +136,28 @@ impl From<&SecurityGroupRule> for Rule {
     }
 }
 
+/// A group's tags, as pairs.
+fn tags_of(group: &SecurityGroup) -> Tags {
+    group
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The filter that keeps `group_ids`.
+fn in_groups(group_ids: &[String]) -> Filter {
+    Filter::builder()
+        .name("group-id")
+        .set_values(Some(group_ids.to_vec()))
+        .build()
+}
+
 impl SecurityGroupRules for Ec2Adapter {
     async fn group_tags(&self, group_id: &str) -> Result<Vec<(String, String)>, AwsError> {
         let call = self
@@ -144,16 +181,37 @@ impl SecurityGroupRules for Ec2Adapter {
                 )
                 .into_not_found()
             })?;
-        Ok(group
-            .tags()
+        Ok(tags_of(group))
+    }
+
+    async fn groups_tags(&self, group_ids: &[String]) -> Result<Vec<(String, Tags)>, AwsError> {
+        let list = self
+            .client
+            .describe_security_groups()
+            .filters(in_groups(group_ids))
+            .max_results(1000);
+        let groups = deadline::all(
+            "DescribeSecurityGroups",
+            list.into_paginator().items().send(),
+        )
+        .await
+        .map_err(normalise)?;
+        Ok(groups
             .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_owned(),
-                    t.value().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|g| (g.group_id().unwrap_or_default().to_owned(), tags_of(g)))
             .collect())
+    }
+
+    async fn groups_rules(&self, group_ids: &[String]) -> Result<Vec<(String, Rule)>, AwsError> {
+        let list = self
+            .client
+            .describe_security_group_rules()
+            .filters(in_groups(group_ids))
+            .max_results(1000);
+        let rules = all_rules(list).await?;
+        let with_group =
+            |r: &SecurityGroupRule| (r.group_id().unwrap_or_default().to_owned(), Rule::from(r));
+        Ok(rules.iter().map(with_group).collect())
     }
 
     async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {

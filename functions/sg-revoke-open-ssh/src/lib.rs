@@ -6,7 +6,8 @@
 //! read its rules; plan; (the driver decides dry run;) revoke exactly the
 //! world-open rules on those ports by id in one call; if a rule vanished
 //! before the call, re-read and revoke what is left, once; settle; re-read
-//! the group and verify the trigger's whole check. Which events it answers
+//! the group and verify the trigger's whole check. A sweep re-reads a batch of
+//! suspects' tags and rules in two calls just before examining them. Which events it answers
 //! and what each checks is [`scope`], every decision is [`plan`], the EC2
 //! calls are behind [`aws::SecurityGroupRules`]; this file only sequences them.
 //!
@@ -20,8 +21,9 @@ pub mod aws;
 pub mod plan;
 pub mod scope;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 
 use remediation_shared::resource::GroupId;
 use remediation_shared::{
@@ -33,6 +35,10 @@ use crate::aws::SecurityGroupRules;
 use crate::plan::{Revocation, Work};
 use crate::scope::{AdminPorts, GroupScope};
 
+/// A group's tags and rules as a sweep's batch read them, just before
+/// examining it.
+type Prefetched = (aws::Tags, Vec<plan::Rule>);
+
 /// The remediator over any [`SecurityGroupRules`] port, closing the
 /// configured remote administration ports.
 pub struct RevokeOpenAdmin<P> {
@@ -40,6 +46,8 @@ pub struct RevokeOpenAdmin<P> {
     pub rules: P,
     /// The ports it closes (`ADMIN_PORTS`).
     pub admin: AdminPorts,
+    /// What the sweep's last batch read, by group, taken once by `examine`.
+    prefetched: Mutex<HashMap<String, Prefetched>>,
 }
 
 impl<P> RevokeOpenAdmin<P> {
@@ -48,7 +56,13 @@ impl<P> RevokeOpenAdmin<P> {
         RevokeOpenAdmin {
             rules,
             admin: AdminPorts::default(),
+            prefetched: Mutex::default(),
         }
+    }
+
+    /// What the sweep's batch read of `group`, if it did (taken: read once).
+    fn take_prefetched(&self, group: &str) -> Option<Prefetched> {
+        self.prefetched.lock().ok()?.remove(group)
     }
 
     /// Closing `admin` instead.
@@ -68,10 +82,40 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
             return ControlFlow::Break(plan::nothing_to_act_on(&check, &self.admin.0));
         }
         let group = target.resource.as_str();
-        let tags = self.rules.group_tags(group).await.or_settle(WHAT)?;
+        let (tags, rules) = match self.take_prefetched(group) {
+            Some(read) => read,
+            None => {
+                let tags = self.rules.group_tags(group).await.or_settle(WHAT)?;
+                (tags, self.rules.rules(group).await.or_settle(WHAT)?)
+            }
+        };
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let rules = self.rules.rules(group).await.or_settle(WHAT)?;
         plan::examined(plan::plan(&rules, &check, exempt), &rules, &check)
+    }
+
+    /// The batch's tags and rules in two paginated calls instead of two per
+    /// group. A group either call leaves out (gone since the survey) is not
+    /// kept, so `examine` reads it for itself and says what it finds.
+    async fn prefetch(&self, suspects: &[GroupId]) {
+        let ids: Vec<String> = suspects.iter().map(|g| g.as_str().to_owned()).collect();
+        let Ok(tags) = self.rules.groups_tags(&ids).await else {
+            return;
+        };
+        let Ok(rules) = self.rules.groups_rules(&ids).await else {
+            return;
+        };
+        let mut read: HashMap<String, Prefetched> = tags
+            .into_iter()
+            .map(|(group, tags)| (group, (tags, Vec::new())))
+            .collect();
+        for (group, rule) in rules {
+            if let Some((_, rules)) = read.get_mut(&group) {
+                rules.push(rule);
+            }
+        }
+        if let Ok(mut kept) = self.prefetched.lock() {
+            *kept = read;
+        }
     }
 
     /// Every rule of the region in one paginated read, by group: a group is

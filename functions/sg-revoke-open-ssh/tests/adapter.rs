@@ -100,6 +100,57 @@ async fn group_tags_come_from_describe_security_groups() {
 }
 
 #[tokio::test]
+async fn a_batch_is_read_in_one_filtered_call_each_for_tags_and_rules() {
+    let ids = ["sg-1".to_owned(), "sg-2".to_owned()];
+    let in_batch = |filters: &[aws_sdk_ec2::types::Filter]| {
+        filters.len() == 1
+            && filters[0].name() == Some("group-id")
+            && filters[0].values() == ["sg-1", "sg-2"]
+    };
+    let groups = mock!(Client::describe_security_groups)
+        .match_requests(move |r| in_batch(r.filters()) && r.group_ids().is_empty())
+        .then_output(|| {
+            DescribeSecurityGroupsOutput::builder()
+                .security_groups(
+                    SecurityGroup::builder()
+                        .group_id("sg-1")
+                        .tags(Tag::builder().key("k").value("v").build())
+                        .build(),
+                )
+                .build()
+        });
+    let rules = mock!(Client::describe_security_group_rules)
+        .match_requests(move |r| in_batch(r.filters()))
+        .then_output(|| {
+            DescribeSecurityGroupRulesOutput::builder()
+                .security_group_rules(
+                    SecurityGroupRule::builder()
+                        .group_id("sg-1")
+                        .security_group_rule_id("sgr-1")
+                        .ip_protocol("tcp")
+                        .from_port(22)
+                        .to_port(22)
+                        .cidr_ipv4("0.0.0.0/0")
+                        .build(),
+                )
+                .build()
+        });
+    let adapter = adapter(&[&groups, &rules]);
+    // sg-2 is gone: it is simply not in the answer.
+    assert_eq!(
+        adapter.groups_tags(&ids).await.unwrap(),
+        vec![("sg-1".to_owned(), vec![("k".to_owned(), "v".to_owned())])]
+    );
+    let read = adapter.groups_rules(&ids).await.unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (read[0].0.as_str(), read[0].1.rule_id.as_str()),
+        ("sg-1", "sgr-1")
+    );
+    assert_eq!((groups.num_calls(), rules.num_calls()), (1, 1));
+}
+
+#[tokio::test]
 async fn a_missing_group_is_not_found() {
     let rule = mock!(Client::describe_security_groups)
         .then_error(|| DescribeSecurityGroupsError::generic(coded("InvalidGroup.NotFound")));
@@ -238,6 +289,8 @@ async fn the_operations_called_are_exactly_the_declared_permissions() {
     let adapter = Ec2Adapter::new(client);
     adapter.group_tags("sg-12345678").await.unwrap();
     adapter.rules("sg-12345678").await.unwrap();
+    adapter.groups_tags(&["sg-12345678".into()]).await.unwrap();
+    adapter.groups_rules(&["sg-12345678".into()]).await.unwrap();
     adapter
         .revoke("sg-12345678", &["sgr-1".into()])
         .await

@@ -135,6 +135,29 @@ impl SecurityGroupRules for &FakeEc2 {
             .map(|(_, _, r)| r.clone())
             .unwrap_or_default())
     }
+    async fn groups_tags(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, sg_revoke_open_ssh::aws::Tags)>, AwsError> {
+        self.calls
+            .record(format!("describe-groups {}", group_ids.join(",")));
+        let groups = self.groups.lock().unwrap();
+        Ok(groups
+            .iter()
+            .filter(|(g, _, _)| group_ids.contains(g))
+            .map(|(g, tags, _)| (g.clone(), tags.clone()))
+            .collect())
+    }
+    async fn groups_rules(&self, group_ids: &[String]) -> Result<Vec<(String, Rule)>, AwsError> {
+        self.calls
+            .record(format!("describe-rules {}", group_ids.join(",")));
+        let groups = self.groups.lock().unwrap();
+        Ok(groups
+            .iter()
+            .filter(|(g, _, _)| group_ids.contains(g))
+            .flat_map(|(g, _, rules)| rules.iter().map(move |r| (g.clone(), r.clone())))
+            .collect())
+    }
     async fn region_rules(&self) -> Result<Vec<(String, Rule)>, AwsError> {
         self.calls.record("describe-rules region".to_owned());
         let groups = self.groups.lock().unwrap();
@@ -444,6 +467,12 @@ async fn a_scheduled_sweep_reads_the_region_once_and_revokes_only_in_the_open_gr
         0,
         "a compliant group is not read again"
     );
+    // The suspect is re-read in the batch before acting, not group by group:
+    // its tags and rules once each, then only the revoke and the verification.
+    assert_eq!(ec2.calls.count(&format!("describe-groups {G1}")), 1);
+    assert_eq!(ec2.calls.count(&format!("describe-group {G1}")), 0);
+    assert_eq!(ec2.calls.count(&format!("describe-rules {G1}")), 2);
+    assert_eq!(ec2.calls.count("revoke"), 1);
     let mut kept = ec2.rule_ids(G1);
     kept.sort();
     let mut expected: Vec<String> = KEPT.iter().map(|r| (*r).to_owned()).collect();

@@ -22,8 +22,9 @@ pub const REMEDIATIONS: &str = "Remediations";
 pub const TIME_TO_REMEDIATE: &str = "TimeToRemediate";
 
 /// The `Trigger` dimension of a record: `config`, `guardduty`,
-/// `securityhub`, `cloudtrail`, `person` (a Security Hub custom action), or
-/// `other` (an event no source sent).
+/// `securityhub` (either of its events), `cloudtrail`, `person` (a Security
+/// Hub custom action), `sweep` (the scheduled sweep), or `other` (an event
+/// no source sent).
 pub fn trigger_kind(trigger: &Trigger) -> &'static str {
     match trigger.source.as_str() {
         "aws.config" => "config",
@@ -31,6 +32,7 @@ pub fn trigger_kind(trigger: &Trigger) -> &'static str {
         "aws.securityhub" => "securityhub",
         crate::finding::CUSTOM_ACTION_SOURCE => "person",
         _ if trigger.detail_type == "AWS API Call via CloudTrail" => "cloudtrail",
+        "aws.events" if trigger.detail_type == "Scheduled Event" => "sweep",
         _ => "other",
     }
 }
@@ -115,7 +117,10 @@ mod tests {
                 "Security Hub Findings - Imported",
                 "securityhub",
             ),
+            ("aws.securityhub", "Findings Imported V2", "securityhub"),
             ("aws.ec2", "AWS API Call via CloudTrail", "cloudtrail"),
+            ("aws.events", "Scheduled Event", "sweep"),
+            ("aws.events", "Something Else", "other"),
             ("", "", "other"),
         ];
         let outcomes = [

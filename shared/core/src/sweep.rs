@@ -29,6 +29,11 @@ pub const RECORD_TYPE: &str = "remediation_sweep";
 /// when AWS throttles).
 pub const CONCURRENCY: usize = 8;
 
+/// How many suspects a function may re-read at once before examining them
+/// (`Remediator::prefetch`): within the 200 values an EC2 filter takes, and
+/// few enough that what is read is still fresh when it is acted on.
+pub const BATCH: usize = 100;
+
 /// The time kept back at the end of a sweep: no suspect is started later,
 /// so that the last ones finish, and the summary is written, before Lambda
 /// stops the function.

@@ -41,6 +41,9 @@ pub struct Fake {
     pub inventory: Vec<&'static str>,
     /// The error that stops the survey after it read the inventory, if any.
     pub survey_error: Option<AwsError>,
+    /// Each batch a sweep prefetched: its size, and how many buckets had
+    /// been examined before it.
+    pub batches: Mutex<Vec<(usize, usize)>>,
 }
 
 impl Remediator for Fake {
@@ -58,6 +61,11 @@ impl Remediator for Fake {
             error: self.survey_error.clone(),
             ..Survey::complete(self.inventory.len(), suspects)
         }
+    }
+
+    async fn prefetch(&self, suspects: &[BucketName]) {
+        let before = self.seen.lock().unwrap().len();
+        self.batches.lock().unwrap().push((suspects.len(), before));
     }
 
     async fn examine(&self, target: &TargetOf<Self>, _config: &Config) -> Examined<String> {

@@ -69,6 +69,19 @@ pub trait Remediator: Send + Sync {
         home: &Home,
     ) -> impl Future<Output = Survey<<Self::Scope as Scope>::Resource>> + Send;
 
+    /// Before the sweep examines a batch of its suspects (at most
+    /// [`crate::sweep::BATCH`]): a chance to re-read their live state in a
+    /// few calls, which `examine` then uses, once, in place of its own reads.
+    /// Never writes; a read that fails only leaves `examine` to read for
+    /// itself. By default nothing.
+    fn prefetch(
+        &self,
+        suspects: &[<Self::Scope as Scope>::Resource],
+    ) -> impl Future<Output = ()> + Send {
+        let _ = suspects;
+        async {}
+    }
+
     /// Makes the proposed write and settles its result into a report. Called
     /// only when not in dry run.
     fn apply(

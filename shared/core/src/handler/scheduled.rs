@@ -129,26 +129,34 @@ where
     let mut stopped = None;
     let mut settled: Vec<(String, Report, Option<String>)> = Vec::new();
     let config = at.config;
-    // By index, so that each future borrows the list, not the stream's item.
-    let mut work = stream::iter(0..targets.len())
-        .map(|i| examine_one(remediator, &targets[i], config, at.deadline))
-        .buffered(sweep::CONCURRENCY);
     let mut not_started = 0;
-    while let Some((target, report)) = work.next().await {
-        let Some(report) = report else {
-            if stopped.is_none() {
-                stopped = Some(format!(
-                    "stopped before {} to finish before Lambda's deadline",
-                    target.arn()
-                ));
-            }
-            not_started += 1;
-            continue;
-        };
-        let console = at.notify.enabled().then(|| console_url(target)).flatten();
-        settled.push((target.arn(), report, console));
+    // A batch at a time: its suspects re-read together, then each examined.
+    for batch in targets.chunks(sweep::BATCH) {
+        let suspects: Vec<_> = batch.iter().map(|t| t.resource.clone()).collect();
+        let prefetched: Pin<Box<dyn Future<Output = ()> + Send + '_>> = Box::pin(deadline::scoped(
+            survey_until,
+            remediator.prefetch(&suspects),
+        ));
+        prefetched.await;
+        // By index, so that each future borrows the list, not the stream's item.
+        let mut work = stream::iter(0..batch.len())
+            .map(|i| examine_one(remediator, &batch[i], config, at.deadline))
+            .buffered(sweep::CONCURRENCY);
+        while let Some((target, report)) = work.next().await {
+            let Some(report) = report else {
+                if stopped.is_none() {
+                    stopped = Some(format!(
+                        "stopped before {} to finish before Lambda's deadline",
+                        target.arn()
+                    ));
+                }
+                not_started += 1;
+                continue;
+            };
+            let console = at.notify.enabled().then(|| console_url(target)).flatten();
+            settled.push((target.arn(), report, console));
+        }
     }
-    drop(work);
     for (arn, report, console) in settled {
         let (resource, report) = for_record(Some(report.resource.clone().unwrap_or(arn)), report);
         let mut audit = audit_record::<R>(

@@ -10,6 +10,30 @@ fn schedule() -> Value {
 }
 
 #[tokio::test]
+async fn a_sweep_prefetches_each_batch_of_suspects_just_before_examining_it() {
+    // GIVEN 250 suspects
+    let names: Vec<&'static str> = (0..250)
+        .map(|i| &*Box::leak(format!("ok-{i:03}").into_boxed_str()))
+        .collect();
+    let fake = Fake {
+        inventory: names,
+        ..Fake::default()
+    };
+    // WHEN the scheduled event arrives
+    let sink = RecordingSink::default();
+    handle(&fake, &Config::default(), &sink, invoke(schedule(), HOME))
+        .await
+        .unwrap();
+    // THEN they were re-read in batches of at most 100, each before its own examines
+    assert_eq!(
+        fake.batches.lock().unwrap().as_slice(),
+        [(100, 0), (100, 100), (50, 200)]
+    );
+    assert_eq!(fake.seen.lock().unwrap().len(), 250);
+    assert_eq!(sink.records().len(), 250);
+}
+
+#[tokio::test]
 async fn a_sweep_examines_each_suspect_as_a_finding_and_counts_the_compliant_without_records() {
     // GIVEN an account with two compliant buckets, one to fix, one exempt and one that fails
     let fake = Fake {
