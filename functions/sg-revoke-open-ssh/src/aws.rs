@@ -103,14 +103,23 @@ fn normalise(err: AwsError) -> AwsError {
     ])
 }
 
-/// Every rule the request's pages list, within the time left.
+/// Every rule the request's pages list (1,000 a page), within the time left.
 async fn all_rules(
     request: DescribeSecurityGroupRulesFluentBuilder,
 ) -> Result<Vec<SecurityGroupRule>, AwsError> {
     let op = "DescribeSecurityGroupRules";
-    deadline::all(op, request.into_paginator().items().send())
-        .await
-        .map_err(normalise)
+    let pages = request.max_results(1000).into_paginator().items().send();
+    deadline::all(op, pages).await.map_err(normalise)
+}
+
+/// Every rule the request lists, with its group's id.
+async fn rules_by_group(
+    request: DescribeSecurityGroupRulesFluentBuilder,
+) -> Result<Vec<(String, Rule)>, AwsError> {
+    let rules = all_rules(request).await?;
+    let with_group =
+        |r: &SecurityGroupRule| (r.group_id().unwrap_or_default().to_owned(), Rule::from(r));
+    Ok(rules.iter().map(with_group).collect())
 }
 
 impl From<&SecurityGroupRule> for Rule {
@@ -203,36 +212,18 @@ impl SecurityGroupRules for Ec2Adapter {
     }
 
     async fn groups_rules(&self, group_ids: &[String]) -> Result<Vec<(String, Rule)>, AwsError> {
-        let list = self
-            .client
-            .describe_security_group_rules()
-            .filters(in_groups(group_ids))
-            .max_results(1000);
-        let rules = all_rules(list).await?;
-        let with_group =
-            |r: &SecurityGroupRule| (r.group_id().unwrap_or_default().to_owned(), Rule::from(r));
-        Ok(rules.iter().map(with_group).collect())
+        let list = self.client.describe_security_group_rules();
+        rules_by_group(list.filters(in_groups(group_ids))).await
     }
 
     async fn rules(&self, group_id: &str) -> Result<Vec<Rule>, AwsError> {
-        let in_group = Filter::builder().name("group-id").values(group_id).build();
-        let list = self
-            .client
-            .describe_security_group_rules()
-            .filters(in_group);
-        let rules = all_rules(list.max_results(1000)).await?;
+        let list = self.client.describe_security_group_rules();
+        let rules = all_rules(list.filters(in_groups(&[group_id.to_owned()]))).await?;
         Ok(rules.iter().map(Rule::from).collect())
     }
 
     async fn region_rules(&self) -> Result<Vec<(String, Rule)>, AwsError> {
-        let list = self
-            .client
-            .describe_security_group_rules()
-            .max_results(1000);
-        let rules = all_rules(list).await?;
-        let with_group =
-            |r: &SecurityGroupRule| (r.group_id().unwrap_or_default().to_owned(), Rule::from(r));
-        Ok(rules.iter().map(with_group).collect())
+        rules_by_group(self.client.describe_security_group_rules()).await
     }
 
     async fn revoke(&self, group_id: &str, rule_ids: &[String]) -> Result<Revoked, AwsError> {
