@@ -270,6 +270,14 @@ pub struct SweepRecord {
     pub stopped: Option<String>,
     /// The error code that stopped the survey, if one did.
     pub error_code: Option<String>,
+    /// The member role the sweep acted through (an organisation's sweep in
+    /// another account); absent in the function's own account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_role: Option<String>,
+    /// How many places the scheduled event queued, each swept by a message of
+    /// its own (an organisation's sweep); absent for a sweep of one place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<usize>,
 }
 
 /// Where audit records go.

@@ -1,8 +1,8 @@
 //! Hub mode: one deployment acting in other accounts of the organisation, and
 //! in other regions, through a role in each member account.
 //!
-//! Owns the settings (`MEMBER_ROLE_NAME`, `TARGET_ACCOUNTS`, `TARGET_REGIONS`)
-//! and the pure rules of reach: which accounts and regions may be acted on,
+//! Owns the settings (`MEMBER_ROLE_NAME`, `TARGET_ACCOUNTS`, `TARGET_REGIONS`,
+//! `SWEEP_ORGANIZATION_ACCOUNTS`) and the pure rules of reach: which accounts and regions may be acted on,
 //! the member role's ARN, the STS session name, when cached credentials are
 //! too old to use. Also [`Reach`], the driver's port to whatever builds a
 //! function's remediator for another account and region ([`NoHub`] when hub
@@ -41,6 +41,9 @@ pub enum HubError {
     /// A target list is set without hub mode, where it would mean nothing.
     #[error("{0} is set but MEMBER_ROLE_NAME is not: without a member role the function acts only in its own account and region")]
     ListWithoutHub(&'static str),
+    /// `SWEEP_ORGANIZATION_ACCOUNTS` is neither `true` nor `false`.
+    #[error("SWEEP_ORGANIZATION_ACCOUNTS must be true or false, got {0:?}")]
+    Organization(String),
 }
 
 /// The hub settings, when hub mode is on.
@@ -52,6 +55,9 @@ pub struct Hub {
     pub accounts: Option<BTreeSet<String>>,
     /// The regions other than the hub's own that may be acted on; all when `None`.
     pub regions: Option<BTreeSet<String>>,
+    /// Whether the sweep reads its accounts from the organisation when
+    /// `accounts` is `None` (`SWEEP_ORGANIZATION_ACCOUNTS=true`).
+    pub organization: bool,
 }
 
 impl Hub {
@@ -74,10 +80,16 @@ impl Hub {
         let regions = set("TARGET_REGIONS")
             .map(|v| list(&v, is_region, HubError::Region))
             .transpose()?;
+        let organization = match set("SWEEP_ORGANIZATION_ACCOUNTS").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(HubError::Organization(other.to_owned())),
+        };
         let Some(member_role) = set("MEMBER_ROLE_NAME") else {
-            return match (&accounts, &regions) {
-                (Some(_), _) => Err(HubError::ListWithoutHub("TARGET_ACCOUNTS")),
-                (_, Some(_)) => Err(HubError::ListWithoutHub("TARGET_REGIONS")),
+            return match (&accounts, &regions, organization) {
+                (Some(_), _, _) => Err(HubError::ListWithoutHub("TARGET_ACCOUNTS")),
+                (_, Some(_), _) => Err(HubError::ListWithoutHub("TARGET_REGIONS")),
+                (_, _, true) => Err(HubError::ListWithoutHub("SWEEP_ORGANIZATION_ACCOUNTS")),
                 _ => Ok(None),
             };
         };
@@ -88,6 +100,7 @@ impl Hub {
             member_role,
             accounts,
             regions,
+            organization,
         }))
     }
 
@@ -172,7 +185,7 @@ fn list(
         .collect()
 }
 
-fn is_region(v: &str) -> bool {
+pub(crate) fn is_region(v: &str) -> bool {
     let parts: Vec<&str> = v.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {
@@ -286,6 +299,7 @@ mod tests {
                     member_role: "remediation-member".into(),
                     accounts: None,
                     regions: None,
+                    organization: false,
                 })),
             ),
             (
@@ -302,7 +316,21 @@ mod tests {
                     member_role: "m".into(),
                     accounts: set(&["111111111111", "222222222222"]),
                     regions: set(&["eu-west-1", "us-gov-west-1"]),
+                    organization: false,
                 })),
+            ),
+            (
+                "the_organisation_only_with_a_hub",
+                &[("SWEEP_ORGANIZATION_ACCOUNTS", "true")],
+                Err(HubError::ListWithoutHub("SWEEP_ORGANIZATION_ACCOUNTS")),
+            ),
+            (
+                "the_organisation_is_true_or_false",
+                &[
+                    ("MEMBER_ROLE_NAME", "m"),
+                    ("SWEEP_ORGANIZATION_ACCOUNTS", "yes"),
+                ],
+                Err(HubError::Organization("yes".into())),
             ),
             (
                 "a_path_is_not_a_role_name",
@@ -343,11 +371,13 @@ mod tests {
             member_role: "m".into(),
             accounts: set(&["111111111111"]),
             regions: set(&["eu-west-1"]),
+            organization: false,
         };
         let open = Hub {
             member_role: "m".into(),
             accounts: None,
             regions: None,
+            organization: false,
         };
         let cases: &[(&str, &Hub, &str, &str, Option<&str>)] = &[
             (
@@ -412,6 +442,7 @@ mod tests {
             member_role: "remediation-member".into(),
             accounts: None,
             regions: None,
+            organization: false,
         };
         assert_eq!(
             hub.role_arn(&Partition::of_region("eu-west-1"), "111111111111"),

@@ -18,7 +18,8 @@
 //!   exemption tag), [`hub`] (which other accounts and regions are in reach).
 //! - drive: [`handler`] (the invocation driver and the [`Remediator`] each
 //!   function implements), [`deadline`] (the time every call may take),
-//!   [`sweep`] (the scheduled sweep's survey and summary).
+//!   [`sweep`] (the scheduled sweep's survey and summary), [`fanout`] (an
+//!   organisation's sweep: its places, their queue messages, the queue's port).
 //! - record: [`audit`] (the record's schema and sinks), [`metrics`] (EMF).
 //! - channels, as ports: [`notify`] (who is told, and in what words),
 //!   [`workflow`] (Security Hub finding updates), [`permission`] (the IAM
@@ -45,6 +46,7 @@ pub mod control;
 pub mod deadline;
 pub mod error;
 pub mod event;
+pub mod fanout;
 pub mod finding;
 pub mod handler;
 pub mod home;
@@ -66,6 +68,7 @@ pub use config::Config;
 pub use control::{Basis, Verdict};
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
+pub use fanout::{FanOut, NoFanOut};
 pub use finding::{Finding, Item, Skip, Target};
 pub use handler::{
     handle, handle_with, ArnOnly, Around, Home, Invocation, Locate, Remediator, Summary, TargetOf,

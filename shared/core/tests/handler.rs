@@ -12,6 +12,7 @@ mod support;
 mod handler {
     mod channels;
     mod deadline;
+    mod fanout;
     mod hub;
     mod sweep;
 }
@@ -146,12 +147,14 @@ fn around<'a, L, N, U>(
     locate: &'a L,
     notify: &'a N,
     findings: &'a U,
-) -> remediation_shared::Around<'a, L, N, U, remediation_shared::NoHub> {
+) -> remediation_shared::Around<'a, L, N, U, remediation_shared::NoHub, remediation_shared::NoFanOut>
+{
     remediation_shared::Around {
         locate,
         notify,
         findings,
         reach: &remediation_shared::NoHub,
+        fanout: &remediation_shared::NoFanOut,
     }
 }
 

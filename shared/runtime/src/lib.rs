@@ -11,6 +11,7 @@
 //! - [`channels`]: the SNS and Security Hub adapters of the side channels.
 //! - [`identity`]: the account the credentials belong to (STS).
 //! - [`members`]: hub mode's member roles (STS `AssumeRole`).
+//! - [`fanout`]: an organisation's sweep: its places (Organizations) and queue (SQS).
 //! - [`restore`]: one record's undo with its function erased (for the catalog).
 //!
 //! It must not hold a rule of what is in scope, what to change or what to
@@ -19,6 +20,7 @@
 pub mod channels;
 pub mod deadline;
 pub mod error;
+pub mod fanout;
 pub mod https;
 pub mod identity;
 pub mod members;
@@ -27,6 +29,7 @@ pub mod sdk;
 
 pub use channels::{SecurityHubFindings, SnsTopic};
 pub use error::Classify;
+pub use fanout::SweepQueue;
 pub use identity::CallerIdentity;
 pub use sdk::SdkConfig;
 
@@ -97,11 +100,12 @@ where
         .block_on(async {
             let sdk = load().await;
             let remediator = build(&sdk)?;
+            let queue = SweepQueue::from_env(&sdk, hub.as_ref());
             match hub {
-                None => run(remediator, config, &sdk, &NoHub).await,
+                None => run(remediator, config, &sdk, &NoHub, &queue).await,
                 Some(hub) => {
                     let members = MemberRoles::new(hub, &sdk, build);
-                    run(remediator, config, &sdk, &members).await
+                    run(remediator, config, &sdk, &members, &queue).await
                 }
             }
         })
@@ -112,14 +116,16 @@ where
 /// stdout, its home read from the invoked ARN (else from the credentials),
 /// the Security Hub findings it acts on updated, a person told through
 /// the topic of `NOTIFICATION_TOPIC_ARN`, and targets in other accounts and
-/// regions reached through `reach` (hub mode; [`NoHub`]: skipped). The STS,
-/// Security Hub and SNS clients are built on first use, so none of them
-/// slows the cold start.
+/// regions reached through `reach` (hub mode; [`NoHub`]: skipped), and a
+/// scheduled sweep's places queued through `queue` when it has one. The STS,
+/// Security Hub, SNS, SQS and Organizations clients are built on first use,
+/// so none of them slows the cold start.
 pub async fn run<R: Remediator, H: Reach<R>>(
     remediator: R,
     config: Config,
     sdk: &SdkConfig,
     reach: &H,
+    queue: &SweepQueue,
 ) -> Result<(), lambda_runtime::Error> {
     let identity = CallerIdentity::new(sdk);
     let topic = SnsTopic::from_env(sdk);
@@ -129,6 +135,7 @@ pub async fn run<R: Remediator, H: Reach<R>>(
         notify: &topic,
         findings: &findings,
         reach,
+        fanout: queue,
     };
     let (remediator, config) = (&remediator, &config);
     lambda_runtime::run(lambda_runtime::service_fn(

@@ -1,6 +1,7 @@
 //! One invocation of a finding's event: [`handle`] and [`handle_with`]
 //! normalise it, act on each target here or through hub mode's [`Reach`],
-//! and write one record per item with its side channels.
+//! and write one record per item with its side channels; a scheduled event
+//! or a queue's places go to the sweep.
 //!
 //! It must not know how a resource is read or changed (each function's
 //! [`Remediator`]) or how a record is built ([`super::record`]).
@@ -9,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Instant, SystemTime};
 
+use super::fanout::{queue_places, sweep_places, Queued};
 use super::record::audit_record;
 use super::record::console_url;
 use super::record::deliver;
@@ -30,6 +32,7 @@ use crate::config::Config;
 use crate::deadline;
 use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
+use crate::fanout::{self, FanOut, NoFanOut};
 use crate::finding::{self, Item};
 use crate::home::ArnOnly;
 use crate::home::Home;
@@ -71,15 +74,17 @@ pub async fn handle<R: Remediator, S: AuditSink + ?Sized, P: Into<Payload>>(
         notify: &Silent,
         findings: &LeaveFindings,
         reach: &NoHub,
+        fanout: &NoFanOut,
     };
     handle_with(remediator, config, sink, event, around).await
 }
 
 /// What the driver works with besides the function: where it runs when the
 /// invoked ARN does not say, who is told, the Security Hub findings it
-/// updates, and how it reaches other accounts and regions (hub mode).
+/// updates, how it reaches other accounts and regions (hub mode), and the
+/// queue of an organisation's sweep.
 #[derive(Debug)]
-pub struct Around<'a, L, N, U, H> {
+pub struct Around<'a, L, N, U, H, F> {
     /// Where the function runs, asked when its invoked ARN does not say.
     pub locate: &'a L,
     /// Who is told of what needs a person.
@@ -88,6 +93,9 @@ pub struct Around<'a, L, N, U, H> {
     pub findings: &'a U,
     /// Other accounts and regions ([`NoHub`]: none).
     pub reach: &'a H,
+    /// The places of an organisation's sweep and their queue ([`NoFanOut`]:
+    /// a scheduled event sweeps the function's own place).
+    pub fanout: &'a F,
 }
 
 /// [`handle`], asking `locate` where the function runs when its invoked ARN
@@ -97,12 +105,12 @@ pub struct Around<'a, L, N, U, H> {
 /// ([`crate::notify::worth_telling`]). Either side channel failing is recorded in
 /// the record (`finding_update`, `notification`) and never fails the
 /// invocation.
-pub async fn handle_with<R, S, P, L, N, U, H>(
+pub async fn handle_with<R, S, P, L, N, U, H, F>(
     remediator: &R,
     config: &Config,
     sink: &S,
     event: Invocation<P>,
-    around: Around<'_, L, N, U, H>,
+    around: Around<'_, L, N, U, H, F>,
 ) -> Result<Summary, HandlerError>
 where
     R: Remediator,
@@ -112,12 +120,14 @@ where
     N: Notify,
     U: UpdateFindings,
     H: Reach<R>,
+    F: FanOut,
 {
     let Around {
         locate,
         notify,
         findings,
         reach,
+        fanout,
     } = around;
     let function = <R::Scope as Scope>::FUNCTION;
     let home = match Home::from_function_arn(&event.invoked_function_arn) {
@@ -141,8 +151,23 @@ where
                 deadline,
                 request_id: &request_id,
                 trigger: schedule_trigger(&value),
+                member_role: None,
             };
+            if fanout.enabled() {
+                return queue_places::<R, _, _, _>(home, fanout, &value, at).await;
+            }
             return sweep_all(remediator, home, at).await;
+        }
+        Payload::Json(value) if fanout::queued_messages(&value).is_some() => {
+            let messages = fanout::queued_messages(&value).unwrap_or_default();
+            let at = Queued {
+                config,
+                sink,
+                notify,
+                deadline,
+                request_id: &request_id,
+            };
+            return sweep_places(remediator, reach, home, messages, at).await;
         }
         Payload::Json(value) => (
             trigger_of_raw(&value),
@@ -315,10 +340,10 @@ pub(super) async fn act<R: Remediator, H: Reach<R>>(
     }
 }
 
-impl<L, N, U, H> Clone for Around<'_, L, N, U, H> {
+impl<L, N, U, H, F> Clone for Around<'_, L, N, U, H, F> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<L, N, U, H> Copy for Around<'_, L, N, U, H> {}
+impl<L, N, U, H, F> Copy for Around<'_, L, N, U, H, F> {}

@@ -18,9 +18,11 @@
 //! - where the function runs, and where a target is: [`crate::home`].
 //! - `invoke`: one invocation of a finding's event.
 //! - `target`: acting on one target (deadline, dry run, panics).
-//! - `scheduled`: the scheduled sweep.
+//! - `scheduled`: the scheduled sweep of one place.
+//! - `fanout`: the organisation's sweep: its places queued, each message's place swept.
 //! - `record`: building and writing records and their side channels.
 
+mod fanout;
 mod invoke;
 mod record;
 mod scheduled;
@@ -104,6 +106,13 @@ pub struct Summary {
     pub counts: BTreeMap<&'static str, usize>,
     /// One line per record written.
     pub results: Vec<SummaryLine>,
+    /// How many places a scheduled event queued (an organisation's sweep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<usize>,
+    /// The queue's messages to deliver again, when the event came from a
+    /// queue (Lambda's `ReportBatchItemFailures`).
+    #[serde(rename = "batchItemFailures", skip_serializing_if = "Option::is_none")]
+    pub batch_item_failures: Option<Vec<crate::fanout::BatchItemFailure>>,
 }
 
 /// One result line of a [`Summary`].

@@ -78,6 +78,8 @@ impl Tally {
                 dry_run,
                 counts: BTreeMap::new(),
                 results: Vec::new(),
+                queued: None,
+                batch_item_failures: None,
             },
             first_failure: None,
         }

@@ -1,5 +1,5 @@
-//! The scheduled sweep: the function's survey of its own account and region,
-//! each suspect examined as a finding's target would be, a bounded number at
+//! The scheduled sweep of one place (the function's own account and region,
+//! or one place of an organisation's sweep): its survey, each suspect examined as a finding's target would be, a bounded number at
 //! a time until the sweep's reserve before the deadline, and one summary.
 
 use std::future::Future;
@@ -39,6 +39,41 @@ pub(super) struct Sweep<'a, S: ?Sized, N> {
     pub(super) deadline: Option<Instant>,
     pub(super) request_id: &'a str,
     pub(super) trigger: Trigger,
+    /// The member role acted through, in another account (an organisation's sweep).
+    pub(super) member_role: Option<String>,
+}
+
+impl<S: ?Sized, N> Sweep<'_, S, N> {
+    /// The summary record of a sweep of `account` and `region` that examined
+    /// nothing yet: the caller fills in what it did.
+    pub(super) fn summary(
+        &self,
+        account: Option<String>,
+        region: Option<String>,
+        started: Instant,
+    ) -> SweepRecord {
+        SweepRecord {
+            record_type: sweep::RECORD_TYPE,
+            schema_version: SCHEMA_VERSION,
+            timestamp: now_rfc3339(),
+            function: String::new(),
+            request_id: self.request_id.to_owned(),
+            trigger: self.trigger.clone().clipped(),
+            account,
+            region,
+            dry_run: self.config.dry_run,
+            examined: 0,
+            compliant: 0,
+            outcomes: Default::default(),
+            api_calls: 0,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            finished: true,
+            stopped: None,
+            error_code: None,
+            member_role: self.member_role.clone(),
+            queued: None,
+        }
+    }
 }
 
 /// The trigger of a scheduled event: its rule (the last part of the ARN in
@@ -168,6 +203,7 @@ where
             resource.clone(),
             &report,
         );
+        audit.member_role.clone_from(&at.member_role);
         tell::<R, N>(
             at.notify,
             config,
@@ -190,7 +226,7 @@ where
                 format!("the sweep could not read every resource: {err}"),
             ),
         );
-        let audit = audit_record::<R>(
+        let mut audit = audit_record::<R>(
             at.request_id,
             config,
             at.trigger.clone(),
@@ -199,6 +235,7 @@ where
             None,
             &report,
         );
+        audit.member_role.clone_from(&at.member_role);
         write_record(at.sink, &audit, None);
         if stopped.is_none() {
             stopped = Some(format!("stopped in the survey: {}", err.code));
@@ -207,23 +244,15 @@ where
     }
     let finished = stopped.is_none();
     at.sink.summary(&SweepRecord {
-        record_type: sweep::RECORD_TYPE,
-        schema_version: SCHEMA_VERSION,
-        timestamp: now_rfc3339(),
         function: function.to_owned(),
-        request_id: at.request_id.to_owned(),
-        trigger: at.trigger.clone().clipped(),
-        account,
-        region,
-        dry_run: config.dry_run,
         examined: survey.examined,
         compliant: survey.examined.saturating_sub(survey.suspects.len()),
         outcomes: tally.summary.counts.clone(),
         api_calls: sweep::requests_made().saturating_sub(calls_before),
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         finished,
         stopped: stopped.map(|s| format!("{s} ({not_started} suspect(s) not examined)")),
         error_code: survey.error.as_ref().map(|e| e.code.clone()),
+        ..at.summary(account, region, started)
     });
     let total = tally.summary.counts.values().sum();
     tally.result(total)

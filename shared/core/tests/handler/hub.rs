@@ -5,11 +5,11 @@ use crate::*;
 /// Hub mode with [`Fake`] remediators per member account: counts each
 /// account it was asked to reach, answers AccessDenied for the accounts in
 /// `refused`, and applies the real target lists ([`Hub::refuses`]).
-struct FakeHub {
-    hub: remediation_shared::Hub,
-    refused: Vec<&'static str>,
-    asked: Mutex<Vec<String>>,
-    members: Mutex<std::collections::HashMap<String, std::sync::Arc<Fake>>>,
+pub(crate) struct FakeHub {
+    pub(crate) hub: remediation_shared::Hub,
+    pub(crate) refused: Vec<&'static str>,
+    pub(crate) asked: Mutex<Vec<String>>,
+    pub(crate) members: Mutex<std::collections::HashMap<String, std::sync::Arc<Fake>>>,
 }
 
 impl remediation_shared::Reach<Fake> for FakeHub {
@@ -91,6 +91,7 @@ async fn a_hub_acts_in_each_member_through_its_role_and_records_it() {
         notify: &remediation_shared::Silent,
         findings: &remediation_shared::LeaveFindings,
         reach: &reach,
+        fanout: &remediation_shared::NoFanOut,
     };
     // WHEN the hub handles the aggregated findings
     let result = remediation_shared::handle_with(
