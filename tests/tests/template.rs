@@ -124,36 +124,52 @@ fn declared(binary: &str) -> &'static [Permission] {
 /// What every function may do besides remediating: write its own log group,
 /// report a failed invocation to the shared queue, update the Security Hub
 /// findings it acts on, when a notification topic is given publish to it,
-/// and in hub mode assume the member accounts' role.
+/// and in hub mode assume the member accounts' role, send to and read its own
+/// sweep queue, and, when asked, list the organisation's accounts.
 fn operating(function_logical_id: &str) -> BTreeSet<(String, String)> {
     let log_group = function_logical_id.replace("Function", "LogGroup");
-    [
-        ("logs:CreateLogStream", format!("GetAtt:{log_group}.Arn")),
-        ("logs:PutLogEvents", format!("GetAtt:{log_group}.Arn")),
-        (
-            "sqs:SendMessage",
-            "GetAtt:FailedInvocationQueue.Arn".to_owned(),
-        ),
-        ("sns:Publish", "Ref:NotificationTopicArn".to_owned()),
-        // Hub mode: the member accounts' role, which trusts only these roles.
-        (
-            "sts:AssumeRole",
-            "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}".to_owned(),
-        ),
-        (
-            "securityhub:BatchUpdateFindings",
-            "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
-                .to_owned(),
-        ),
-        // Security Hub's OCSF findings: the same action on the V2 hub.
-        (
-            "securityhub:BatchUpdateFindings",
-            "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hubv2/*".to_owned(),
-        ),
+    let queue = format!(
+        "GetAtt:{}.Arn",
+        function_logical_id.replace("Function", "SweepQueue")
+    );
+    let sweep_queue = [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
     ]
-    .into_iter()
-    .map(|(a, r)| (a.to_owned(), r))
-    .collect()
+    .map(|action| (action, queue.clone()));
+    sweep_queue
+        .into_iter()
+        .chain([
+            ("logs:CreateLogStream", format!("GetAtt:{log_group}.Arn")),
+            ("logs:PutLogEvents", format!("GetAtt:{log_group}.Arn")),
+            (
+                "sqs:SendMessage",
+                "GetAtt:FailedInvocationQueue.Arn".to_owned(),
+            ),
+            ("sns:Publish", "Ref:NotificationTopicArn".to_owned()),
+            // Hub mode: the member accounts' role, which trusts only these roles.
+            (
+                "sts:AssumeRole",
+                "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}".to_owned(),
+            ),
+            (
+                "securityhub:BatchUpdateFindings",
+                "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
+                    .to_owned(),
+            ),
+            // Security Hub's OCSF findings: the same action on the V2 hub.
+            (
+                "securityhub:BatchUpdateFindings",
+                "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hubv2/*"
+                    .to_owned(),
+            ),
+            // Hub mode's sweep of the whole organisation: the action has no resource.
+            ("organizations:ListAccounts", "*".to_owned()),
+        ])
+        .map(|(a, r)| (a.to_owned(), r))
+        .collect()
 }
 
 #[test]
@@ -247,6 +263,7 @@ fn a_grant_on_every_resource_is_declared_as_such() {
                 assert!(
                     declared(&binary)
                         .iter()
+                        .chain([&remediation_runtime::fanout::LIST_ACCOUNTS])
                         .any(|p| p.action == action && p.resource == "*"),
                     "{binary}: {action} on * is not declared"
                 );
@@ -447,6 +464,121 @@ fn the_dashboard_shows_remediations_time_to_remediate_failures_throttles_and_que
             2,
             "{function}: errors and throttles"
         );
+    }
+}
+
+/// The policy of `role` named `name`, and the condition it is granted under.
+fn conditional_policy<'a>(role: &'a Value, name: &str) -> (String, &'a Value) {
+    role["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|p| match p {
+            Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "If" => {
+                let branches = t.value.as_sequence().unwrap();
+                (branches[1]["PolicyName"] == name)
+                    .then(|| (branches[0].as_str().unwrap().to_owned(), &branches[1]))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no conditional policy {name}"))
+}
+
+#[test]
+fn an_organisations_sweep_fans_out_on_each_functions_own_queue_only_in_hub_mode() {
+    let t = template();
+    let resources = &t["Resources"];
+    let condition = |id: &str| resources[id]["Condition"].as_str().unwrap_or("").to_owned();
+    let fans_out = format!("{:?}", t["Conditions"]["FansOut"]);
+    assert!(
+        fans_out.contains("HubMode") && fans_out.contains("Sweeps"),
+        "{fans_out}"
+    );
+    let dead_letters = &resources["SweepDeadLetterQueue"];
+    assert_eq!(condition("SweepDeadLetterQueue"), "FansOut");
+    assert_eq!(dead_letters["Properties"]["SqsManagedSseEnabled"], true);
+    let alarm = &resources["SweepDeadLetterQueueAlarm"]["Properties"];
+    assert_eq!(
+        text(&alarm["Dimensions"][0]["Value"]),
+        "GetAtt:SweepDeadLetterQueue.QueueName"
+    );
+    assert_eq!(alarm["MetricName"], "ApproximateNumberOfMessagesVisible");
+    for (function, role, binary) in functions(&t) {
+        let queue_id = function.replace("Function", "SweepQueue");
+        let mapping_id = function.replace("Function", "SweepPlaces");
+        // A queue of its own, failing over to the dead-letter queue.
+        let queue = &resources[queue_id.as_str()];
+        assert_eq!(queue["Type"], "AWS::SQS::Queue", "{binary}");
+        assert_eq!(condition(&queue_id), "FansOut", "{binary}");
+        let redrive = &queue["Properties"]["RedrivePolicy"];
+        assert_eq!(
+            text(&redrive["deadLetterTargetArn"]),
+            "GetAtt:SweepDeadLetterQueue.Arn",
+            "{binary}"
+        );
+        assert!(redrive["maxReceiveCount"].as_u64().unwrap() > 1, "{binary}");
+        // Lambda's advice: a visibility timeout of six times the function's.
+        let timeout = t["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+        assert!(
+            queue["Properties"]["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout,
+            "{binary}"
+        );
+        // Delivered to the function one place at a time, at most SweepConcurrency at once.
+        let mapping = &resources[mapping_id.as_str()];
+        assert_eq!(
+            mapping["Type"], "AWS::Lambda::EventSourceMapping",
+            "{binary}"
+        );
+        assert_eq!(condition(&mapping_id), "FansOut", "{binary}");
+        let m = &mapping["Properties"];
+        assert_eq!(text(&m["FunctionName"]), format!("Ref:{function}"));
+        assert_eq!(text(&m["EventSourceArn"]), format!("GetAtt:{queue_id}.Arn"));
+        assert_eq!(m["BatchSize"], 1, "{binary}");
+        assert_eq!(
+            texts(&m["FunctionResponseTypes"]),
+            ["ReportBatchItemFailures"]
+        );
+        assert_eq!(
+            text(&m["ScalingConfig"]["MaximumConcurrency"]),
+            "Ref:SweepConcurrency"
+        );
+        // The function learns its queue only in hub mode.
+        let env = &resources[function.as_str()]["Properties"]["Environment"]["Variables"];
+        let url = match &env["SWEEP_QUEUE_URL"] {
+            Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "If" => {
+                t.value.as_sequence().unwrap()
+            }
+            other => panic!("{binary}: SWEEP_QUEUE_URL is {other:?}"),
+        };
+        assert_eq!(url[0], "FansOut", "{binary}");
+        assert_eq!(text(&url[1]), format!("Ref:{queue_id}"), "{binary}");
+        // It may send to and read its own queue, only in hub mode, and no other queue.
+        let role = &resources[role.as_str()];
+        let (when, policy) = conditional_policy(role, "sweep-queue");
+        assert_eq!(when, "FansOut", "{binary}");
+        let st = &policy["PolicyDocument"]["Statement"][0];
+        assert_eq!(texts(&st["Resource"]), [format!("GetAtt:{queue_id}.Arn")]);
+        let (when, _) = conditional_policy(role, "list-accounts");
+        assert_eq!(when, "ReadsOrganization", "{binary}");
+        for st in statements(role) {
+            if st.actions.iter().any(|a| a.starts_with("sqs:")) {
+                for r in &st.resources {
+                    assert!(
+                        [
+                            format!("GetAtt:{queue_id}.Arn"),
+                            "GetAtt:FailedInvocationQueue.Arn".into()
+                        ]
+                        .contains(r),
+                        "{binary}: an SQS grant on {r}"
+                    );
+                }
+            }
+        }
+    }
+    // The organisation's accounts are read only when asked for, and only without a list.
+    let reads = format!("{:?}", t["Conditions"]["ReadsOrganization"]);
+    for needed in ["FansOut", "SweepOrganizationAccounts", "TargetAccounts"] {
+        assert!(reads.contains(needed), "{needed}: {reads}");
     }
 }
 

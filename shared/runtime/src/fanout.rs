@@ -14,10 +14,16 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use remediation_shared::fanout::{self, FanOut};
 use remediation_shared::home::Home;
 use remediation_shared::hub::Hub;
-use remediation_shared::AwsError;
+use remediation_shared::{AwsError, Permission};
 
 use crate::error::Classify;
 use crate::sdk::SdkConfig;
+
+/// The grant that reading the organisation's accounts needs (in hub mode,
+/// only with `SweepOrganizationAccounts`): the action has no resource-level
+/// permissions. Sending to and reading the function's own sweep queue is
+/// granted on that queue alone.
+pub const LIST_ACCOUNTS: Permission = Permission::on("organizations:ListAccounts", "*");
 
 /// The most messages SQS takes in one `SendMessageBatch`.
 pub const SEND_BATCH: usize = 10;
