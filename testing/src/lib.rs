@@ -28,6 +28,10 @@
 //!   loopback: SDK clients for it, seeding, and reading state back.
 //! - [`function`]: a function's built binary as a Lambda bootstrap behind the
 //!   Runtime API, with AWS pointed at the emulator, fed rewritten samples.
+//! - [`queue`]: an organisation's sweep queue in the emulator, its messages
+//!   delivered to a function as Lambda's SQS event source mapping does.
+//! - [`sts_gate`]: a gate in front of the emulator that refuses member roles
+//!   and throttles.
 //!
 //! It must never talk to anything but loopback, and it holds no credentials
 //! (the emulator accepts any placeholder). It knows no function by name and
@@ -46,6 +50,7 @@ pub mod hostile;
 pub mod matrix;
 pub mod metrics;
 pub mod operations;
+pub mod queue;
 pub mod recorder;
 pub mod repo;
 pub mod runtime_api;

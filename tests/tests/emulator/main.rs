@@ -26,6 +26,8 @@
 //! - [`sweep`]: each function's scheduled sweep, each in an account of its own.
 //! - [`hub`]: hub mode: one deployment acting in member accounts and regions
 //!   through their roles, refused and unlisted members, credentials reused.
+//! - [`org_sweep`]: an organisation's sweep: each place queued, delivered
+//!   back and swept there; unlisted, throttled and refusing places.
 //! - [`properties`]: never over-remediate, on generated security groups,
 //!   roles and buckets, each checked against the specification's rule.
 //!
@@ -43,6 +45,7 @@ mod hub;
 mod iam;
 mod local_invoke;
 mod notifications;
+mod org_sweep;
 mod properties;
 mod s3;
 mod sg;
