@@ -582,6 +582,65 @@ fn an_organisations_sweep_fans_out_on_each_functions_own_queue_only_in_hub_mode(
     }
 }
 
+/// Everything a function has in the stack's shared parts, for every function
+/// of the catalog: an alarm on its errors, its lines on the dashboard, its
+/// outputs, its log group among the audit logs, its role among those the
+/// member role trusts, and every rule that has a dead-letter queue allowed
+/// to send to it (EventBridge cannot, otherwise, and drops the event).
+#[test]
+fn every_function_is_wired_into_the_stacks_shared_parts() {
+    let t = template();
+    let resources = &t["Resources"];
+    let outputs = &t["Outputs"];
+    let joined = |output: &str| format!("{:?}", outputs[output]["Value"]);
+    let allowed = format!(
+        "{:?}",
+        resources["UndeliveredEventQueuePolicy"]["Properties"]["PolicyDocument"]
+    );
+    let dashboard = text(&resources["Dashboard"]["Properties"]["DashboardBody"]);
+    for (function, role, binary) in functions(&t) {
+        let prefix = function.strip_suffix("Function").unwrap();
+        let alarm = &resources[format!("{prefix}ErrorsAlarm").as_str()]["Properties"];
+        assert_eq!(alarm["MetricName"], "Errors", "{binary}: no errors alarm");
+        assert_eq!(
+            text(&alarm["Dimensions"][0]["Value"]),
+            format!("Ref:{function}"),
+            "{binary}"
+        );
+        assert_eq!(
+            dashboard.matches(&format!("${{{function}}}")).count(),
+            2,
+            "{binary}: the dashboard's errors and throttles"
+        );
+        for output in ["FunctionName", "FunctionArn"] {
+            assert!(
+                outputs.get(format!("{prefix}{output}").as_str()).is_some(),
+                "{binary}: no output {prefix}{output}"
+            );
+        }
+        assert!(
+            joined("LogGroups").contains(&format!("{prefix}LogGroup")),
+            "{binary}: its log group is not in the LogGroups output"
+        );
+        assert!(
+            joined("HubRoleArns").contains(&format!("\"{role}.Arn\"")),
+            "{binary}: the member role would not trust {role} (HubRoleArns)"
+        );
+        let events = resources[function.as_str()]["Properties"]["Events"]
+            .as_mapping()
+            .unwrap();
+        for (name, event) in events {
+            if event["Properties"].get("DeadLetterConfig").is_some() {
+                let rule = format!("{function}{}", text(name));
+                assert!(
+                    allowed.contains(&format!("\"{rule}.Arn\"")),
+                    "{binary}: rule {rule} has a dead-letter queue that it may not send to"
+                );
+            }
+        }
+    }
+}
+
 fn member_template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../member.yaml");
     serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
