@@ -22,8 +22,8 @@ C7N_ORG_PARALLEL set to the same concurrency.
 
 API calls are counted at the emulator (moto's request recorder): the
 functions' calls and the peer's; for ours, the SQS receives and deletes that
-play Lambda's event source mapping are counted apart (Lambda makes them, not
-the function, and does not bill them to the account's API rates). Peak memory
+play Lambda's event source mapping, and the queues' creation (the stack's),
+are counted apart (the function makes none of them). Peak memory
 is the largest process's high-water mark (`VmHWM`).
 
 Run by `make bench-org-sweep`, which sets:
@@ -58,8 +58,9 @@ ROLE = "remediation-member"
 ROOT = sb.ROOT
 KINDS = ["buckets", "security groups", "roles"]
 PEER_POLICY = {"buckets": "sweep-s3", "security groups": "sweep-sg", "roles": "sweep-iam"}
-# Lambda's event source mapping, not the function, receives and deletes the queue's messages.
-MAPPING_CALLS = {"ReceiveMessage", "DeleteMessage", "GetQueueAttributes"}
+# Lambda's event source mapping, not the function, receives and deletes the queue's messages;
+# the stack, not the function, creates the queues.
+MAPPING_CALLS = {"ReceiveMessage", "DeleteMessage", "GetQueueAttributes", "CreateQueue"}
 
 
 def members(count):
@@ -218,6 +219,7 @@ def peer(kind, accounts, concurrency):
         config = {"accounts": [{"account_id": a, "name": f"member-{a}", "regions": REGIONS,
                                 "role": f"arn:aws:iam::{a}:role/{ROLE}"} for a in accounts]}
         (home / "accounts.yml").write_text(json.dumps(config))
+        (home / "cache").mkdir()
         rss = home / "rss"
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -264,7 +266,7 @@ def table(rows, accounts, n, concurrency):
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        calls = f"{r['calls']}" + (f" (+{r['mapping']} queue reads by Lambda)" if r["mapping"] else "")
+        calls = f"{r['calls']}" + (f" (+{r['mapping']} by Lambda's queue polling)" if r["mapping"] else "")
         lines.append(
             f"| {r['kind']} | {r['system']} | {r['wall_s']:.1f} s | {calls} | {r['fixed']}/{r['should']} | {r['missed']} "
             f"| {r['wrong']} | {r['peak_rss_kb'] / 1024:.1f} MiB | {'yes' if r['finished'] else 'no'} |"

@@ -307,8 +307,27 @@ def counted(run):
     moto_api("POST", "/moto-api/recorder/stop-recording")
     log = moto_api("GET", "/moto-api/recorder/download-recording")
     moto_api("POST", "/moto-api/recorder/reset-recording")
-    ops = collections.Counter(operation(json.loads(l)) for l in log.splitlines() if l.strip())
+    ops = collections.Counter(operation(entry) if entry else "(unreadable)" for entry in recorded(log))
     return result, wall, ops
+
+
+def recorded(log):
+    """The entries of moto's recording: one JSON object a line, except that
+    its writers, on several threads, now and then put two on one line (read
+    both) or cut one (an unreadable entry, counted as such)."""
+    decoder = json.JSONDecoder()
+    for line in log.splitlines():
+        at = 0
+        while at < len(line):
+            if line[at].isspace():
+                at += 1
+                continue
+            try:
+                entry, at = decoder.raw_decode(line, at)
+            except ValueError:
+                yield None
+                break
+            yield entry
 
 
 def ours(kind):

@@ -128,8 +128,10 @@ pub struct Emulator {
     pub iam: aws_sdk_iam::Client,
     /// SNS (notifications).
     pub sns: aws_sdk_sns::Client,
-    /// SQS (to read what SNS delivered).
+    /// SQS (to read what SNS delivered, and an organisation's sweep queue).
     pub sqs: aws_sdk_sqs::Client,
+    /// Organizations (an organisation whose accounts a hub sweeps).
+    pub organizations: aws_sdk_organizations::Client,
     /// S3 Control (account-level settings), through the emulator as proxy:
     /// it puts the account id in front of the host, which loopback does not resolve.
     pub s3control: aws_sdk_s3control::Client,
@@ -283,6 +285,7 @@ impl Emulator {
             iam: client!(aws_sdk_iam, url, region, credentials),
             sns: client!(aws_sdk_sns, url, region, credentials),
             sqs: client!(aws_sdk_sqs, url, region, credentials),
+            organizations: client!(aws_sdk_organizations, url, region, credentials),
             s3control: aws_sdk_s3control::Client::from_conf(
                 aws_sdk_s3control::Config::builder()
                     .behavior_version_latest()

@@ -208,11 +208,15 @@ impl RuntimeApi {
 
     /// The audit records of an invocation that has answered. They are written
     /// before the answer is posted, so they are in the pipe already; this waits
-    /// until the reader thread has them all (the count stops changing).
+    /// until the reader thread has them all: a sweep's summary, written last,
+    /// is there, or the count stops changing.
     pub fn settled_records(&self, request_id: &str) -> Vec<serde_json::Value> {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut seen = self.records(request_id);
         loop {
+            if !self.sweep_records(request_id).is_empty() {
+                return self.records(request_id);
+            }
             std::thread::sleep(Duration::from_millis(25));
             let now = self.records(request_id);
             if (!now.is_empty() && now.len() == seen.len()) || Instant::now() >= deadline {

@@ -6,7 +6,8 @@
 //! an account outside `TARGET_ACCOUNTS` is never reached; a place throttled
 //! past the SDK's retries is handed back and fixed on its next delivery; a
 //! member whose role refuses the hub fails on every delivery and ends in the
-//! dead-letter queue, the other places fixed. A gate in front of the
+//! dead-letter queue, the other places fixed; without an account list, the
+//! organisation's active accounts are swept. A gate in front of the
 //! emulator ([`StsGate`]) refuses that member's role and throttles EC2 in
 //! one region.
 
@@ -189,6 +190,17 @@ async fn a_hubs_sweep_queues_each_place_and_each_delivery_fixes_its_own_place() 
                 .then(|| format!("arn:aws:iam::{}:role/{ROLE}", emu.account()));
             assert_eq!(fixed["member_role"].as_str(), role.as_deref(), "{fixed}");
         }
+        // AND the fixes are counted as the sweep's
+        let metrics: Vec<&Value> = delivered
+            .iter()
+            .flat_map(|d| &d.invocation.metrics)
+            .collect();
+        let fixes = metrics.iter().filter(|m| m["Outcome"] == "remediated");
+        assert_eq!(fixes.count(), open.len(), "{metrics:#?}");
+        assert!(
+            metrics.iter().all(|m| m["Trigger"] == "sweep"),
+            "{metrics:#?}"
+        );
         // AND the unlisted account was never reached
         assert!(unlisted.rules(&unlisted_group).await.contains(&world_ssh()));
     }
@@ -248,4 +260,63 @@ async fn a_member_that_refuses_the_hub_fails_on_every_delivery_and_ends_in_the_d
     assert_eq!(dead[0]["account"], REFUSING);
     assert!(!hub.rules(&hub_group).await.contains(&world_ssh()));
     assert!(refusing.rules(&refusing_group).await.contains(&world_ssh()));
+}
+
+#[tokio::test]
+async fn without_a_list_the_sweep_covers_the_organisations_active_accounts() {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let root = Emulator::from_env();
+    let hub = root.in_account("430000000000").await;
+    // GIVEN an organisation managed from the hub with two active accounts and a closed one
+    hub.organizations
+        .create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut accounts = Vec::new();
+    for i in 0..3 {
+        let created = hub
+            .organizations
+            .create_account()
+            .email(format!("member-{i}@example.com"))
+            .account_name(format!("member-{i}"))
+            .send()
+            .await
+            .unwrap();
+        let status = created.create_account_status().unwrap();
+        accounts.push(status.account_id().unwrap().to_owned());
+    }
+    let closed = accounts.pop().unwrap();
+    hub.organizations
+        .close_account()
+        .account_id(&closed)
+        .send()
+        .await
+        .unwrap();
+    // WHEN the hub, asked to sweep the organisation, with one other region, fires its schedule
+    let queue = SweepQueue::create(&hub, 3, 1).await;
+    let function = Function::named(GROUPS);
+    let mut deployment = Deployment::start(
+        &hub,
+        function,
+        &[
+            ("MEMBER_ROLE_NAME", ROLE),
+            ("SWEEP_ORGANIZATION_ACCOUNTS", "true"),
+            ("TARGET_REGIONS", "eu-west-1"),
+            ("SWEEP_QUEUE_URL", &queue.url),
+        ],
+    );
+    let scheduled = deployment.invoke(&function.sample("scheduled-sweep.json", &[]));
+    assert!(scheduled.succeeded(), "{:?}", scheduled.answer);
+    // THEN the places are the hub and the active accounts, in both regions; the closed one is not
+    let places: BTreeSet<(String, String)> = queue.peek(&hub).await.iter().map(place_of).collect();
+    let mut expected = BTreeSet::new();
+    for account in accounts.iter().map(String::as_str).chain(["430000000000"]) {
+        for region in REGIONS {
+            expected.insert((account.to_owned(), region.to_owned()));
+        }
+    }
+    assert_eq!(places, expected);
+    assert!(!places.iter().any(|(a, _)| *a == closed));
 }
