@@ -7,7 +7,8 @@
 //! world-open rules on those ports by id in one call; if a rule vanished
 //! before the call, re-read and revoke what is left, once; settle; re-read
 //! the group and verify the trigger's whole check. A sweep re-reads a batch of
-//! suspects' tags and rules in two calls just before examining them. Which events it answers
+//! suspects' tags and rules in two calls just before examining them, and
+//! verifies on that read less the rules EC2 answers it revoked. Which events it answers
 //! and what each checks is [`scope`], every decision is [`plan`], the EC2
 //! calls are behind [`aws::SecurityGroupRules`]; this file only sequences them.
 //!
@@ -82,15 +83,19 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
             return ControlFlow::Break(plan::nothing_to_act_on(&check, &self.admin.0));
         }
         let group = target.resource.as_str();
-        let (tags, rules) = match self.take_prefetched(group) {
-            Some(read) => read,
+        let (tags, rules, batch) = match self.take_prefetched(group) {
+            Some((tags, rules)) => (tags, rules, true),
             None => {
                 let tags = self.rules.group_tags(group).await.or_settle(WHAT)?;
-                (tags, self.rules.rules(group).await.or_settle(WHAT)?)
+                (tags, self.rules.rules(group).await.or_settle(WHAT)?, false)
             }
         };
         let exempt = config.is_exempt(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        plan::examined(plan::plan(&rules, &check, exempt), &rules, &check)
+        let mut examined = plan::examined(plan::plan(&rules, &check, exempt), &rules, &check);
+        if let ControlFlow::Continue(proposal) = &mut examined {
+            proposal.work.batch_read = batch.then_some(rules);
+        }
+        examined
     }
 
     /// The batch's tags and rules in two paginated calls instead of two per
@@ -146,10 +151,13 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
         let mut done = Revocation::default();
         // The rules as last re-read, when nothing was revoked since.
         let mut reread = None;
+        // Whether EC2 answered that every rule asked for was revoked, at the first call.
+        let mut answered_all = false;
         for attempt in 0..2 {
             match self.rules.revoke(group, &plan::ids(&to_revoke)).await {
                 Ok(answer) => {
                     let (revoked, missed) = plan::confirmed(&to_revoke, answer.rule_ids.as_deref());
+                    answered_all = missed.is_empty() && attempt == 0;
                     done.revoked.extend(revoked);
                     done.missed = missed;
                     break;
@@ -175,6 +183,7 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
                 }
             }
         }
+        let revoked = done.revoked.clone();
         let report = plan::settle(&proposal, done);
         if !matches!(
             report.outcome,
@@ -183,10 +192,16 @@ impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
             return report;
         }
         // The live state after the fix is what a finding is resolved on: read
-        // again, unless it was just read and nothing was revoked since.
-        let after = match reread {
-            Some(rules) => Ok(rules),
-            None => self.rules.rules(group).await,
+        // again, unless it was just read and nothing was revoked since, or a
+        // sweep's batch read it just before and EC2 named each rule it revoked.
+        let after = match (reread, &proposal.work.batch_read) {
+            (Some(rules), _) => Ok(rules),
+            (None, Some(read)) if answered_all => {
+                let after = plan::after_revoking(read, &revoked);
+                let report = plan::verified(report, check, Ok(&after));
+                return report.reason_suffixed(plan::VERIFIED_ON_BATCH);
+            }
+            (None, _) => self.rules.rules(group).await,
         };
         plan::verified(report, check, after.as_deref())
     }

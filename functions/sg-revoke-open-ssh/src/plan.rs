@@ -315,6 +315,24 @@ pub struct Work {
     pub rules: Vec<Rule>,
     /// The check, to re-read against and verify.
     pub check: Check,
+    /// Every rule of the group as a sweep's batch read it just before (none
+    /// for a finding's target): the state after the fix is then this read
+    /// less the rules EC2 answers it revoked, with no read of its own.
+    pub batch_read: Option<Vec<Rule>>,
+}
+
+/// What a sweep's record adds when its check was verified on the batch's
+/// read and EC2's answer rather than on a read of its own.
+pub const VERIFIED_ON_BATCH: &str =
+    "; verified on the sweep's read of the group just before and EC2's answer to the revoke";
+
+/// The rules of a group after a revoke: `read` (the batch's read, just
+/// before) without those EC2 confirmed revoked (by rule id).
+pub fn after_revoking(read: &[Rule], revoked: &[Rule]) -> Vec<Rule> {
+    read.iter()
+        .filter(|r| !revoked.iter().any(|gone| gone.rule_id == r.rule_id))
+        .cloned()
+        .collect()
 }
 
 /// The report for a trigger whose check covers none of the configured ports:
@@ -358,6 +376,7 @@ pub fn examined(plan: Plan, rules: &[Rule], check: &Check) -> Examined<Work> {
             Work {
                 rules: wrong,
                 check: check.clone(),
+                batch_read: None,
             },
         )
     });
@@ -533,6 +552,33 @@ mod tests {
     }
     fn cidr(c: &str) -> Source {
         Source::Cidr(c.into())
+    }
+
+    #[test]
+    fn the_state_after_a_revoke_is_the_batchs_read_less_what_ec2_revoked() {
+        let open = rule("sgr-open", "tcp", 22, 22, cidr("0.0.0.0/0"));
+        let web = rule("sgr-web", "tcp", 443, 443, cidr("0.0.0.0/0"));
+        let inside = rule("sgr-inside", "tcp", 22, 22, cidr("10.0.0.0/8"));
+        let read = vec![open.clone(), web.clone(), inside.clone()];
+        let cases: [(&str, Vec<Rule>, Vec<Rule>); 3] = [
+            (
+                "the_revoked_rule_is_gone_and_the_others_stay",
+                vec![open.clone()],
+                vec![web.clone(), inside.clone()],
+            ),
+            ("nothing_revoked_leaves_the_read", vec![], read.clone()),
+            (
+                "a_rule_is_matched_by_its_id",
+                vec![rule("sgr-open", "tcp", 0, 0, cidr("::/0"))],
+                vec![web.clone(), inside.clone()],
+            ),
+        ];
+        for (name, revoked, after) in cases {
+            assert_eq!(after_revoking(&read, &revoked), after, "{name}");
+        }
+        // The check holds on what is left.
+        let after = after_revoking(&read, &[open]);
+        assert!(to_revoke(&after, &ssh()).is_empty());
     }
 
     #[test]

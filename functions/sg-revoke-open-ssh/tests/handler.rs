@@ -468,11 +468,21 @@ async fn a_scheduled_sweep_reads_the_region_once_and_revokes_only_in_the_open_gr
         "a compliant group is not read again"
     );
     // The suspect is re-read in the batch before acting, not group by group:
-    // its tags and rules once each, then only the revoke and the verification.
+    // its tags and rules once each, then only the revoke; the check is
+    // verified on that read less what EC2 answered it revoked.
     assert_eq!(ec2.calls.count(&format!("describe-groups {G1}")), 1);
     assert_eq!(ec2.calls.count(&format!("describe-group {G1}")), 0);
-    assert_eq!(ec2.calls.count(&format!("describe-rules {G1}")), 2);
+    assert_eq!(ec2.calls.count(&format!("describe-rules {G1}")), 1);
     assert_eq!(ec2.calls.count("revoke"), 1);
+    let record = handled.record();
+    assert_eq!(record["control"]["holds"], true, "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with(sg_revoke_open_ssh::plan::VERIFIED_ON_BATCH),
+        "{record}"
+    );
     let mut kept = ec2.rule_ids(G1);
     kept.sort();
     let mut expected: Vec<String> = KEPT.iter().map(|r| (*r).to_owned()).collect();
