@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::record::{audit_record, write_record, Tally};
+use super::record::{write_record, Tally};
 use super::scheduled::{schedule_trigger, sweep_all, Sweep};
 use super::{Remediator, Summary};
 use crate::audit::{AuditSink, Outcome};
@@ -65,16 +65,11 @@ where
     let count = match queued {
         Ok(count) => count,
         Err(report) => {
-            let audit = audit_record::<R>(
-                at.request_id,
-                at.config,
-                at.trigger.clone(),
-                account,
-                region,
+            write_record(
+                at.sink,
+                &at.record::<R>(account, region, None, &report),
                 None,
-                &report,
             );
-            write_record(at.sink, &audit, None);
             tally.add(None, report);
             return tally.result(1);
         }
@@ -210,16 +205,7 @@ fn malformed<R: Remediator, S: AuditSink + ?Sized, N>(
             message.message_id
         ),
     );
-    let audit = audit_record::<R>(
-        at.request_id,
-        at.config,
-        at.trigger.clone(),
-        None,
-        None,
-        None,
-        &report,
-    );
-    write_record(at.sink, &audit, None);
+    write_record(at.sink, &at.record::<R>(None, None, None, &report), None);
     report
 }
 
@@ -303,16 +289,7 @@ where
     };
     at.member_role = role;
     let (account, region) = (Some(place.account.clone()), Some(place.region.clone()));
-    let mut audit = audit_record::<R>(
-        at.request_id,
-        at.config,
-        at.trigger.clone(),
-        account.clone(),
-        region.clone(),
-        None,
-        &report,
-    );
-    audit.member_role.clone_from(&at.member_role);
+    let audit = at.record::<R>(account.clone(), region.clone(), None, &report);
     write_record(at.sink, &audit, None);
     let failed = report.outcome == Outcome::Failed;
     at.sink.summary(&crate::sweep::SweepRecord {

@@ -158,21 +158,22 @@ where
             }
             return sweep_all(remediator, home, at).await;
         }
-        Payload::Json(value) if fanout::queued_messages(&value).is_some() => {
-            let messages = fanout::queued_messages(&value).unwrap_or_default();
-            let at = Queued {
-                config,
-                sink,
-                notify,
-                deadline,
-                request_id: &request_id,
-            };
-            return sweep_places(remediator, reach, home, messages, at).await;
-        }
-        Payload::Json(value) => (
-            trigger_of_raw(&value),
-            finding::normalize::<R::Scope>(value),
-        ),
+        Payload::Json(value) => match fanout::queued_messages(&value) {
+            Some(messages) => {
+                let at = Queued {
+                    config,
+                    sink,
+                    notify,
+                    deadline,
+                    request_id: &request_id,
+                };
+                return sweep_places(remediator, reach, home, messages, at).await;
+            }
+            None => (
+                trigger_of_raw(&value),
+                finding::normalize::<R::Scope>(value),
+            ),
+        },
         Payload::NotJson(message) => (Trigger::default(), Err(FindingError::NotJson(message))),
     };
     let record = |trigger: Trigger,

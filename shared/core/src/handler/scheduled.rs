@@ -19,7 +19,7 @@ use super::target::run_guarded;
 use super::Remediator;
 use super::Summary;
 use super::TargetOf;
-use crate::audit::{now_rfc3339, AuditSink, Trigger, SCHEMA_VERSION};
+use crate::audit::{now_rfc3339, AuditRecord, AuditSink, Trigger, SCHEMA_VERSION};
 use crate::config::Config;
 use crate::deadline;
 use crate::error::HandlerError;
@@ -44,6 +44,29 @@ pub(super) struct Sweep<'a, S: ?Sized, N> {
 }
 
 impl<S: ?Sized, N> Sweep<'_, S, N> {
+    /// The audit record of `report` in this sweep, of `resource` in
+    /// `account` and `region` (no resource: the place itself), naming the
+    /// member role acted through.
+    pub(super) fn record<R: Remediator>(
+        &self,
+        account: Option<String>,
+        region: Option<String>,
+        resource: Option<String>,
+        report: &Report,
+    ) -> AuditRecord {
+        let mut audit = audit_record::<R>(
+            self.request_id,
+            self.config,
+            self.trigger.clone(),
+            account,
+            region,
+            resource,
+            report,
+        );
+        audit.member_role.clone_from(&self.member_role);
+        audit
+    }
+
     /// The summary record of a sweep of `account` and `region` that examined
     /// nothing yet: the caller fills in what it did.
     pub(super) fn summary(
@@ -120,16 +143,7 @@ where
                 "Remediation.InvokedArnUnreadable",
                 format!("no sweep: the function cannot tell its own account and region: {why}"),
             );
-            let audit = audit_record::<R>(
-                at.request_id,
-                at.config,
-                at.trigger.clone(),
-                None,
-                None,
-                None,
-                &report,
-            );
-            write_record(at.sink, &audit, None);
+            write_record(at.sink, &at.record::<R>(None, None, None, &report), None);
             let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
             tally.add(None, report);
             return tally.result(1);
@@ -194,16 +208,7 @@ where
     }
     for (arn, report, console) in settled {
         let (resource, report) = for_record(Some(report.resource.clone().unwrap_or(arn)), report);
-        let mut audit = audit_record::<R>(
-            at.request_id,
-            config,
-            at.trigger.clone(),
-            account.clone(),
-            region.clone(),
-            resource.clone(),
-            &report,
-        );
-        audit.member_role.clone_from(&at.member_role);
+        let mut audit = at.record::<R>(account.clone(), region.clone(), resource.clone(), &report);
         tell::<R, N>(
             at.notify,
             config,
@@ -226,16 +231,7 @@ where
                 format!("the sweep could not read every resource: {err}"),
             ),
         );
-        let mut audit = audit_record::<R>(
-            at.request_id,
-            config,
-            at.trigger.clone(),
-            account.clone(),
-            region.clone(),
-            None,
-            &report,
-        );
-        audit.member_role.clone_from(&at.member_role);
+        let audit = at.record::<R>(account.clone(), region.clone(), None, &report);
         write_record(at.sink, &audit, None);
         if stopped.is_none() {
             stopped = Some(format!("stopped in the survey: {}", err.code));
