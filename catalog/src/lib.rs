@@ -2,9 +2,10 @@
 //! says what the rest of the project needs to know of a function without
 //! naming it: its name (its package, binary and records' `function`), the
 //! action its records carry, how its scope reads an event, the IAM
-//! permissions its adapter declares, and how its records are undone (the
-//! restore of its kit, which reads the records through the function's own
-//! record types).
+//! permissions its adapter declares, how a person plans and applies its
+//! changes (its remediator, built as its Lambda `main` builds it), and how
+//! its records are undone (the restore of its kit, which reads the records
+//! through the function's own record types).
 //!
 //! The template test, the fuzz target, the benchmarks, the demo and undo
 //! take the functions from here; a test (`tests/tests/catalog.rs`) fails when
@@ -13,15 +14,16 @@
 //! lists. It must not hold a rule of any function: each function's folder
 //! does.
 
+use remediation_runtime::person::{applier, planner, Applier, FromEnv, Planner};
 use remediation_runtime::restore::{reader, Reader};
 use remediation_shared::finding::{normalize, Item};
 use remediation_shared::{FindingError, Permission, Resource, Scope};
 use serde_json::Value;
 
-use iam_detach_admin_policy::scope::RoleScope;
-use s3_account_public_access_block::scope::AccountScope;
-use s3_block_public_access::scope::BucketScope;
-use sg_revoke_open_ssh::scope::GroupScope;
+use iam_detach_admin_policy::DetachAdminPolicy;
+use s3_account_public_access_block::AccountPublicAccessBlock;
+use s3_block_public_access::BlockPublicAccess;
+use sg_revoke_open_ssh::RevokeOpenAdmin;
 
 /// One item of an event as a function's scope reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,12 @@ pub struct Function {
     pub permissions: &'static [Permission],
     /// How its scope reads an event: the items, or why the event is malformed.
     pub read: fn(Value) -> Result<Vec<Read>, FindingError>,
+    /// Whether its resources live in a region (else one per account).
+    pub regional: bool,
+    /// How `remediation plan` surveys a place with it.
+    pub plan: Planner,
+    /// How `remediation apply` applies one of its proposals.
+    pub apply: Applier,
     /// How undo reads one of its `remediated` records: what it restores,
     /// through which port.
     pub restore: Reader,
@@ -64,37 +72,43 @@ fn read<S: Scope>(value: Value) -> Result<Vec<Read>, FindingError> {
         .collect())
 }
 
-const fn entry<S: Scope>(permissions: &'static [Permission], restore: Reader) -> Function {
+const fn entry<R: FromEnv>(permissions: &'static [Permission], restore: Reader) -> Function {
     Function {
-        name: S::FUNCTION,
-        action: S::ACTION,
-        resource: <S::Resource as Resource>::CONFIG_TYPE,
+        name: <R::Scope as Scope>::FUNCTION,
+        action: <R::Scope as Scope>::ACTION,
+        resource: <<R::Scope as Scope>::Resource as Resource>::CONFIG_TYPE,
         permissions,
-        read: read::<S>,
+        read: read::<R::Scope>,
+        regional: <R::Scope as Scope>::REGIONAL,
+        plan: planner::<R>,
+        apply: applier::<R>,
         restore,
     }
 }
 
 /// Turns on a bucket's four Block Public Access settings.
-pub const BUCKET_PUBLIC_ACCESS: Function = entry::<BucketScope>(
-    s3_block_public_access::aws::PERMISSIONS,
-    reader::<remediation_s3::restore::BucketRestore, remediation_s3::aws::Restorer>,
-);
+pub const BUCKET_PUBLIC_ACCESS: Function =
+    entry::<BlockPublicAccess<s3_block_public_access::aws::S3Adapter>>(
+        s3_block_public_access::aws::PERMISSIONS,
+        reader::<remediation_s3::restore::BucketRestore, remediation_s3::aws::Restorer>,
+    );
 /// Revokes the ingress rules that open remote administration to the world.
-pub const WORLD_OPEN_ADMIN: Function = entry::<GroupScope>(
+pub const WORLD_OPEN_ADMIN: Function = entry::<RevokeOpenAdmin<sg_revoke_open_ssh::aws::Ec2Adapter>>(
     sg_revoke_open_ssh::aws::PERMISSIONS,
     reader::<remediation_ec2::restore::GroupRestore, remediation_ec2::aws::Restorer>,
 );
 /// Detaches AWS managed AdministratorAccess from service roles.
-pub const SERVICE_ROLE_ADMIN: Function = entry::<RoleScope>(
-    iam_detach_admin_policy::aws::PERMISSIONS,
-    reader::<remediation_iam::restore::RoleRestore, remediation_iam::aws::Restorer>,
-);
+pub const SERVICE_ROLE_ADMIN: Function =
+    entry::<DetachAdminPolicy<iam_detach_admin_policy::aws::IamAdapter>>(
+        iam_detach_admin_policy::aws::PERMISSIONS,
+        reader::<remediation_iam::restore::RoleRestore, remediation_iam::aws::Restorer>,
+    );
 /// Turns on the account's four Block Public Access settings.
-pub const ACCOUNT_PUBLIC_ACCESS: Function = entry::<AccountScope>(
-    s3_account_public_access_block::aws::PERMISSIONS,
-    reader::<remediation_s3::restore::AccountRestore, remediation_s3::aws::Restorer>,
-);
+pub const ACCOUNT_PUBLIC_ACCESS: Function =
+    entry::<AccountPublicAccessBlock<s3_account_public_access_block::aws::S3ControlAdapter>>(
+        s3_account_public_access_block::aws::PERMISSIONS,
+        reader::<remediation_s3::restore::AccountRestore, remediation_s3::aws::Restorer>,
+    );
 
 /// Every function, in the order the project lists them.
 pub const ALL: &[Function] = &[

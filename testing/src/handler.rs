@@ -146,7 +146,7 @@ impl Calls {
 /// The configuration that enforces (dry run off), with the default exemption tag.
 pub fn enforcing() -> Config {
     Config {
-        dry_run: false,
+        mode: remediation_shared::Mode::Auto,
         ..Config::default()
     }
 }

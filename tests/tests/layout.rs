@@ -112,7 +112,7 @@ fn every_source_file_opens_with_its_module_doc() {
         repo_root().join("testing/src"),
     ];
     dirs.extend(functions().iter().map(|f| f.join("src")));
-    dirs.push(repo_root().join("undo/src"));
+    dirs.push(repo_root().join("cli/src"));
     let mut wrong = Vec::new();
     let mut seen = 0;
     for dir in dirs {
@@ -241,7 +241,7 @@ fn no_module_imports_one_that_imports_it_back() {
         repo_root().join("shared/core/src"),
         repo_root().join("shared/runtime/src"),
         repo_root().join("testing/src"),
-        repo_root().join("undo/src"),
+        repo_root().join("cli/src"),
     ];
     crates.extend(
         entries(&repo_root().join("shared/kits"))

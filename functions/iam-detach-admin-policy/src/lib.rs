@@ -56,6 +56,17 @@ impl<P> DetachAdminPolicy<P> {
     }
 }
 
+/// As the Lambda function builds it: over the IAM client, protecting the
+/// roles of `PROTECTED_ROLES` besides the built-in ones.
+impl remediation_runtime::person::FromEnv for DetachAdminPolicy<aws::IamAdapter> {
+    fn from_env(sdk: &remediation_runtime::SdkConfig) -> Result<Self, String> {
+        let protections =
+            Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())
+                .map_err(|e| e.to_string())?;
+        Ok(DetachAdminPolicy::new(aws::IamAdapter::from_sdk(sdk)).protecting(protections))
+    }
+}
+
 impl<P: RolePolicies> Remediator for DetachAdminPolicy<P> {
     type Scope = RoleScope;
     type Work = Work;

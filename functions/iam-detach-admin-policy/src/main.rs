@@ -6,12 +6,8 @@
 //! built on first use), and runs the handler.
 
 use iam_detach_admin_policy::aws::IamAdapter;
-use iam_detach_admin_policy::plan::Protections;
 use iam_detach_admin_policy::DetachAdminPolicy;
+use remediation_runtime::person::FromEnv;
 use remediation_shared::Config;
 
-remediation_runtime::lambda_main!(Config::from_env, |sdk| {
-    let protections = Protections::from_setting(std::env::var("PROTECTED_ROLES").ok().as_deref())
-        .map_err(|e| e.to_string())?;
-    Ok(DetachAdminPolicy::new(IamAdapter::from_sdk(sdk)).protecting(protections))
-});
+remediation_runtime::lambda_main!(Config::from_env, DetachAdminPolicy::<IamAdapter>::from_env);

@@ -249,7 +249,7 @@ async fn the_same_event_twice_is_already_compliant_the_second_time() {
 async fn dry_run_writes_nothing_and_says_what_it_would_detach() {
     let iam = FakeIam::with_role(ROLE, "/service-role/", LAMBDA_TRUST, &[ADMIN]);
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     let handled = run(&iam, &config, "cloudtrail-attach-admin.json").await;

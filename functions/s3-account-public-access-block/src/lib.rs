@@ -52,6 +52,16 @@ impl<P> AccountPublicAccessBlock<P> {
     }
 }
 
+/// As the Lambda function builds it: over the S3 Control client, leaving
+/// the accounts of `EXEMPT_ACCOUNTS` alone.
+impl remediation_runtime::person::FromEnv for AccountPublicAccessBlock<aws::S3ControlAdapter> {
+    fn from_env(sdk: &remediation_runtime::SdkConfig) -> Result<Self, String> {
+        let exempt = plan::exempt_accounts(std::env::var("EXEMPT_ACCOUNTS").ok().as_deref())
+            .map_err(|e| e.to_string())?;
+        Ok(AccountPublicAccessBlock::new(aws::S3ControlAdapter::from_sdk(sdk)).exempting(exempt))
+    }
+}
+
 impl<P: AccountPublicAccess> Remediator for AccountPublicAccessBlock<P> {
     type Scope = AccountScope;
     type Work = Work;

@@ -6,14 +6,14 @@
 //! STS, SNS and Security Hub clients are built on first use), and runs the
 //! handler.
 
+use remediation_runtime::person::FromEnv;
 use remediation_shared::Config;
 use s3_account_public_access_block::aws::S3ControlAdapter;
-use s3_account_public_access_block::plan::exempt_accounts;
 use s3_account_public_access_block::AccountPublicAccessBlock;
 
-remediation_runtime::lambda_main!(Config::from_env_dry_by_default, |sdk| {
-    // Said in words at start, where Lambda's init log shows it.
-    let exempt = exempt_accounts(std::env::var("EXEMPT_ACCOUNTS").ok().as_deref())
-        .map_err(|e| e.to_string())?;
-    Ok(AccountPublicAccessBlock::new(S3ControlAdapter::from_sdk(sdk)).exempting(exempt))
-});
+// `EXEMPT_ACCOUNTS` is read, and a bad value said in words, at start, where
+// Lambda's init log shows it.
+remediation_runtime::lambda_main!(
+    Config::from_env_dry_by_default,
+    AccountPublicAccessBlock::<S3ControlAdapter>::from_env
+);

@@ -30,6 +30,13 @@ use crate::scope::BucketScope;
 /// The remediator over any [`BucketPublicAccess`] port: `BlockPublicAccess(port)`.
 pub struct BlockPublicAccess<P>(pub P);
 
+/// As the Lambda function builds it: over the S3 client.
+impl remediation_runtime::person::FromEnv for BlockPublicAccess<aws::S3Adapter> {
+    fn from_env(sdk: &remediation_runtime::SdkConfig) -> Result<Self, String> {
+        Ok(BlockPublicAccess(aws::S3Adapter::from_sdk(sdk)))
+    }
+}
+
 impl<P: BucketPublicAccess> Remediator for BlockPublicAccess<P> {
     type Scope = BucketScope;
     type Work = Work;

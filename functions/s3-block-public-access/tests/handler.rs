@@ -205,7 +205,7 @@ async fn the_same_event_twice_is_already_compliant_the_second_time() {
 async fn dry_run_writes_nothing_and_says_what_it_would_do() {
     let bucket = FakeBucket::new(Some(PARTIAL));
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     let handled = run(&bucket, &config, NONCOMPLIANT).await;

@@ -72,6 +72,19 @@ impl<P> RevokeOpenAdmin<P> {
     }
 }
 
+/// As the Lambda function builds it: over the EC2 client, closing the
+/// ports of `ADMIN_PORTS` (the default when unset).
+impl remediation_runtime::person::FromEnv for RevokeOpenAdmin<aws::Ec2Adapter> {
+    fn from_env(sdk: &remediation_runtime::SdkConfig) -> Result<Self, String> {
+        let ports =
+            std::env::var("ADMIN_PORTS").unwrap_or_else(|_| scope::DEFAULT_ADMIN_PORTS.to_owned());
+        Ok(
+            RevokeOpenAdmin::new(aws::Ec2Adapter::from_sdk(sdk))
+                .closing(AdminPorts::parse(&ports)?),
+        )
+    }
+}
+
 impl<P: SecurityGroupRules> Remediator for RevokeOpenAdmin<P> {
     type Scope = GroupScope;
     type Work = Work;

@@ -352,7 +352,7 @@ async fn the_same_event_twice_is_already_compliant_the_second_time() {
 async fn dry_run_writes_nothing_and_lists_what_it_would_revoke() {
     let ec2 = FakeEc2::with(&[G1], demo_rules());
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     let handled = run(&ec2, &config, RESTRICTED_SSH).await;

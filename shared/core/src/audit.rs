@@ -36,6 +36,9 @@ pub enum Outcome {
     Skipped,
     /// Dry run: nothing was written; `changes` says what would have been.
     DryRun,
+    /// Propose mode: nothing was written; `changes` says what a person may
+    /// approve (a Security Hub custom action, `remediation apply`).
+    Proposed,
     /// An error stopped the remediation; `error_code` says which.
     Failed,
 }
@@ -48,6 +51,7 @@ impl Outcome {
             Outcome::AlreadyCompliant => "already_compliant",
             Outcome::Skipped => "skipped",
             Outcome::DryRun => "dry_run",
+            Outcome::Proposed => "proposed",
             Outcome::Failed => "failed",
         }
     }
@@ -109,6 +113,11 @@ pub struct AuditRecord {
     /// Absent when it was not verified (a skip, a failure, a dry run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub control: Option<Verdict>,
+    /// On a `proposed` record: what called for the change (the control, the
+    /// Config rule, the finding type, the API call, the sweep), so that
+    /// applying it checks the same. Absent on every other record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<crate::control::Basis>,
 }
 
 impl AuditRecord {
@@ -145,6 +154,7 @@ impl AuditRecord {
             finding_update: None,
             member_role: None,
             control: None,
+            basis: None,
         }
     }
 }
@@ -393,7 +403,14 @@ mod tests {
     #[test]
     fn an_outcomes_name_is_the_one_records_serialise() {
         use Outcome::*;
-        for o in [Remediated, AlreadyCompliant, Skipped, DryRun, Failed] {
+        for o in [
+            Remediated,
+            AlreadyCompliant,
+            Skipped,
+            DryRun,
+            Proposed,
+            Failed,
+        ] {
             assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
         }
     }

@@ -9,12 +9,15 @@
 //! where [`crate::workflow`] reads it: a Security Hub finding is set RESOLVED
 //! only on a verdict that holds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scope::config_rule_is;
 
-/// Why a target is examined, as the event said it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Why a target is examined, as the event said it. A proposal's record
+/// carries it (`basis`), so that applying the proposal later checks what
+/// the event called for, no more.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// A Security Hub control finding, by its consolidated control id
     /// (`EC2.53`), per-standard ids already read as the consolidated one.

@@ -64,14 +64,15 @@ pub mod text;
 pub mod workflow;
 
 pub use audit::{AuditSink, Outcome, RecordingSink, StdoutSink, Trigger};
-pub use config::Config;
+pub use config::{Act, Asker, Config, Mode};
 pub use control::{Basis, Verdict};
 pub use error::{AwsError, AwsErrorKind, FindingError, HandlerError};
 pub use event::Payload;
 pub use fanout::{FanOut, NoFanOut};
 pub use finding::{Finding, Item, Skip, Target};
 pub use handler::{
-    handle, handle_with, ArnOnly, Around, Home, Invocation, Locate, Remediator, Summary, TargetOf,
+    apply_proposed, handle, handle_with, plan_place, Approved, ArnOnly, Around, Home, Invocation,
+    Locate, Proposed, Remediator, Summary, TargetOf,
 };
 pub use hub::{Hub, NoHub, Reach, Reached};
 pub use notify::{Notify, Silent};

@@ -23,14 +23,14 @@ pub const TIME_TO_REMEDIATE: &str = "TimeToRemediate";
 
 /// The `Trigger` dimension of a record: `config`, `guardduty`,
 /// `securityhub` (either of its events), `cloudtrail`, `person` (a Security
-/// Hub custom action), `sweep` (the scheduled sweep), or `other` (an event
+/// Hub custom action, `remediation apply`), `sweep` (the scheduled sweep), or `other` (an event
 /// no source sent).
 pub fn trigger_kind(trigger: &Trigger) -> &'static str {
     match trigger.source.as_str() {
         "aws.config" => "config",
         "aws.guardduty" => "guardduty",
         "aws.securityhub" => "securityhub",
-        crate::finding::CUSTOM_ACTION_SOURCE => "person",
+        source if source.starts_with(crate::finding::PERSON_SOURCE_PREFIX) => "person",
         _ if trigger.detail_type == "AWS API Call via CloudTrail" => "cloudtrail",
         "aws.events" if trigger.detail_type == "Scheduled Event" => "sweep",
         _ => "other",
@@ -128,6 +128,7 @@ mod tests {
             (Outcome::AlreadyCompliant, "already_compliant"),
             (Outcome::Skipped, "skipped"),
             (Outcome::DryRun, "dry_run"),
+            (Outcome::Proposed, "proposed"),
             (Outcome::Failed, "failed"),
         ];
         for (source, detail_type, kind) in sources {

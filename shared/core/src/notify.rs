@@ -51,24 +51,69 @@ impl Notify for Silent {
     }
 }
 
-/// Whether a record calls for a person: a fix, a failure, a dry run, or a
-/// change held back by the exemption tag or a protection (`withheld`). Not
-/// a resource already right, nor one the event was not about: noise.
+/// How a person approves a proposal on its Security Hub finding (the
+/// finding's note).
+pub const APPROVE_ON_FINDING: &str = "To approve, send this finding to the function with the \
+     stack's Security Hub custom action, or run `remediation apply` on the audit record";
+
+/// The saved Logs Insights query that lists the proposals awaiting
+/// approval, in the stack named `stack` (the template's `QueryDefinition`).
+pub fn proposals_query(stack: &str) -> String {
+    format!("{stack}/proposals awaiting approval")
+}
+
+/// How a person approves the proposal `record`: the custom action (when a
+/// Security Hub finding named it), else the `remediation apply` line, to
+/// copy and paste, and where the other proposals are listed.
+fn approval(record: &AuditRecord, stack: Option<&str>) -> String {
+    let mut text = String::from("\nTo approve this change:\n");
+    if record.finding_update.is_some() {
+        text.push_str(
+            "- in Security Hub, select the finding and send it to the function with the stack's \
+             custom action (Actions menu); the function re-reads the resource and applies the fix;\n",
+        );
+    }
+    let region = record
+        .region
+        .as_deref()
+        .map_or(String::new(), |r| format!("AWS_REGION={r} "));
+    text.push_str(&format!(
+        "- or, with credentials of account {account}, run this (it re-reads the resource and \
+         applies only if it is still as above; without --apply it only says what it would do):\n\n\
+         {region}remediation apply --apply - <<'PROPOSAL'\n{record}\nPROPOSAL\n",
+        account = record.account.as_deref().unwrap_or("of the resource"),
+        record = serde_json::to_string(record).unwrap_or_default(),
+    ));
+    if let Some(stack) = stack {
+        text.push_str(&format!(
+            "\nEvery proposal awaiting approval: the CloudWatch Logs Insights saved query \"{}\".\n",
+            proposals_query(stack)
+        ));
+    }
+    text
+}
+
+/// Whether a record calls for a person: a fix, a failure, a dry run, a
+/// proposal, or a change held back by the exemption tag or a protection
+/// (`withheld`). Not a resource already right, nor one the event was not
+/// about: noise.
 pub fn worth_telling(outcome: Outcome, withheld: bool) -> bool {
     match outcome {
-        Outcome::Remediated | Outcome::Failed | Outcome::DryRun => true,
+        Outcome::Remediated | Outcome::Failed | Outcome::DryRun | Outcome::Proposed => true,
         Outcome::Skipped => withheld,
         Outcome::AlreadyCompliant => false,
     }
 }
 
 /// The message for `record`; `console` links to the resource, `exempt_tag`
-/// is the tag that exempts it.
+/// is the tag that exempts it, `stack` the stack the function belongs to
+/// (its saved queries), when known.
 pub fn message(
     record: &AuditRecord,
     wording: Wording,
     console: Option<&str>,
     exempt_tag: &str,
+    stack: Option<&str>,
 ) -> Message {
     let resource = record.resource.as_deref().unwrap_or("(no resource named)");
     let short = resource.rsplit([':', '/']).next().unwrap_or(resource);
@@ -82,6 +127,7 @@ pub fn message(
     let subject = match record.outcome {
         Outcome::Remediated => format!("{done} on {short} in {place}"),
         Outcome::DryRun => format!("Dry run: would {fix} on {short} in {place}"),
+        Outcome::Proposed => format!("Approve? {fix} on {short} in {place}"),
         Outcome::Failed => format!("Failed to {fix} on {short} in {place}"),
         Outcome::Skipped | Outcome::AlreadyCompliant => {
             format!("Not done: {fix} on {short} in {place}")
@@ -115,7 +161,7 @@ pub fn message(
         // A function's change may say what else the fix closed.
         body.push_str(&format!(
             "\nChanges{}:\n{}\n",
-            if record.outcome == Outcome::DryRun {
+            if matches!(record.outcome, Outcome::DryRun | Outcome::Proposed) {
                 " it would make"
             } else {
                 ""
@@ -125,6 +171,9 @@ pub fn message(
     }
     if let Some(url) = console {
         body.push_str(&format!("\nIn the console: {url}\n"));
+    }
+    if record.outcome == Outcome::Proposed {
+        body.push_str(&approval(record, stack));
     }
     body.push_str(&format!(
         "\nTo keep this resource out of automatic remediation, tag it {exempt_tag}=true.\n\nThe audit record:\n{}\n",
@@ -211,6 +260,7 @@ mod tests {
             (Outcome::Remediated, false, true),
             (Outcome::Failed, false, true),
             (Outcome::DryRun, false, true),
+            (Outcome::Proposed, false, true),
             (Outcome::Skipped, true, true),
             (Outcome::Skipped, false, false),
             (Outcome::AlreadyCompliant, false, false),
@@ -222,6 +272,37 @@ mod tests {
                 "{outcome:?} withheld={withheld}"
             );
         }
+    }
+
+    #[test]
+    fn a_proposal_says_how_to_approve_it_with_a_line_to_paste_and_where_the_others_are() {
+        let mut proposed = record(Outcome::Proposed);
+        let m = message(&proposed, WORDS, None, "x", Some("remediation"));
+        let paste = format!(
+            "AWS_REGION=eu-west-1 remediation apply --apply - <<'PROPOSAL'\n{}\nPROPOSAL\n",
+            serde_json::to_string(&proposed).unwrap()
+        );
+        for part in [
+            "Changes it would make:",
+            "with credentials of account 123456789012",
+            paste.as_str(),
+            "saved query \"remediation/proposals awaiting approval\"",
+        ] {
+            assert!(m.body.contains(part), "no {part:?} in\n{}", m.body);
+        }
+        assert!(!m.body.contains("custom action"), "{}", m.body);
+        // A proposal from a Security Hub finding: its custom action first.
+        proposed.finding_update = Some(Delivery::sent());
+        let m = message(&proposed, WORDS, None, "x", None);
+        assert!(
+            m.body.contains("custom action (Actions menu)"),
+            "{}",
+            m.body
+        );
+        assert!(!m.body.contains("saved query"), "{}", m.body);
+        // Other outcomes say nothing of approving.
+        let fixed = message(&record(Outcome::Remediated), WORDS, None, "x", Some("s"));
+        assert!(!fixed.body.contains("approve"), "{}", fixed.body);
     }
 
     #[test]
@@ -240,16 +321,23 @@ mod tests {
                 "Failed to close the open port on t-0abc in 123456789012/eu-west-1",
             ),
             (
+                Outcome::Proposed,
+                "Approve? close the open port on t-0abc in 123456789012/eu-west-1",
+            ),
+            (
                 Outcome::Skipped,
                 "Not done: close the open port on t-0abc in 123456789012/eu-west-1",
             ),
         ];
         for (outcome, subject) in cases {
-            assert_eq!(message(&record(outcome), WORDS, None, "x").subject, subject);
+            assert_eq!(
+                message(&record(outcome), WORDS, None, "x", None).subject,
+                subject
+            );
         }
         let mut long = record(Outcome::Remediated);
         long.resource = Some(format!("arn:aws:s3:::{}\u{e9}", "b".repeat(200)));
-        let s = message(&long, WORDS, None, "x").subject;
+        let s = message(&long, WORDS, None, "x", None).subject;
         assert_eq!(s.len(), MAX_SUBJECT_CHARS);
         assert!(
             s.ends_with("...") && s.is_ascii() && !s.contains('\n'),
@@ -264,6 +352,7 @@ mod tests {
             WORDS,
             Some("https://console.example/t-0abc"),
             "auto-remediation:exempt",
+            Some("remediation"),
         );
         for part in [
             "What: example_action (remediated)",

@@ -275,6 +275,21 @@ impl<W> Proposal<W> {
         }
     }
 
+    /// The proposal's report (propose mode): nothing written, the changes
+    /// a person may approve.
+    pub fn proposed(&self) -> Report {
+        Report {
+            resource: self.resource.clone(),
+            before: Some(self.before.clone()),
+            after: Some(self.before.clone()),
+            changes: self.changes.clone(),
+            ..Report::new(
+                Outcome::Proposed,
+                format!("proposed: would {} once a person approves", self.summary),
+            )
+        }
+    }
+
     /// A report on this proposal's target, starting from its state before.
     pub fn report(&self, outcome: Outcome, reason: impl Into<String>) -> Report {
         Report {

@@ -32,7 +32,8 @@ pub struct FindingUpdate {
 /// on the live state (`control.holds`); NOTIFIED, with what still fails, for a
 /// fix of the function's part of a check that still fails elsewhere, or one
 /// whose check was not verified; NOTIFIED with why for a failure or a change
-/// held back (`withheld`: exempt, protected), so a person looks; a note alone
+/// held back (`withheld`: exempt, protected), so a person looks; NOTIFIED
+/// with what would change and how to approve it for a proposal; a note alone
 /// on a dry run. Nothing for other skips (the resource is gone, or in another
 /// account): the finding is not this function's to close.
 pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate> {
@@ -42,6 +43,7 @@ pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate>
         Outcome::Remediated | Outcome::AlreadyCompliant => Some("NOTIFIED"),
         Outcome::Failed => Some("NOTIFIED"),
         Outcome::Skipped if withheld => Some("NOTIFIED"),
+        Outcome::Proposed => Some("NOTIFIED"),
         Outcome::DryRun => None,
         Outcome::Skipped => return None,
     };
@@ -51,6 +53,7 @@ pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate>
         Outcome::Failed => "could not fix",
         Outcome::Skipped => "did not fix",
         Outcome::DryRun => "would fix (dry run)",
+        Outcome::Proposed => "proposes to fix",
     };
     let code = record
         .error_code
@@ -65,6 +68,7 @@ pub fn update_for(record: &AuditRecord, withheld: bool) -> Option<FindingUpdate>
         (None, Outcome::Remediated | Outcome::AlreadyCompliant) => {
             ". The finding's whole control was not verified, so it stays open".to_owned()
         }
+        (_, Outcome::Proposed) => format!(". {}", crate::notify::APPROVE_ON_FINDING),
         _ => String::new(),
     };
     let note = format!(
@@ -172,6 +176,7 @@ mod tests {
             (Outcome::Failed, false, Some(Some("NOTIFIED")), "could not fix arn:aws:example:us-east-1:123456789012:thing/t-1 at 2026-11-20T12:00:01.000Z: closed it [AccessDenied]"),
             (Outcome::Skipped, true, Some(Some("NOTIFIED")), "did not fix"),
             (Outcome::DryRun, false, Some(None), "would fix (dry run)"),
+            (Outcome::Proposed, false, Some(Some("NOTIFIED")), "proposes to fix arn:aws:example:us-east-1:123456789012:thing/t-1 at 2026-11-20T12:00:01.000Z: closed it. To approve, send this finding to the function with the stack's Security Hub custom action, or run `remediation apply` on the audit record. Audit record: request_id req-9."),
             (Outcome::Skipped, false, None, ""),
         ];
         for (outcome, withheld, status, says) in cases {

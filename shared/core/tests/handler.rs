@@ -356,7 +356,7 @@ async fn resources_of_another_account_or_region_are_never_touched() {
 async fn dry_run_flag_is_in_every_record_and_the_summary() {
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     let summary = handle(&fake, &config, &sink, invoke(hub_event(&["ok-one"]), HOME))
@@ -371,7 +371,7 @@ async fn dry_run_is_decided_once_by_the_driver_which_never_applies() {
     // GIVEN one bucket that calls for a change and one that is compliant
     let (fake, sink) = (Fake::default(), RecordingSink::default());
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     // WHEN the event is handled in dry run

@@ -13,6 +13,7 @@
 //! - [`members`]: hub mode's member roles (STS `AssumeRole`).
 //! - [`fanout`]: an organisation's sweep: its places (Organizations) and queue (SQS).
 //! - [`restore`]: one record's undo with its function erased (for the catalog).
+//! - [`person`]: a person's plan and apply with the function erased (for the catalog).
 //!
 //! It must not hold a rule of what is in scope, what to change or what to
 //! record: those are the core's and each function's.
@@ -24,6 +25,7 @@ pub mod fanout;
 pub mod https;
 pub mod identity;
 pub mod members;
+pub mod person;
 pub mod restore;
 pub mod sdk;
 

@@ -182,6 +182,11 @@ fn dedupe<R: PartialEq + Clone>(items: Vec<Item<R>>) -> Vec<Item<R>> {
         .collect()
 }
 
+/// How `trigger.source` begins in a record a person started: a Security
+/// Hub custom action ([`CUSTOM_ACTION_SOURCE`]), or `remediation apply`
+/// (`person:` and the caller's ARN).
+pub const PERSON_SOURCE_PREFIX: &str = "person:";
+
 /// `trigger.source` of a record a person started, through a Security Hub
 /// custom action.
 pub const CUSTOM_ACTION_SOURCE: &str = "person:securityhub-custom-action";

@@ -46,7 +46,7 @@ where
 {
     let function = <R::Scope as Scope>::FUNCTION;
     let started = Instant::now();
-    let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
+    let mut tally = Tally::new(function, &at.trigger.event_id, at.config);
     let queued = match &home {
         Err(why) => Err(Report::failure(
             "InvokedArnUnreadable",
@@ -138,7 +138,7 @@ where
     H: Reach<R>,
 {
     let function = <R::Scope as Scope>::FUNCTION;
-    let mut tally = Tally::new(function, "", at.config.dry_run);
+    let mut tally = Tally::new(function, "", at.config);
     let mut failures = Vec::new();
     for message in messages {
         let read = PlaceMessage::read(&message.body, function);
@@ -306,7 +306,7 @@ where
     let mut tally = Tally::new(
         <R::Scope as Scope>::FUNCTION,
         &at.trigger.event_id,
-        at.config.dry_run,
+        at.config,
     );
     tally.add(None, report);
     Ok(tally.summary)

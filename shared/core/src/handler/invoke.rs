@@ -28,7 +28,7 @@ use super::Remediator;
 use super::Summary;
 use super::TargetOf;
 use crate::audit::{clip, AuditRecord, AuditSink, Outcome, Trigger, MAX_REASON_CHARS};
-use crate::config::Config;
+use crate::config::{Asker, Config};
 use crate::deadline;
 use crate::error::{FindingError, HandlerError};
 use crate::event::Payload;
@@ -209,11 +209,13 @@ where
         }
     };
 
-    let mut tally = Tally::new(function, &finding.trigger.event_id, config.dry_run);
+    let mut tally = Tally::new(function, &finding.trigger.event_id, config);
     let total = finding.items.len();
     for item in &finding.items {
         // The member role assumed (or asked for) for this item, in hub mode.
         let mut member_role = None;
+        // What called for it, kept on a proposal's record.
+        let mut basis = None;
         let (trigger, account, region, resource, report, observed_at, console, hub_finding) =
             match item {
                 Item::Skip(skip) => (
@@ -239,6 +241,7 @@ where
                         Ok(home) => {
                             let here = Here {
                                 config,
+                                asker: asker_of(&finding.trigger),
                                 deadline,
                                 request_id: &request_id,
                                 home,
@@ -247,6 +250,7 @@ where
                         }
                     };
                     member_role = role;
+                    basis = Some(target.basis.clone());
                     (
                         finding.trigger.for_finding(target.finding_id.clone()),
                         target.account.clone(),
@@ -262,6 +266,7 @@ where
         let (resource, report) = for_record(resource, report);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
         audit.member_role = member_role;
+        audit.basis = basis.filter(|_| report.outcome == Outcome::Proposed);
         let update = hub_finding
             .filter(|_| findings.enabled())
             .and_then(|f| Some((workflow::update_for(&audit, report.withheld)?, f)));
@@ -286,10 +291,21 @@ where
     tally.result(total)
 }
 
+/// Who asked, as the mode sees it: a person when the trigger says one did
+/// (a Security Hub custom action), else an automatic trigger.
+fn asker_of(trigger: &Trigger) -> Asker {
+    if trigger.source.starts_with(finding::PERSON_SOURCE_PREFIX) {
+        Asker::Person
+    } else {
+        Asker::Automatic
+    }
+}
+
 /// What acting on one target needs to know of the invocation.
 #[derive(Clone, Copy)]
 pub(super) struct Here<'a> {
     pub(super) config: &'a Config,
+    pub(super) asker: Asker,
     pub(super) deadline: Option<Instant>,
     pub(super) request_id: &'a str,
     pub(super) home: &'a Home,

@@ -24,12 +24,15 @@
 
 mod fanout;
 mod invoke;
+mod person;
 mod record;
 mod scheduled;
 mod target;
 
 pub use crate::home::{ArnOnly, Home, Locate};
 pub use invoke::{handle, handle_with, Around, Invocation};
+pub use person::{apply_proposed, plan_place, Proposed};
+pub use target::{Approved, DIVERGED};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -102,6 +105,8 @@ pub struct Summary {
     pub event_id: String,
     /// Whether the function ran in dry-run mode.
     pub dry_run: bool,
+    /// Its mode: `auto`, `propose` or `dry-run`.
+    pub mode: &'static str,
     /// How many resources ended with each outcome.
     pub counts: BTreeMap<&'static str, usize>,
     /// One line per record written.

@@ -44,6 +44,7 @@ pub(super) async fn tell<R: Remediator, N: Notify>(
             <R::Scope as Scope>::WORDING,
             console,
             &config.exempt_tag_key,
+            config.stack.as_deref(),
         );
         let call = notify.publish(&message);
         audit.notification = Some(deliver(deadline, "publish the notification", call).await);
@@ -70,12 +71,13 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    pub(super) fn new(function: &'static str, event_id: &str, dry_run: bool) -> Self {
+    pub(super) fn new(function: &'static str, event_id: &str, config: &Config) -> Self {
         Tally {
             summary: Summary {
                 function,
                 event_id: event_id.to_owned(),
-                dry_run,
+                dry_run: config.dry_run(),
+                mode: config.mode.as_str(),
                 counts: BTreeMap::new(),
                 results: Vec::new(),
                 queued: None,
@@ -140,7 +142,7 @@ pub(super) fn audit_record<R: Remediator>(
         before: report.before.clone(),
         after: report.after.clone(),
         changes: report.changes.clone(),
-        dry_run: config.dry_run,
+        dry_run: config.dry_run(),
         error_code: report.error_code.clone(),
         control: report.verdict.clone(),
         ..AuditRecord::new(

@@ -15,11 +15,12 @@ use super::record::tell;
 use super::record::trigger_of_raw;
 use super::record::write_record;
 use super::record::Tally;
-use super::target::run_guarded;
+use super::target::{run_guarded, Ask};
 use super::Remediator;
 use super::Summary;
 use super::TargetOf;
 use crate::audit::{now_rfc3339, AuditRecord, AuditSink, Trigger, SCHEMA_VERSION};
+use crate::config::Asker;
 use crate::config::Config;
 use crate::deadline;
 use crate::error::HandlerError;
@@ -84,7 +85,7 @@ impl<S: ?Sized, N> Sweep<'_, S, N> {
             trigger: self.trigger.clone().clipped(),
             account,
             region,
-            dry_run: self.config.dry_run,
+            dry_run: self.config.dry_run(),
             examined: 0,
             compliant: 0,
             outcomes: Default::default(),
@@ -144,7 +145,7 @@ where
                 format!("no sweep: the function cannot tell its own account and region: {why}"),
             );
             write_record(at.sink, &at.record::<R>(None, None, None, &report), None);
-            let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
+            let mut tally = Tally::new(function, &at.trigger.event_id, at.config);
             tally.add(None, report);
             return tally.result(1);
         }
@@ -174,7 +175,7 @@ where
         })
         .collect();
 
-    let mut tally = Tally::new(function, &at.trigger.event_id, at.config.dry_run);
+    let mut tally = Tally::new(function, &at.trigger.event_id, at.config);
     let mut stopped = None;
     let mut settled: Vec<(String, Report, Option<String>)> = Vec::new();
     let config = at.config;
@@ -209,6 +210,9 @@ where
     for (arn, report, console) in settled {
         let (resource, report) = for_record(Some(report.resource.clone().unwrap_or(arn)), report);
         let mut audit = at.record::<R>(account.clone(), region.clone(), resource.clone(), &report);
+        if report.outcome == crate::audit::Outcome::Proposed {
+            audit.basis = Some(crate::control::Basis::Sweep);
+        }
         tell::<R, N>(
             at.notify,
             config,
@@ -271,7 +275,11 @@ pub(super) fn examine_one<'a, R: Remediator>(
         if left.is_some_and(|l| l <= sweep::RESERVE) {
             return (target, None);
         }
-        let report = deadline::scoped(deadline, run_guarded(remediator, target, config)).await;
+        let report = deadline::scoped(
+            deadline,
+            run_guarded(remediator, target, config, Ask::by(Asker::Automatic)),
+        )
+        .await;
         (target, Some(report))
     })
 }

@@ -99,7 +99,7 @@ async fn a_sweep_in_dry_run_writes_nothing_and_says_what_it_would_change() {
     };
     let sink = RecordingSink::default();
     let config = Config {
-        dry_run: true,
+        mode: remediation_shared::Mode::DryRun,
         ..Config::default()
     };
     let summary = handle(&fake, &config, &sink, invoke(schedule(), HOME))

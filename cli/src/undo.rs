@@ -1,30 +1,22 @@
-//! `remediation-undo`: puts a resource back as an audit record says it was
-//! before a remediation, and tags it exempt so that the next finding or sweep
-//! leaves it alone. Run by a person with their own credentials; never
-//! deployed.
+//! `remediation undo`: puts a resource back as an audit record says it was
+//! before a remediation, and tags it exempt so that the next finding or
+//! sweep leaves it alone.
 //!
-//! - [`input`]: the records, as printed, as Lambda's JSON log lines, or as
-//!   Logs Insights exports them; which can be undone;
-//! - what each record restores, whether the live state still is what the
-//!   remediation left (else refuse, unless forced), and the AWS calls, are
-//!   the function's kit's, reached through the catalog (`restore`);
-//! - this file: the sequence for one record (read, decide, restore, tag,
-//!   record), and the undo's own audit record, in the functions' schema;
-//! - `main.rs`: the command line, the credentials' account and region, and
-//!   member roles (`--member-role`).
+//! Owns the sequence for one record (read, decide, restore, tag, record) and
+//! the undo's own audit record, in the functions' schema. What each record
+//! restores, whether the live state still is what the remediation left
+//! (else refuse, unless forced), and the AWS calls, are the function's
+//! kit's, reached through the catalog (`restore`).
 
-pub mod input;
-
-use std::future::Future;
 use std::sync::LazyLock;
 
 use remediation_runtime::restore::Checked;
-use remediation_runtime::sdk::SdkConfig;
 use remediation_shared::audit::{now_rfc3339, AuditRecord, Outcome, Trigger};
 use remediation_shared::restore::{Exemption, Undoing};
 use serde_json::Value;
 
-use crate::input::{InputError, Line};
+use crate::input::{self, InputError, Line};
+use crate::{AccountAccess, Caller};
 
 /// The tag that says why a resource is exempt, beside the exemption tag.
 pub const REASON_SUFFIX: &str = "-reason";
@@ -42,31 +34,6 @@ pub struct Options {
     pub exempt_tag_key: String,
 }
 
-/// Who runs the undo, and where their credentials point.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The credentials' account.
-    pub account: String,
-    /// The configured region.
-    pub region: String,
-    /// The credentials' ARN, for the exemption reason.
-    pub arn: String,
-    /// This run's id, in each record it writes.
-    pub run_id: String,
-}
-
-/// The SDK configuration for a record's account and region, or why there
-/// is none (another account without `--member-role`, another region).
-pub trait AccountAccess: Sync {
-    /// The configuration acting in `account` and `region` (`None` for a
-    /// global resource).
-    fn config(
-        &self,
-        account: &str,
-        region: Option<&str>,
-    ) -> impl Future<Output = Result<SdkConfig, String>> + Send;
-}
-
 /// The action of an undo of a record whose own action is `action`: `undo_`
 /// and the action, for a function of the catalog; `undo` for any other.
 pub fn undo_action(action: &str) -> &'static str {
@@ -81,13 +48,16 @@ pub fn undo_action(action: &str) -> &'static str {
         .map_or("undo", |(_, undo)| undo.as_str())
 }
 
-/// How one line ended, for the exit code.
+/// How one line ended, for the exit code and the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     /// Restored, would be restored, already as before, or nothing to undo.
     Fine,
     /// Bad input, refused, or an AWS call failed: the exit code says so.
     Problem,
+    /// A line of a log stream that is not a record (what it is): skipped
+    /// and counted.
+    NotARecord(&'static str),
 }
 
 /// The undo's own audit record of `original`.
@@ -135,6 +105,7 @@ pub async fn undo_line<R: AccountAccess>(
     say: &mut impl FnMut(String),
 ) -> Option<Ended> {
     let original = match input::read_line(line)? {
+        Ok(Line::NotARecord(what)) => return Some(Ended::NotARecord(what)),
         Err(e) => {
             say(format!("not undone: {e}"));
             return Some(Ended::Problem);

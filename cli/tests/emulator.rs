@@ -33,8 +33,9 @@ struct Undo {
 /// Runs `remediation-undo ARGS` with `input` on standard input, with the
 /// credentials of `emu` and AWS pointed at the emulator only.
 fn undo(emu: &Emulator, args: &[&str], input: &str) -> Undo {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remediation-undo"));
-    cmd.env_clear()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remediation"));
+    cmd.arg("undo")
+        .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ENDPOINT_URL", emu.url())
         // S3 Control puts the account id in front of the host: through the

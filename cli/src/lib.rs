@@ -1,0 +1,51 @@
+//! `remediation`: a person's command over the functions' own rules, run
+//! with the person's credentials; never deployed.
+//!
+//! - [`plan`]: surveys accounts and regions as the sweep does, and lists
+//!   each change as a proposal, changing nothing;
+//! - [`apply`]: applies proposals (from `plan`, or the functions' `proposed`
+//!   records) after reading each resource again;
+//! - [`undo`]: puts a resource back as its audit record says it was;
+//! - [`input`]: the records, as printed, as Lambda's log lines or raw log
+//!   streams, or as Logs Insights exports them;
+//! - this file: who runs the command, and how a record's account and
+//!   region are reached ([`AccountAccess`]);
+//! - `main.rs`: the command line, the credentials' account and region, and
+//!   member roles (`--member-role`).
+//!
+//! Every rule (what is in scope, what to change, what to restore) is the
+//! functions' and their kits', reached through the catalog: no second copy.
+
+pub mod apply;
+pub mod input;
+pub mod plan;
+pub mod undo;
+
+use std::future::Future;
+
+use remediation_runtime::sdk::SdkConfig;
+
+/// Who runs the command, and where their credentials point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The credentials' account.
+    pub account: String,
+    /// The configured region.
+    pub region: String,
+    /// The credentials' ARN: the exemption reason, an apply's trigger.
+    pub arn: String,
+    /// This run's id, in each record it writes.
+    pub run_id: String,
+}
+
+/// The SDK configuration for a record's account and region, or why there
+/// is none (another account without `--member-role`, another region).
+pub trait AccountAccess: Sync {
+    /// The configuration acting in `account` and `region` (`None` for a
+    /// global resource).
+    fn config(
+        &self,
+        account: &str,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<SdkConfig, String>> + Send;
+}
