@@ -1,5 +1,6 @@
-//! `remediation-undo` against the emulator, round trips through the real
-//! binaries: seed a misconfiguration, let the function's binary fix it, undo
+//! `remediation` against the emulator, through the real binaries; its plan
+//! and apply, and the functions' propose mode, in [`propose`]. Undo's round
+//! trips: seed a misconfiguration, let the function's binary fix it, undo
 //! it from the records the binary printed, and compare the state with the
 //! seeded one; then the same finding again is `skipped` (exempt). Also: an
 //! undo refused because the resource changed since (and `--force`), and bad
@@ -23,18 +24,34 @@ const EXEMPT: &str = "auto-remediation:exempt";
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 
-/// What one run of the undo binary answered.
+#[path = "emulator/propose.rs"]
+mod propose;
+
+/// What one run of the `remediation` binary answered.
 struct Undo {
     code: i32,
     records: Vec<Value>,
     said: String,
+    /// Standard output whole (`plan`'s table).
+    out: String,
 }
 
-/// Runs `remediation-undo ARGS` with `input` on standard input, with the
-/// credentials of `emu` and AWS pointed at the emulator only.
+/// Runs `remediation undo ARGS` with `input` on standard input.
 fn undo(emu: &Emulator, args: &[&str], input: &str) -> Undo {
+    remediation(emu, "undo", args, input, &[])
+}
+
+/// Runs `remediation COMMAND ARGS` with `input` on standard input and `env`
+/// besides, with the credentials of `emu` and AWS pointed at the emulator only.
+fn remediation(
+    emu: &Emulator,
+    command: &str,
+    args: &[&str],
+    input: &str,
+    env: &[(&str, &str)],
+) -> Undo {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_remediation"));
-    cmd.arg("undo")
+    cmd.arg(command)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ENDPOINT_URL", emu.url())
@@ -51,6 +68,9 @@ fn undo(emu: &Emulator, args: &[&str], input: &str) -> Undo {
     for (k, v) in emu.credential_env() {
         cmd.env(k, v);
     }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let mut child = cmd.spawn().unwrap();
     child
         .stdin
@@ -59,13 +79,18 @@ fn undo(emu: &Emulator, args: &[&str], input: &str) -> Undo {
         .write_all(input.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     Undo {
         code: out.status.code().unwrap_or(-1),
-        records: String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect(),
+        records: match command {
+            "plan" => Vec::new(),
+            _ => stdout
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        },
         said: String::from_utf8_lossy(&out.stderr).into_owned(),
+        out: stdout,
     }
 }
 

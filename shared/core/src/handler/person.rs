@@ -21,6 +21,7 @@ use crate::error::{FindingError, HandlerError};
 use crate::finding::Target;
 use crate::home::Home;
 use crate::notify::Silent;
+use crate::resource::Partition;
 use crate::scope::Scope;
 
 /// Surveys `home` as the sweep does and writes to `sink` a `proposed`
@@ -125,7 +126,17 @@ pub async fn apply_proposed<R: Remediator>(
     trigger: Trigger,
     request_id: &str,
 ) -> Result<AuditRecord, FindingError> {
-    let arn = Arn::parse("resource", &proposed.resource)?;
+    // An account is named as Security Hub names it (`AWS::::Account:<id>`).
+    let arn = match proposed
+        .resource
+        .strip_prefix(crate::arn::ASFF_ACCOUNT_PREFIX)
+    {
+        Some(_) => {
+            let partition = Partition::of_region(proposed.region.as_deref().unwrap_or_default());
+            Arn::parse_asff_id("resource", &proposed.resource, &partition)?
+        }
+        None => Arn::parse("resource", &proposed.resource)?,
+    };
     let resource = <R::Scope as Scope>::security_hub_resource("resource", &arn)?;
     let region = proposed
         .region
