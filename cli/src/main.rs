@@ -452,6 +452,10 @@ async fn run_plan(args: Args, caller: Caller, accounts: Accounts) -> Result<bool
 }
 
 async fn run(args: Args) -> Result<bool, String> {
+    // The SDK stops the process on an empty endpoint: say so in words instead.
+    if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| v.trim().is_empty()) {
+        return Err("AWS_ENDPOINT_URL is set but empty: unset it, or give a URL".into());
+    }
     let sdk = sdk::load().await;
     let name = match args.command {
         Command::Plan => "plan",

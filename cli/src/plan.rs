@@ -150,7 +150,9 @@ pub fn table(records: &[Value]) -> String {
             let reason = text("reason");
             let detail = reason
                 .strip_prefix("proposed: ")
-                .map_or(reason.clone(), str::to_owned);
+                .map_or(reason.clone(), |d| {
+                    d.trim_end_matches(" once a person approves").to_owned()
+                });
             [text("resource"), text("outcome"), detail]
         })
         .collect();

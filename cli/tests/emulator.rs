@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use remediation_testing::emulator::{service_trust, unique, Flags, GroupRule};
 use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE};
@@ -50,24 +50,12 @@ fn remediation(
     input: &str,
     env: &[(&str, &str)],
 ) -> Undo {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remediation"));
+    let mut cmd = emu.command(std::path::Path::new(env!("CARGO_BIN_EXE_remediation")));
     cmd.arg(command)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", emu.url())
-        // S3 Control puts the account id in front of the host: through the
-        // emulator as proxy, as the functions' harness does.
-        .env("HTTP_PROXY", emu.url())
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("AWS_REGION", emu.region())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in emu.credential_env() {
-        cmd.env(k, v);
-    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -250,6 +250,23 @@ impl Emulator {
         &self.region
     }
 
+    /// `program` with an environment of its own that reaches this emulator
+    /// only: its credentials and region, the emulator as endpoint, and as
+    /// proxy for S3 Control's account-id host prefix; nothing inherited but
+    /// `PATH`.
+    pub fn command(&self, program: &std::path::Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", self.url())
+            .env("HTTP_PROXY", self.url())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("AWS_REGION", self.region())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(self.credential_env());
+        cmd
+    }
+
     /// The environment that gives a function these clients' credentials.
     pub fn credential_env(&self) -> Vec<(&'static str, String)> {
         let c = &self.credentials;

@@ -7,7 +7,8 @@
 //! line is shown); a security group in a
 //! non-default VPC with SSH open to 0.0.0.0/0 and ::/0 next to rules that must
 //! stay; a Lambda service role with AdministratorAccess next to a human role
-//! with it. Exits non-zero if any resource does not end as it should, so the
+//! with it. Then a person's plan, apply and undo of one more bucket, with
+//! the `remediation` command. Exits non-zero if any resource does not end as it should, so the
 //! demo cannot show a success that did not happen. It only talks to the
 //! emulator that `scripts/with-emulator` started on loopback.
 
@@ -32,8 +33,9 @@ async fn main() -> ExitCode {
     ok &= bucket(&emu).await;
     ok &= security_group(&emu).await;
     ok &= roles(&emu).await;
+    ok &= plan_apply_undo(&emu).await;
     if ok {
-        println!("All three misconfigurations fixed; everything else left as it was.");
+        println!("All three misconfigurations fixed; everything else left as it was; a person's plan applied and undone.");
         ExitCode::SUCCESS
     } else {
         println!("FAILED: a resource did not end as expected (see above).");
@@ -240,5 +242,82 @@ async fn roles(emu: &Emulator) -> bool {
         );
         println!();
     }
+    ok
+}
+
+/// Runs `remediation ARGS` against the emulator as `emu`'s account, with
+/// `input` on standard input; shows what it said and returns its standard
+/// output and whether it succeeded.
+fn remediation(emu: &Emulator, args: &[&str], input: &str) -> (String, bool) {
+    use std::io::Write;
+    let exe = std::env::current_exe().unwrap();
+    let command = exe.parent().unwrap().join("remediation");
+    println!("$ remediation {}", args.join(" "));
+    let mut cmd = emu.command(&command);
+    cmd.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{}", String::from_utf8_lossy(&out.stderr));
+    (stdout, out.status.success())
+}
+
+/// A person's plan, apply and undo of one public bucket, in an account of
+/// its own: the plan lists it and changes nothing, the apply fixes it, the
+/// undo puts it back and tags it exempt.
+async fn plan_apply_undo(emu: &Emulator) -> bool {
+    heading("A person's plan, apply and undo: remediation plan / apply / undo");
+    let emu = emu.in_account("240000000001").await;
+    let name = unique("demo-planned-bucket");
+    emu.create_bucket(&name).await;
+    println!("bucket {name} in account {}", emu.account());
+    println!("before: {}", flags(emu.flags(&name).await));
+    let file = std::env::temp_dir().join(format!("{}.jsonl", unique("demo-plan")));
+    let path = file.to_str().unwrap();
+    let (table, planned) = remediation(
+        &emu,
+        &[
+            "plan",
+            "--function",
+            "s3-block-public-access",
+            "--output",
+            path,
+        ],
+        "",
+    );
+    print!("{table}");
+    let mut ok = check(
+        planned && table.contains(&name),
+        "the plan lists the bucket",
+    );
+    ok &= check(emu.flags(&name).await.is_none(), "the plan changed nothing");
+    let (applied, done) = remediation(&emu, &["apply", "--apply", path], "");
+    let _ = std::fs::remove_file(&file);
+    println!("after apply: {}", flags(emu.flags(&name).await));
+    ok &= check(
+        done && emu.flags(&name).await == Some([true; 4]),
+        "apply fixed it",
+    );
+    let (_, undone) = remediation(&emu, &["undo", "--apply", "-"], &applied);
+    println!("after undo: {}", flags(emu.flags(&name).await));
+    let tagged = emu
+        .bucket_tags(&name)
+        .await
+        .iter()
+        .any(|(k, v)| k == "auto-remediation:exempt" && v == "true");
+    ok &= check(
+        undone && emu.flags(&name).await.is_none() && tagged,
+        "undo put it back as it was, tagged exempt",
+    );
+    println!();
     ok
 }
