@@ -5,7 +5,7 @@
 //! records (from a raw log stream too), refuses one whose resource changed
 //! since unless forced; `remediation plan` lists what is wrong in a seeded
 //! account and nothing else, and applying its output leaves the account
-//! compliant with the exempt resources untouched.
+//! compliant with the exempt and protected resources untouched.
 
 use std::collections::BTreeSet;
 
@@ -246,7 +246,7 @@ async fn remediation_apply_applies_proposals_and_refuses_one_whose_resource_chan
 async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_the_account_compliant(
 ) {
     // GIVEN an account of its own with buckets, groups and roles, some
-    // misconfigured, some of those exempt, the rest compliant
+    // misconfigured, some of those exempt or protected, the rest compliant
     let emu = Emulator::from_env().in_account("230000000001").await;
     const EXEMPT: &str = "auto-remediation:exempt";
     let mut wrong = BTreeSet::new();
@@ -283,6 +283,16 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
     emu.create_role(&kept_role, "/", &trust, &[ADMIN]).await;
     emu.tag_role(&kept_role, EXEMPT, "true").await;
     exempt.insert(kept_role.clone());
+    // A CDK deployment role, protected by default: never proposed.
+    let cdk_role = unique("cdk-plan-cfn-exec-role");
+    emu.create_role(
+        &cdk_role,
+        "/",
+        &service_trust(&["cloudformation.amazonaws.com"]),
+        &[ADMIN],
+    )
+    .await;
+    exempt.insert(cdk_role.clone());
     // The account's own Block Public Access is off: the account function proposes it.
     wrong.insert(emu.account().to_owned());
 
@@ -338,4 +348,5 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
     assert_eq!(emu.flags(&kept).await, None);
     assert!(emu.rules(&kept_group).await.contains(&open));
     assert!(emu.attached(&kept_role).await.contains(ADMIN));
+    assert!(emu.attached(&cdk_role).await.contains(ADMIN));
 }
