@@ -38,27 +38,18 @@ struct Undo {
 
 /// Runs `remediation undo ARGS` with `input` on standard input.
 fn undo(emu: &Emulator, args: &[&str], input: &str) -> Undo {
-    remediation(emu, "undo", args, input, &[])
+    remediation(emu, "undo", args, input)
 }
 
-/// Runs `remediation COMMAND ARGS` with `input` on standard input and `env`
-/// besides, with the credentials of `emu` and AWS pointed at the emulator only.
-fn remediation(
-    emu: &Emulator,
-    command: &str,
-    args: &[&str],
-    input: &str,
-    env: &[(&str, &str)],
-) -> Undo {
+/// Runs `remediation COMMAND ARGS` with `input` on standard input, with the
+/// credentials of `emu` and AWS pointed at the emulator only.
+fn remediation(emu: &Emulator, command: &str, args: &[&str], input: &str) -> Undo {
     let mut cmd = emu.command(std::path::Path::new(env!("CARGO_BIN_EXE_remediation")));
     cmd.arg(command)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     let mut child = cmd.spawn().unwrap();
     child
         .stdin

@@ -1,6 +1,7 @@
 //! Plan, approve, apply, through the real binaries: a function in propose
 //! mode changes nothing on automatic triggers (a Config event, the sweep)
-//! and records `proposed`; a person's custom action applies; dry-run mode
+//! and records `proposed`, notes it on its Security Hub finding and sends a
+//! person the line that applies it (which the test runs); a person's custom action applies; dry-run mode
 //! applies nothing even then. `remediation apply` applies the proposed
 //! records (from a raw log stream too), refuses one whose resource changed
 //! since unless forced; `remediation plan` lists what is wrong in a seeded
@@ -11,6 +12,7 @@ use std::collections::BTreeSet;
 
 use remediation_testing::emulator::{service_trust, unique, GroupRule};
 use remediation_testing::function::sample_ids::{BUCKET, GROUP, ROLE};
+use remediation_testing::recorder::Recorder;
 use remediation_testing::{Deployment, Emulator, Function};
 use serde_json::Value;
 
@@ -169,7 +171,7 @@ async fn remediation_apply_applies_proposals_and_refuses_one_whose_resource_chan
         buckets.logs(),
         buckets.output()
     );
-    let dry = remediation(&emu, "apply", &[], &stream, &[]);
+    let dry = remediation(&emu, "apply", &[], &stream);
     // THEN it says what it would do, skips and counts the lines that are not records, changes nothing
     assert_eq!(dry.code, 0, "{}", dry.said);
     assert_eq!(dry.records.len(), 1, "{:#?}\n{}", dry.records, dry.said);
@@ -181,7 +183,7 @@ async fn remediation_apply_applies_proposals_and_refuses_one_whose_resource_chan
     );
     assert_eq!(emu.flags(&bucket).await, None);
     // AND with --apply it fixes the bucket, the person named as the trigger
-    let done = remediation(&emu, "apply", &["--apply", "-"], &stream, &[]);
+    let done = remediation(&emu, "apply", &["--apply", "-"], &stream);
     assert_eq!(done.code, 0, "{}", done.said);
     let r = &done.records[0];
     assert_eq!(
@@ -200,14 +202,13 @@ async fn remediation_apply_applies_proposals_and_refuses_one_whose_resource_chan
     assert_eq!(emu.flags(&bucket).await, Some([true; 4]));
 
     // WHEN the group changed between proposal and apply (SSH opened to IPv6 too)
-    let rdp = GroupRule::cidr("tcp", 22, 22, "::/0");
-    emu.authorize(&group, std::slice::from_ref(&rdp)).await;
+    let ssh_v6 = GroupRule::cidr("tcp", 22, 22, "::/0");
+    emu.authorize(&group, std::slice::from_ref(&ssh_v6)).await;
     let refused = remediation(
         &emu,
         "apply",
         &["--apply"],
         &lines(std::slice::from_ref(&proposed)),
-        &[],
     );
     // THEN it is refused with what differs, and nothing changes
     assert_eq!(refused.code, 1, "{}", refused.said);
@@ -226,20 +227,15 @@ async fn remediation_apply_applies_proposals_and_refuses_one_whose_resource_chan
     );
     assert!(emu.rules(&group).await.contains(&ssh));
     // AND --force applies the change the live state calls for now
-    let forced = remediation(
-        &emu,
-        "apply",
-        &["--apply", "--force"],
-        &lines(&[proposed]),
-        &[],
-    );
+    let forced = remediation(&emu, "apply", &["--apply", "--force"], &lines(&[proposed]));
     assert_eq!(forced.code, 0, "{}", forced.said);
     assert_eq!(
         forced.records[0]["outcome"], "remediated",
         "{:#?}",
         forced.records
     );
-    assert!(!emu.rules(&group).await.contains(&ssh));
+    let left = emu.rules(&group).await;
+    assert!(!left.contains(&ssh) && !left.contains(&ssh_v6), "{left:?}");
 }
 
 #[tokio::test]
@@ -299,7 +295,7 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
     // WHEN a person plans, writing the proposals to a file
     let file = std::env::temp_dir().join(format!("{}.jsonl", unique("plan")));
     let path = file.to_str().unwrap();
-    let plan = remediation(&emu, "plan", &["--output", path], "", &[]);
+    let plan = remediation(&emu, "plan", &["--output", path], "");
     assert_eq!(plan.code, 0, "{}\n{}", plan.out, plan.said);
     let proposals: Vec<Value> = std::fs::read_to_string(&file)
         .unwrap()
@@ -328,7 +324,7 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
     assert!(plan.said.contains("place(s) surveyed"), "{}", plan.said);
 
     // WHEN the person applies the file
-    let applied = remediation(&emu, "apply", &["--apply", path], "", &[]);
+    let applied = remediation(&emu, "apply", &["--apply", path], "");
     std::fs::remove_file(&file).unwrap();
     // THEN each is fixed, and the exempt ones are as they were
     assert_eq!(applied.code, 0, "{}", applied.said);
@@ -338,7 +334,7 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
         "{:#?}",
         applied.records
     );
-    let again = remediation(&emu, "plan", &[], "", &[]);
+    let again = remediation(&emu, "plan", &[], "");
     assert_eq!(again.code, 0, "{}", again.said);
     assert!(
         !again.out.lines().any(|l| l.contains(" proposed ")),
@@ -349,4 +345,82 @@ async fn plan_lists_every_misconfigured_resource_and_applying_its_output_leaves_
     assert!(emu.rules(&kept_group).await.contains(&open));
     assert!(emu.attached(&kept_role).await.contains(ADMIN));
     assert!(emu.attached(&cdk_role).await.contains(ADMIN));
+}
+
+#[tokio::test]
+async fn a_proposal_is_noted_on_its_finding_and_sent_with_a_line_that_applies_it() {
+    // GIVEN a public bucket's S3.8 finding, and the bucket function in propose
+    // mode with a topic, Security Hub (a recording endpoint) and its stack's name
+    let emu = Emulator::from_env();
+    let (topic, queue) = emu.topic_with_queue().await;
+    let hub = Recorder::start(
+        200,
+        r#"{"ProcessedFindings": [], "UnprocessedFindings": []}"#,
+    );
+    let bucket = unique("noted-bucket");
+    emu.create_bucket(&bucket).await;
+    let mut d = Deployment::start(
+        &emu,
+        BUCKETS,
+        &[
+            ("REMEDIATION_MODE", "propose"),
+            ("NOTIFICATION_TOPIC_ARN", &topic),
+            ("AWS_ENDPOINT_URL_SECURITYHUB", hub.url()),
+            ("STACK_NAME", "remediation"),
+        ],
+    );
+    // WHEN the finding arrives
+    let event = BUCKETS.sample("securityhub-s3-8-failed.json", &[(BUCKET, &bucket)]);
+    let r = d.invoke(&event).record().clone();
+    assert_eq!(r["outcome"], "proposed", "{r}");
+    assert_eq!(
+        (&r["finding_update"]["status"], &r["notification"]["status"]),
+        (&Value::from("sent"), &Value::from("sent")),
+        "{r}"
+    );
+    // THEN the finding is left for a person, with what would change and how to approve it
+    let sent = hub.requests();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].body["Workflow"]["Status"], "NOTIFIED");
+    let note = sent[0].body["Note"]["Text"].as_str().unwrap();
+    assert!(
+        note.contains("proposes to fix") && note.contains("custom action"),
+        "{note}"
+    );
+    // AND the person is sent the custom action, the saved query and a line to paste
+    let delivered = emu.delivered(&queue).await;
+    assert_eq!(delivered.len(), 1, "{delivered:#?}");
+    assert!(
+        delivered[0]["Subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Approve? "),
+        "{}",
+        delivered[0]
+    );
+    let body = delivered[0]["Message"].as_str().unwrap();
+    for part in [
+        "custom action (Actions menu)",
+        "saved query \"remediation/proposals awaiting approval\"",
+        "AWS_REGION=us-east-1 remediation apply --apply - <<'PROPOSAL'\n",
+    ] {
+        assert!(body.contains(part), "no {part:?} in\n{body}");
+    }
+    // WHEN the person runs the pasted line (its here-document is the input)
+    let pasted = body.split("<<'PROPOSAL'\n").nth(1).unwrap();
+    let input = pasted.split("\nPROPOSAL\n").next().unwrap();
+    assert_eq!(
+        emu.flags(&bucket).await,
+        None,
+        "proposing changed the bucket"
+    );
+    let applied = remediation(&emu, "apply", &["--apply", "-"], input);
+    // THEN the bucket is fixed
+    assert_eq!(applied.code, 0, "{}", applied.said);
+    assert_eq!(
+        applied.records[0]["outcome"], "remediated",
+        "{:#?}",
+        applied.records
+    );
+    assert_eq!(emu.flags(&bucket).await, Some([true; 4]));
 }
