@@ -63,3 +63,34 @@ fn a_silent_aws_endpoint_ends_in_a_failed_record_not_a_lambda_timeout() {
     drop(api);
     drop(held);
 }
+
+#[test]
+fn a_bad_remediation_mode_stops_the_binary_at_start_naming_it() {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_s3-block-public-access"));
+    let event = std::fs::read_to_string(
+        remediation_testing::samples::events_dir()
+            .join("s3-block-public-access/config-bucket-noncompliant.json"),
+    )
+    .unwrap();
+    // A bad mode stops it even beside a good DRY_RUN; a bad DRY_RUN beside a good mode too.
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("REMEDIATION_MODE", "apply")], "REMEDIATION_MODE"),
+        (
+            &[("REMEDIATION_MODE", "proposed"), ("DRY_RUN", "true")],
+            "REMEDIATION_MODE",
+        ),
+        (
+            &[("REMEDIATION_MODE", "propose"), ("DRY_RUN", "maybe")],
+            "DRY_RUN",
+        ),
+    ];
+    for (settings, named) in cases {
+        let mut api = runtime_api::RuntimeApi::start(binary, "s3-block-public-access", settings);
+        // No event is handled: the function stops before its first poll.
+        let answer = api.invoke("req-bad", &event, std::time::Duration::from_secs(5));
+        let why = format!("{:?} {}", api.init_error(), api.stderr());
+        assert!(why.contains(named), "{settings:?}: {why}");
+        assert!(answer.is_none(), "{settings:?}: {answer:?}");
+        assert!(api.records("req-bad").is_empty(), "{settings:?}");
+    }
+}

@@ -94,8 +94,9 @@ where
     F: Fn(&SdkConfig) -> Result<R, String> + Sync,
 {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = config()?;
-    let hub = Hub::from_env()?;
+    // Said in words (the error's Display), where Lambda's init log shows it.
+    let config = config().map_err(|e| e.to_string())?;
+    let hub = Hub::from_env().map_err(|e| e.to_string())?;
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
