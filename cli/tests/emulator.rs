@@ -3,7 +3,8 @@
 //! trips: seed a misconfiguration, let the function's binary fix it, undo
 //! it from the records the binary printed, and compare the state with the
 //! seeded one; then the same finding again is `skipped` (exempt). Also: an
-//! undo refused because the resource changed since (and `--force`), and bad
+//! undo refused because the resource changed since (and `--force`), an undo
+//! from the function's raw log stream (other lines skipped and counted), and bad
 //! input (a clear error per line, nothing changed, a non-zero exit).
 //! Each test seeds its own resources; the account test works in an account
 //! of its own.
@@ -456,4 +457,41 @@ async fn a_record_of_another_account_is_undone_only_through_its_member_role() {
         .await
         .iter()
         .any(|(k, v)| k == EXEMPT && v == "true"));
+}
+
+#[tokio::test]
+async fn an_undo_reads_the_functions_raw_log_stream_and_counts_what_is_not_a_record() {
+    // GIVEN a bucket fixed by the function, and its log stream as Lambda keeps
+    // it: START and REPORT lines, log lines, records and metric documents
+    let emu = Emulator::from_env();
+    let f = Function::named("s3-block-public-access");
+    let bucket = unique("undo-stream");
+    emu.create_bucket(&bucket).await;
+    let mut d = Deployment::start(&emu, f, &[]);
+    let fixed = d.invoke(&f.sample("config-bucket-noncompliant.json", &[(BUCKET, &bucket)]));
+    assert_eq!(fixed.record()["outcome"], "remediated");
+    let stream = format!(
+        "START RequestId: {id} Version: $LATEST\n{}{}REPORT RequestId: {id}\tDuration: 9.1 ms\n",
+        d.logs(),
+        d.output(),
+        id = fixed.request_id
+    );
+    // WHEN it is undone from that stream
+    let done = undo(&emu, &["--apply"], &stream);
+    // THEN the bucket is put back, the other lines skipped and counted, and the exit code is 0
+    assert_eq!(done.code, 0, "{}", done.said);
+    assert_eq!(done.records.len(), 1, "{:#?}", done.records);
+    assert_eq!(emu.flags(&bucket).await, None);
+    for counted in [
+        "undo: 1 remediated",
+        "line(s) skipped (",
+        "a metric document",
+        "a line that is not JSON",
+    ] {
+        assert!(
+            done.said.contains(counted),
+            "no {counted:?} in\n{}",
+            done.said
+        );
+    }
 }
