@@ -9,13 +9,14 @@
 //! - [`input`]: the records, as printed, as Lambda's log lines or raw log
 //!   streams, or as Logs Insights exports them;
 //! - this file: who runs the command, and how a record's account and
-//!   region are reached ([`AccountAccess`]);
-//! - `main.rs`: the command line, the credentials' account and region, and
-//!   member roles (`--member-role`).
+//!   region are reached ([`AccountAccess`]); [`access`]: that through STS
+//!   and the SDK;
+//! - `main.rs`: the command line, and what is said on it.
 //!
 //! Every rule (what is in scope, what to change, what to restore) is the
 //! functions' and their kits', reached through the catalog: no second copy.
 
+pub mod access;
 pub mod apply;
 pub mod input;
 pub mod plan;
