@@ -100,7 +100,7 @@ $(VENV)/.installed: scripts/requirements.txt
 	touch $@
 
 ## make iam-evaluator: the offline IAM policy evaluator that
-## tests/tests/iam_evaluation.rs drives (tests/iam: @cloud-copilot/iam-simulate,
+## tests/tests/iam_evaluation/ drives (tests/iam: @cloud-copilot/iam-simulate,
 ## AGPL-3.0, so a test-only tool: never shipped, bundled or linked), installed
 ## by `npm ci` from its lock (exact versions, the npm registry only, no install
 ## scripts), again only when the lock changes.

@@ -1,5 +1,5 @@
 // The IAM evaluation driver of the integration test `iam_evaluation`
-// (tests/tests/iam_evaluation.rs): reads a JSON array of requests on stdin,
+// (tests/tests/iam_evaluation/): reads a JSON array of requests on stdin,
 // evaluates each with @cloud-copilot/iam-simulate (AWS's evaluation logic for
 // identity, resource and trust policies with their conditions, in Strict
 // mode: the context is exactly what the request says), and writes a JSON

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::evaluator::{Case, ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED};
+use super::evaluator::{Case, EXPLICITLY_DENIED, IMPLICITLY_DENIED};
 use super::requests::{by, function, functions, row, Configuration, Function};
 use super::*;
 
@@ -196,38 +196,30 @@ pub fn denied_in(c: &Configuration<'_>) -> Vec<Case> {
         }
         rows.extend(mine.into_iter().map(|(name, case)| row(&name, case)));
     }
-    // The region, where the template pins it: in a single account, the group
-    // function's EC2 calls; in a hub, which acts in the hub's own account in
-    // every region, none.
-    let pinned = if d.holds("HubMode") {
-        ALLOWED
-    } else {
-        IMPLICITLY_DENIED
-    };
-    let verb = if d.holds("HubMode") {
-        "may, in the hub's own account, with its own role,"
-    } else {
-        "may not"
-    };
-    for action in [
-        "ec2:DescribeSecurityGroupRules",
-        "ec2:DescribeSecurityGroups",
-    ] {
+    // The region, where the template pins it: without a hub, the group
+    // function's EC2 calls. (A hub acts in its own account in every region:
+    // the allowed cases say so.)
+    if !d.holds("HubMode") {
+        for action in [
+            "ec2:DescribeSecurityGroupRules",
+            "ec2:DescribeSecurityGroups",
+        ] {
+            rows.push(row(
+                &format!("the group function may not call {action} in another region"),
+                by(group, action, "*", IMPLICITLY_DENIED).with("aws:RequestedRegion", OTHER_REGION),
+            ));
+        }
         rows.push(row(
-            &format!("the group function {verb} call {action} in another region"),
-            by(group, action, "*", pinned).with("aws:RequestedRegion", OTHER_REGION),
+            "the group function may not revoke ingress of a group in another region",
+            by(
+                group,
+                "ec2:RevokeSecurityGroupIngress",
+                &sg(OTHER_REGION),
+                IMPLICITLY_DENIED,
+            )
+            .with("aws:RequestedRegion", OTHER_REGION),
         ));
     }
-    rows.push(row(
-        &format!("the group function {verb} revoke ingress of a group in another region"),
-        by(
-            group,
-            "ec2:RevokeSecurityGroupIngress",
-            &sg(OTHER_REGION),
-            pinned,
-        )
-        .with("aws:RequestedRegion", OTHER_REGION),
-    ));
     for r in &mut rows {
         r.name = format!("{}: {}", c.name, r.name);
     }

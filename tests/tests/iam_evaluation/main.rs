@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 #[path = "../stack/mod.rs"]
 mod stack;
@@ -38,7 +38,7 @@ mod requests;
 
 use evaluator::{assert_decisions, Case, ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED};
 use requests::*;
-use stack::Place;
+use stack::{Deployed, Place};
 
 // The hub's account, a member account, and an account outside the
 // organisation; the hub's region and another; the names the hub is deployed with.
@@ -67,10 +67,15 @@ fn every_call_each_function_makes_is_allowed_in_each_configuration() {
         let fs = functions(&c.stack);
         assert_eq!(fs.len(), remediation_catalog::ALL.len());
         for f in &fs {
-            for case in declared_calls(f, c.name)
-                .into_iter()
-                .chain(runtime_calls(&c.stack, f, c.name))
-            {
+            // A hub acts in its own account in every region with the
+            // function's own role (no member role there).
+            let regions: &[&str] = if c.stack.holds("HubMode") {
+                &[REGION, OTHER_REGION]
+            } else {
+                &[REGION]
+            };
+            let declared = regions.iter().flat_map(|r| declared_calls(f, c.name, r));
+            for case in declared.chain(runtime_calls(&c.stack, f, c.name)) {
                 covered
                     .entry((c.name, f.binary.clone()))
                     .or_default()
@@ -258,5 +263,118 @@ fn what_the_functions_must_never_do_is_denied_through_the_member_role_too() {
             through(action, resource, IMPLICITLY_DENIED).with("s3:ResourceAccount", MEMBER),
         ));
     }
+    assert_decisions(&cases);
+}
+
+#[test]
+fn each_functions_role_may_be_assumed_by_lambda_alone() {
+    let t = stack::read("template.yaml");
+    let mut cases = Vec::new();
+    for c in configurations(&t) {
+        for f in functions(&c.stack) {
+            for (service, expect) in [
+                ("lambda.amazonaws.com", ALLOWED),
+                ("ec2.amazonaws.com", IMPLICITLY_DENIED),
+            ] {
+                let verb = if expect == ALLOWED { "may" } else { "may not" };
+                cases.push(Case {
+                    name: format!("{}: {service} {verb} assume {}'s role", c.name, f.binary),
+                    principal: service.to_owned(),
+                    action: "sts:AssumeRole".to_owned(),
+                    resource: f.role_arn.clone(),
+                    resource_account: HUB.to_owned(),
+                    context: BTreeMap::new(),
+                    identity: json!([]),
+                    resource_policy: Some(f.trust.clone()),
+                    expect,
+                });
+            }
+        }
+    }
+    assert_decisions(&cases);
+}
+
+#[test]
+fn member_accounts_forward_their_events_to_the_hubs_bus_and_nobody_outside_the_organisation_may() {
+    let t = stack::read("template.yaml");
+    let configurations = configurations(&t);
+    let hub = &configurations[1].stack;
+    assert!(hub.exists("HubEventBus", &HOME));
+    let bus = hub.attribute("HubEventBus", "Arn", &HOME);
+    let bus_statement = hub.resolve(
+        &t["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"],
+        &HOME,
+    );
+    let bus_policy = json!({"Version": "2012-10-17", "Statement": [bus_statement]});
+    let member = stack::read("member.yaml");
+    let roles = hub_roles();
+    let m = Deployed {
+        t: &member,
+        given: BTreeMap::from([
+            ("HubRoleArns", roles.as_str()),
+            ("OrganizationId", ORGANIZATION),
+            ("MemberRoleName", MEMBER_ROLE),
+            ("HubEventBusArn", bus.as_str()),
+        ]),
+    };
+    assert!(m.exists("ForwardingRole", &MEMBER_PLACE));
+    let forwarding = inline_policies(&m, "ForwardingRole", &MEMBER_PLACE);
+    let forwarding_arn = m.attribute("ForwardingRole", "Arn", &MEMBER_PLACE);
+    let forwarding_trust = m.resolve(
+        &member["Resources"]["ForwardingRole"]["Properties"]["AssumeRolePolicyDocument"],
+        &MEMBER_PLACE,
+    );
+    let session = format!("arn:aws:sts::{MEMBER}:assumed-role/{MEMBER_ROLE}-forwarding/rule");
+    let put = |principal: &str, identity: &Json, org: &str, expect| Case {
+        name: String::new(),
+        principal: principal.to_owned(),
+        action: "events:PutEvents".to_owned(),
+        resource: bus.clone(),
+        resource_account: HUB.to_owned(),
+        context: BTreeMap::from([
+            ("aws:RequestedRegion".to_owned(), json!(REGION)),
+            ("aws:PrincipalOrgID".to_owned(), json!(org)),
+        ]),
+        identity: identity.clone(),
+        resource_policy: Some(bus_policy.clone()),
+        expect,
+    };
+    let admin = json!([{"name": "admin", "policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]);
+    let outsider = format!("arn:aws:sts::{STRANGER}:assumed-role/forwarder/rule");
+    let assume_forwarding = |source: &str, expect| Case {
+        name: String::new(),
+        principal: "events.amazonaws.com".to_owned(),
+        action: "sts:AssumeRole".to_owned(),
+        resource: forwarding_arn.clone(),
+        resource_account: MEMBER.to_owned(),
+        context: BTreeMap::from([("aws:SourceAccount".to_owned(), json!(source))]),
+        identity: json!([]),
+        resource_policy: Some(forwarding_trust.clone()),
+        expect,
+    };
+    let cases = vec![
+        row(
+            "a member's forwarding role may put events on the hub's bus",
+            put(&session, &forwarding, ORGANIZATION, ALLOWED),
+        ),
+        row(
+            "a member's forwarding role may not put events on another bus",
+            put(&session, &forwarding, ORGANIZATION, IMPLICITLY_DENIED)
+                .with_resource(&format!("arn:aws:events:{REGION}:{HUB}:event-bus/default")),
+        ),
+        row(
+            "an administrator outside the organisation may not put events on the hub's bus",
+            put(&outsider, &admin, "o-zyxwvutsrq", IMPLICITLY_DENIED),
+        ),
+        row(
+            "EventBridge may assume the forwarding role for the member's own rules",
+            assume_forwarding(MEMBER, ALLOWED),
+        ),
+        row(
+            "EventBridge may not assume the forwarding role for another account's rules",
+            assume_forwarding(STRANGER, IMPLICITLY_DENIED),
+        ),
+    ];
     assert_decisions(&cases);
 }

@@ -28,6 +28,8 @@ pub struct Function {
     pub role_arn: String,
     pub session: String,
     pub policies: Json,
+    /// Its role's trust policy.
+    pub trust: Json,
 }
 
 pub fn functions(d: &Deployed<'_>) -> Vec<Function> {
@@ -49,6 +51,10 @@ pub fn functions(d: &Deployed<'_>) -> Vec<Function> {
                 logical_id: id.as_str().unwrap().to_owned(),
                 session: format!("arn:aws:sts::{HUB}:assumed-role/{role_name}/session"),
                 policies: inline_policies(d, role_id, &HOME),
+                trust: d.resolve(
+                    &d.t["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"],
+                    &HOME,
+                ),
                 role_arn,
             }
         })
@@ -129,22 +135,31 @@ pub fn carried(key: &str, account: &str, region: &str) -> Json {
     }
 }
 
-/// The adapter's declared calls of `function`, each allowed in the hub's account and region.
-pub fn declared_calls(function: &Function, configuration: &str) -> Vec<Case> {
+/// The adapter's declared calls of `function`, each allowed in the hub's
+/// account, in `region`.
+pub fn declared_calls(function: &Function, configuration: &str, region: &str) -> Vec<Case> {
     let declared = remediation_catalog::named(&function.binary)
         .unwrap_or_else(|| panic!("{} is not in the catalog", function.binary))
         .permissions;
     declared
         .iter()
         .map(|p| {
-            let mut case = by(function, p.action, &representative(p, HUB, REGION), ALLOWED);
+            let mut case = by(function, p.action, &representative(p, HUB, region), ALLOWED)
+                .with("aws:RequestedRegion", region);
             if let Some(key) = p.condition_key {
-                case = case.with(key, carried(key, HUB, REGION));
+                case = case.with(key, carried(key, HUB, region));
             }
-            case.name = format!(
-                "{configuration}: {} may call {} as its adapter does",
-                function.binary, p.action
-            );
+            case.name = if region == REGION {
+                format!(
+                    "{configuration}: {} may call {} as its adapter does",
+                    function.binary, p.action
+                )
+            } else {
+                format!(
+                    "{configuration}: {} may call {} in another region of its own account, with its own role",
+                    function.binary, p.action
+                )
+            };
             case
         })
         .collect()
