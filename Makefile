@@ -5,7 +5,9 @@
 # installed inside the repository: the Python tools (the moto AWS emulator,
 # the SAM CLI, cfn-lint, checkov, the EventBridge pattern engine, cargo-lambda)
 # into .venv,
-# pinned in scripts/requirements.txt; crates by cargo.
+# pinned in scripts/requirements.txt; crates by cargo; the IAM policy evaluator
+# of the IAM evaluation test (Node, from npm) into tests/iam/node_modules,
+# pinned in tests/iam/package-lock.json.
 
 CARGO ?= cargo
 PYTHON ?= python3
@@ -30,14 +32,14 @@ CARGO_MACHETE_VERSION := 0.9.1
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 300
 
-.PHONY: test fmt lint deny unused-deps secrets template-checks tests demo venv package bench bench-sweep bench-org-sweep fuzz
+.PHONY: test fmt lint deny unused-deps secrets template-checks tests demo venv iam-evaluator package bench bench-sweep bench-org-sweep fuzz
 
 ## make test: the whole suite: formatting, clippy with warnings denied, the
 ## dependencies' licences, bans and sources (cargo-deny), no unused
 ## dependency (cargo-machete), a scan for
 ## credentials (detect-secrets), the template's
-## checks, then unit, property, fault, adapter, binary, template and
-## end-to-end tests with the emulator running.
+## checks, then unit, property, fault, adapter, binary, template, IAM
+## evaluation and end-to-end tests with the emulator running.
 test: fmt lint deny unused-deps secrets template-checks tests
 
 fmt:
@@ -80,7 +82,7 @@ template-checks: venv
 
 # One `cargo test --workspace`: it builds every binary the end-to-end tests
 # run, with one feature set, so the AWS SDKs compile once.
-tests: venv
+tests: venv iam-evaluator
 	scripts/with-emulator $(CARGO) test --workspace --locked
 
 ## make demo: the three misconfigurations created in the emulator and fixed
@@ -95,6 +97,17 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: scripts/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	touch $@
+
+## make iam-evaluator: the offline IAM policy evaluator that
+## tests/tests/iam_evaluation/ drives (tests/iam: @cloud-copilot/iam-simulate,
+## AGPL-3.0, so a test-only tool: never shipped, bundled or linked), installed
+## by `npm ci` from its lock (exact versions, the npm registry only, no install
+## scripts), again only when the lock changes.
+iam-evaluator: tests/iam/node_modules/.installed
+
+tests/iam/node_modules/.installed: tests/iam/package-lock.json tests/iam/package.json
+	cd tests/iam && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## make package: the four arm64 release bootstraps, built by cargo-lambda and
