@@ -17,7 +17,7 @@ use remediation_shared::{AwsError, AwsErrorKind, Permission};
 /// supports resource-level permissions), `GetAccountAuthorizationDetails`
 /// (a sweep), `GetRole`, `ListAttachedRolePolicies`,
 /// and `DetachRolePolicy`, for AdministratorAccess only (`iam:PolicyARN`).
-/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+/// `template.yaml` grants exactly these (checked by `tests/tests/template/`).
 pub const PERMISSIONS: &[Permission] = &[
     Permission::on("config:ListDiscoveredResources", "*"),
     // A sweep reads every role with its attached policies in one paginated

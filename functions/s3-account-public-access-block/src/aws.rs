@@ -20,7 +20,7 @@ use crate::plan::BucketAccess;
 /// S3 Control `GetPublicAccessBlock` and `PutPublicAccessBlock` on the
 /// account; S3 `ListBuckets`, `GetBucketPolicyStatus`, `GetBucketAcl` and
 /// `GetPublicAccessBlock` to say which buckets the change makes private.
-/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+/// `template.yaml` grants exactly these (checked by `tests/tests/template/`).
 pub const PERMISSIONS: &[Permission] = &[
     Permission::on("s3:GetAccountPublicAccessBlock", "*"),
     Permission::on("s3:PutAccountPublicAccessBlock", "*"),

@@ -14,7 +14,7 @@ use crate::plan::PublicAccessFlags;
 
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `ListBuckets`, `GetPublicAccessBlock`, `GetBucketTagging`, `PutPublicAccessBlock`.
-/// `template.yaml` grants exactly these (checked by `tests/tests/template.rs`).
+/// `template.yaml` grants exactly these (checked by `tests/tests/template/`).
 pub const PERMISSIONS: &[Permission] = &[
     // A sweep lists the account's buckets; the action has no resource-level permissions.
     Permission::on("s3:ListAllMyBuckets", "*"),

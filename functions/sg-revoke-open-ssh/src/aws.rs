@@ -19,7 +19,7 @@ use crate::plan::{Rule, Source};
 /// The IAM permissions this adapter's calls need, one per SDK operation:
 /// `DescribeSecurityGroupRules`, `DescribeSecurityGroups` (tags),
 /// `RevokeSecurityGroupIngress`. `template.yaml` grants exactly these
-/// (checked by `tests/tests/template.rs`). EC2's describe actions support no
+/// (checked by `tests/tests/template/`). EC2's describe actions support no
 /// resource-level permissions; the region condition narrows them instead.
 pub const PERMISSIONS: &[Permission] = &[
     Permission::on("ec2:DescribeSecurityGroupRules", "*").when("aws:RequestedRegion"),

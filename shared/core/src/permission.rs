@@ -3,7 +3,7 @@
 //!
 //! Owns only the declaration type. `template.yaml` must grant each function
 //! exactly its declared permissions (plus logging and its failure queue), and
-//! `tests/tests/template.rs` checks that. Nothing here calls AWS or reads the
+//! `tests/tests/template/` checks that. Nothing here calls AWS or reads the
 //! template.
 
 /// One IAM action, the resource it is granted on as `template.yaml` writes it

@@ -1,5 +1,5 @@
 //! A CloudFormation template as deployed, for the tests that read
-//! `template.yaml` and `member.yaml` (`template.rs`, `iam_evaluation/`):
+//! `template.yaml` and `member.yaml` (`template/`, `iam_evaluation/`):
 //! parameters given or at their defaults, conditions decided, and intrinsic
 //! functions (`!Ref`, `!Sub`, `!GetAtt`, `!If`, `!Join`, `!Split`,
 //! `!Equals`, `!And`, `!Or`, `!Not`, `!Condition`) resolved to the values
