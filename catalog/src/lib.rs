@@ -57,6 +57,9 @@ pub struct Function {
     /// How undo reads one of its `remediated` records: what it restores,
     /// through which port.
     pub restore: Reader,
+    /// The IAM permissions that undo's calls need (a person's, never the
+    /// function's role).
+    pub undo_permissions: &'static [Permission],
 }
 
 /// `value` read by the scope `S`.
@@ -72,7 +75,11 @@ fn read<S: Scope>(value: Value) -> Result<Vec<Read>, FindingError> {
         .collect())
 }
 
-const fn entry<R: FromEnv>(permissions: &'static [Permission], restore: Reader) -> Function {
+const fn entry<R: FromEnv>(
+    permissions: &'static [Permission],
+    restore: Reader,
+    undo_permissions: &'static [Permission],
+) -> Function {
     Function {
         name: <R::Scope as Scope>::FUNCTION,
         action: <R::Scope as Scope>::ACTION,
@@ -83,6 +90,7 @@ const fn entry<R: FromEnv>(permissions: &'static [Permission], restore: Reader) 
         plan: planner::<R>,
         apply: applier::<R>,
         restore,
+        undo_permissions,
     }
 }
 
@@ -91,23 +99,27 @@ pub const BUCKET_PUBLIC_ACCESS: Function =
     entry::<BlockPublicAccess<s3_block_public_access::aws::S3Adapter>>(
         s3_block_public_access::aws::PERMISSIONS,
         reader::<remediation_s3::restore::BucketRestore, remediation_s3::aws::Restorer>,
+        remediation_s3::aws::BUCKET_UNDO_PERMISSIONS,
     );
 /// Revokes the ingress rules that open remote administration to the world.
 pub const WORLD_OPEN_ADMIN: Function = entry::<RevokeOpenAdmin<sg_revoke_open_ssh::aws::Ec2Adapter>>(
     sg_revoke_open_ssh::aws::PERMISSIONS,
     reader::<remediation_ec2::restore::GroupRestore, remediation_ec2::aws::Restorer>,
+    remediation_ec2::aws::UNDO_PERMISSIONS,
 );
 /// Detaches AWS managed AdministratorAccess from service roles.
 pub const SERVICE_ROLE_ADMIN: Function =
     entry::<DetachAdminPolicy<iam_detach_admin_policy::aws::IamAdapter>>(
         iam_detach_admin_policy::aws::PERMISSIONS,
         reader::<remediation_iam::restore::RoleRestore, remediation_iam::aws::Restorer>,
+        remediation_iam::aws::UNDO_PERMISSIONS,
     );
 /// Turns on the account's four Block Public Access settings.
 pub const ACCOUNT_PUBLIC_ACCESS: Function =
     entry::<AccountPublicAccessBlock<s3_account_public_access_block::aws::S3ControlAdapter>>(
         s3_account_public_access_block::aws::PERMISSIONS,
         reader::<remediation_s3::restore::AccountRestore, remediation_s3::aws::Restorer>,
+        remediation_s3::aws::ACCOUNT_UNDO_PERMISSIONS,
     );
 
 /// Every function, in the order the project lists them.
@@ -143,6 +155,7 @@ mod tests {
         );
         for f in ALL {
             assert!(!f.permissions.is_empty(), "{}", f.name);
+            assert!(!f.undo_permissions.is_empty(), "{}", f.name);
             assert_eq!(named(f.name).map(|g| g.action), Some(f.action));
             assert_eq!(fixing(f.resource).map(|g| g.name), Some(f.name));
             assert!(f.resource.starts_with("AWS::"), "{}", f.resource);

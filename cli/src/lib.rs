@@ -6,6 +6,7 @@
 //! - [`apply`]: applies proposals (from `plan`, or the functions' `proposed`
 //!   records) after reading each resource again;
 //! - [`undo`]: puts a resource back as its audit record says it was;
+//! - [`permissions`]: the IAM policy a person needs for all three;
 //! - [`input`]: the records, as printed, as Lambda's log lines or raw log
 //!   streams, or as Logs Insights exports them;
 //! - this file: who runs the command, and how a record's account and
@@ -19,6 +20,7 @@
 pub mod access;
 pub mod apply;
 pub mod input;
+pub mod permissions;
 pub mod plan;
 pub mod undo;
 

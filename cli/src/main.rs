@@ -26,6 +26,7 @@ usage: remediation <command> [OPTIONS]
   plan    list what the functions would change in the account, changing nothing
   apply   apply proposals (from plan, or the functions' proposed records)
   undo    put resources back as their audit records say they were
+  permissions  print the IAM policy a person needs for plan, apply and undo
 
 `remediation <command> --help` says more. Credentials and region are the
 AWS SDK's usual ones (AWS_PROFILE, AWS_REGION, ...). Exit codes: 0 all done
@@ -85,12 +86,26 @@ Records come from the FILEs, or standard input.
   --exempt-tag-key K  the exemption tag (default auto-remediation:exempt)
   --member-role NAME  act in a record's account through this role (hub mode)";
 
+const PERMISSIONS_USAGE: &str = "\
+usage: remediation permissions [--member-role NAME] [--partition P]
+
+Prints the IAM policy (JSON) that lets a person run plan, apply and undo:
+each function's declared calls (with their conditions, e.g. detaching
+AdministratorAccess alone) and its undo's, in any region. Attach it to the
+role people use, in each account they act in. It needs no credentials.
+
+  --member-role NAME  also allow assuming this role in other accounts (a role
+                      that trusts people there: member.yaml's role trusts only
+                      the functions)
+  --partition P       aws (default), aws-cn, aws-us-gov";
+
 /// The subcommand asked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Command {
     Plan,
     Apply,
     Undo,
+    Permissions,
 }
 
 /// Everything the command line says.
@@ -105,6 +120,7 @@ struct Args {
     regions: Vec<String>,
     accounts: Vec<String>,
     output: Option<String>,
+    partition: String,
     files: Vec<String>,
 }
 
@@ -116,6 +132,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
         Some("plan") => (Command::Plan, PLAN_USAGE),
         Some("apply") => (Command::Apply, APPLY_USAGE),
         Some("undo") => (Command::Undo, UNDO_USAGE),
+        Some("permissions") => (Command::Permissions, PERMISSIONS_USAGE),
         Some("-h" | "--help") => return Err(Usage(USAGE, String::new())),
         Some(other) => return Err(Usage(USAGE, format!("unknown command {other:?}"))),
         None => return Err(Usage(USAGE, "a command is needed".into())),
@@ -131,10 +148,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
         regions: Vec::new(),
         accounts: Vec::new(),
         output: None,
+        partition: "aws".into(),
         files: Vec::new(),
     };
     let bad = |problem: String| Usage(usage, problem);
     let plan = command == Command::Plan;
+    let lines = matches!(command, Command::Apply | Command::Undo);
     while let Some(arg) = args.next() {
         let mut value = |what: &str| {
             args.next()
@@ -142,18 +161,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
         };
         match arg.as_str() {
             "-h" | "--help" => return Err(Usage(usage, String::new())),
-            "--apply" if !plan => a.apply = true,
-            "--force" if !plan => a.force = true,
+            "--apply" if lines => a.apply = true,
+            "--force" if lines => a.force = true,
+            "--partition" if command == Command::Permissions => a.partition = value("a partition")?,
             "--no-exempt" if command == Command::Undo => a.exempt = false,
-            "--exempt-tag-key" => a.exempt_tag_key = Some(value("a key")?),
+            "--exempt-tag-key" if command != Command::Permissions => {
+                a.exempt_tag_key = Some(value("a key")?)
+            }
             "--member-role" => a.member_role = Some(value("a role name")?),
             "--function" if plan => a.functions.push(value("a function name")?),
             "--region" if plan => a.regions.push(value("a region")?),
             "--account" if plan => a.accounts.push(value("an account id")?),
             "--output" if plan => a.output = Some(value("a file")?),
             flag if flag.starts_with("--") => return Err(bad(format!("unknown option {flag}"))),
-            file if !plan => a.files.push(file.to_owned()),
-            other => return Err(bad(format!("plan takes no argument {other:?}"))),
+            file if lines => a.files.push(file.to_owned()),
+            other => return Err(bad(format!("no argument {other:?} is expected"))),
         }
     }
     for name in &a.functions {
@@ -328,7 +350,11 @@ async fn run_plan(args: Args, caller: Caller, accounts: Accounts) -> Result<bool
             place.function, place.account, place.region
         );
     }
-    print!("{}", plan::table(&planned.records));
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        plan::table(&planned.records)
+    );
     if let Some(path) = &args.output {
         let mut text = String::new();
         for p in planned.proposals() {
@@ -372,6 +398,7 @@ async fn run(args: Args) -> Result<bool, String> {
         Command::Plan => "plan",
         Command::Apply => "apply",
         Command::Undo => "undo",
+        Command::Permissions => "permissions",
     };
     let caller = caller(&sdk, name).await?;
     let accounts = Accounts {
@@ -388,10 +415,18 @@ async fn run(args: Args) -> Result<bool, String> {
 
 fn main() -> std::process::ExitCode {
     let args = match parse(std::env::args().skip(1)) {
+        Ok(a) if a.command == Command::Permissions => {
+            let policy =
+                remediation_cli::permissions::policy(&a.partition, a.member_role.as_deref());
+            let text = serde_json::to_string_pretty(&policy).unwrap_or_default();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+            return std::process::ExitCode::SUCCESS;
+        }
         Ok(a) => a,
         Err(Usage(text, problem)) => {
             if problem.is_empty() {
-                println!("{text}");
+                let _ = writeln!(std::io::stdout().lock(), "{text}");
                 return std::process::ExitCode::SUCCESS;
             }
             eprintln!("remediation: {problem}");

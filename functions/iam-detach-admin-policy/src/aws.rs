@@ -26,7 +26,10 @@ pub const PERMISSIONS: &[Permission] = &[
     Permission::on("iam:ListRoles", "*"),
     Permission::on("iam:GetRole", ROLES),
     Permission::on("iam:ListAttachedRolePolicies", ROLES),
-    Permission::on("iam:DetachRolePolicy", ROLES).when("iam:PolicyARN"),
+    Permission::on("iam:DetachRolePolicy", ROLES).when_equal(
+        "iam:PolicyARN",
+        "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess",
+    ),
 ];
 
 /// The account's roles.

@@ -17,6 +17,9 @@ pub struct Permission {
     pub resource: &'static str,
     /// A condition key the granting statement must test, if any.
     pub condition_key: Option<&'static str>,
+    /// The value the grant requires of that key, when it is one (as the
+    /// template's `!Sub` string): what a person's policy grants the same call on.
+    pub condition_value: Option<&'static str>,
 }
 
 impl Permission {
@@ -26,6 +29,7 @@ impl Permission {
             action,
             resource,
             condition_key: None,
+            condition_value: None,
         }
     }
 
@@ -33,6 +37,15 @@ impl Permission {
     pub const fn when(self, key: &'static str) -> Self {
         Permission {
             condition_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The same grant, narrowed to requests whose `key` is `value`.
+    pub const fn when_equal(self, key: &'static str, value: &'static str) -> Self {
+        Permission {
+            condition_key: Some(key),
+            condition_value: Some(value),
             ..self
         }
     }
@@ -49,5 +62,10 @@ mod tests {
         assert_eq!(p.resource, "*");
         assert_eq!(p.condition_key, Some("iam:PolicyARN"));
         assert_eq!(Permission::on("a:B", "*").condition_key, None);
+        let q = Permission::on("iam:DetachRolePolicy", "*").when_equal("iam:PolicyARN", "arn:x");
+        assert_eq!(
+            (q.condition_key, q.condition_value),
+            (Some("iam:PolicyARN"), Some("arn:x"))
+        );
     }
 }

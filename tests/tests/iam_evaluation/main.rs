@@ -10,7 +10,9 @@
 //! failed-invocation queue, Security Hub updates, notifications, the member
 //! role, the sweep queue, the organisation's accounts), on a representative
 //! resource with the request context the call carries. Denied: what the
-//! functions must never do, row by row.
+//! functions must never do, row by row. And a person's policy, as
+//! `remediation permissions` prints it: every call of plan, apply and undo
+//! allowed, nothing the functions must never do.
 //!
 //! Owns building the requests and their expected decisions; it must not
 //! evaluate a policy itself (the evaluator does) or read the code's calls
@@ -376,5 +378,108 @@ fn member_accounts_forward_their_events_to_the_hubs_bus_and_nobody_outside_the_o
             assume_forwarding(STRANGER, IMPLICITLY_DENIED),
         ),
     ];
+    assert_decisions(&cases);
+}
+
+/// A person's policy as `remediation permissions --member-role NAME` prints it.
+fn persons_policy() -> Json {
+    json!([{
+        "name": "remediation-person",
+        "policy": remediation_cli::permissions::policy("aws", Some(MEMBER_ROLE)),
+    }])
+}
+
+#[test]
+fn a_persons_policy_from_remediation_permissions_allows_every_call_of_plan_apply_and_undo() {
+    let person = format!("arn:aws:iam::{HUB}:role/security-engineer");
+    let identity = persons_policy();
+    let request = |name: String, action: &str, resource: String, expect| Case {
+        name,
+        principal: person.clone(),
+        action: action.to_owned(),
+        resource_account: account_of(&resource).unwrap_or(HUB).to_owned(),
+        resource,
+        // What AWS sets on every request: its region, the caller's account.
+        context: BTreeMap::from([
+            ("aws:RequestedRegion".to_owned(), json!(OTHER_REGION)),
+            ("aws:PrincipalAccount".to_owned(), json!(HUB)),
+        ]),
+        identity: identity.clone(),
+        resource_policy: None,
+        expect,
+    };
+    let mut cases = Vec::new();
+    for f in remediation_catalog::ALL {
+        for (run, declared) in [
+            ("plan and apply", f.permissions),
+            ("undo", f.undo_permissions),
+        ] {
+            for p in declared {
+                let mut case = request(
+                    format!(
+                        "a person may call {} to {run} with {} in any region",
+                        p.action, f.name
+                    ),
+                    p.action,
+                    representative(p, HUB, OTHER_REGION),
+                    ALLOWED,
+                );
+                if let Some(key) = p.condition_key {
+                    case = case.with(key, carried(key, HUB, OTHER_REGION));
+                }
+                cases.push(case);
+            }
+        }
+    }
+    let role = |name: &str| format!("arn:aws:iam::{HUB}:role/{name}");
+    cases.extend([
+        // A member's role that trusts the hub account (member.yaml's trusts
+        // only the functions, so a person names another with --member-role).
+        Case {
+            resource_policy: Some(json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"AWS": format!("arn:aws:iam::{HUB}:root")}}],
+            })),
+            ..request(
+                "a person may assume the role named by --member-role in a member account that trusts them".into(),
+                "sts:AssumeRole",
+                format!("arn:aws:iam::{MEMBER}:role/{MEMBER_ROLE}"),
+                ALLOWED,
+            )
+        },
+        request(
+            "a person may not assume a role of another name".into(),
+            "sts:AssumeRole",
+            format!("arn:aws:iam::{MEMBER}:role/OrganizationAccountAccessRole"),
+            IMPLICITLY_DENIED,
+        ),
+        request(
+            "a person may not detach PowerUserAccess".into(),
+            "iam:DetachRolePolicy",
+            role("app-service-role"),
+            IMPLICITLY_DENIED,
+        )
+        .with("iam:PolicyARN", "arn:aws:iam::aws:policy/PowerUserAccess"),
+        request(
+            "a person may not delete a bucket".into(),
+            "s3:DeleteBucket",
+            BUCKET.into(),
+            IMPLICITLY_DENIED,
+        ),
+        request(
+            "a person may not revoke egress".into(),
+            "ec2:RevokeSecurityGroupEgress",
+            format!("arn:aws:ec2:{REGION}:{HUB}:security-group/sg-0123456789abcdef0"),
+            IMPLICITLY_DENIED,
+        ),
+        request(
+            "a person may not read another account's bucket settings".into(),
+            "s3:GetBucketPublicAccessBlock",
+            BUCKET.into(),
+            IMPLICITLY_DENIED,
+        )
+        .with("s3:ResourceAccount", STRANGER),
+    ]);
     assert_decisions(&cases);
 }

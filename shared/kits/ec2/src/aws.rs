@@ -11,7 +11,18 @@ use remediation_runtime::deadline;
 use remediation_runtime::restore::FromSdk;
 use remediation_runtime::sdk::SdkConfig;
 use remediation_shared::restore::{Exemption, RestorePort};
-use remediation_shared::AwsError;
+use remediation_shared::{AwsError, Permission};
+
+/// What an undo of a group's fix calls (`remediation undo`, by a person):
+/// read its rules, authorise the revoked ones again, tag it exempt.
+pub const UNDO_PERMISSIONS: &[Permission] = &[
+    Permission::on("ec2:DescribeSecurityGroupRules", "*"),
+    Permission::on("ec2:AuthorizeSecurityGroupIngress", GROUPS),
+    Permission::on("ec2:CreateTags", GROUPS),
+];
+
+/// Every security group of the account, in any region.
+const GROUPS: &str = "arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*";
 
 use crate::restore::{GroupRestore, IngressRule, RuleKey};
 

@@ -12,7 +12,18 @@ use remediation_runtime::restore::FromSdk;
 use remediation_runtime::sdk::SdkConfig;
 use remediation_runtime::Classify;
 use remediation_shared::restore::{Exemption, RestorePort};
-use remediation_shared::AwsError;
+use remediation_shared::{AwsError, Permission};
+
+/// What an undo of a role's fix calls (`remediation undo`, by a person):
+/// read its attached policies, attach the detached one again, tag it exempt.
+pub const UNDO_PERMISSIONS: &[Permission] = &[
+    Permission::on("iam:ListAttachedRolePolicies", ROLES),
+    Permission::on("iam:AttachRolePolicy", ROLES),
+    Permission::on("iam:TagRole", ROLES),
+];
+
+/// The account's roles.
+const ROLES: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*";
 
 use crate::restore::RoleRestore;
 

@@ -13,7 +13,27 @@ use remediation_runtime::restore::FromSdk;
 use remediation_runtime::sdk::SdkConfig;
 use remediation_runtime::Classify;
 use remediation_shared::restore::{Exemption, RestorePort};
-use remediation_shared::AwsError;
+use remediation_shared::{AwsError, Permission};
+
+/// What an undo of a bucket's fix calls (`remediation undo`, by a person):
+/// read and put back its Block Public Access (a delete needs the put
+/// permission), read and write its tags.
+pub const BUCKET_UNDO_PERMISSIONS: &[Permission] = &[
+    Permission::on("s3:GetBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:PutBucketPublicAccessBlock", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:GetBucketTagging", BUCKETS).when("s3:ResourceAccount"),
+    Permission::on("s3:PutBucketTagging", BUCKETS).when("s3:ResourceAccount"),
+];
+
+/// What an undo of an account's fix calls: its Block Public Access, read
+/// and put back (a delete needs the put permission); an account has no tags.
+pub const ACCOUNT_UNDO_PERMISSIONS: &[Permission] = &[
+    Permission::on("s3:GetAccountPublicAccessBlock", "*"),
+    Permission::on("s3:PutAccountPublicAccessBlock", "*"),
+];
+
+/// Every bucket; the `s3:ResourceAccount` condition keeps it to the account acted in.
+const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
 
 use crate::flags::PublicAccessFlags;
 use crate::restore::{AccountRestore, BucketRestore, Live};
