@@ -177,6 +177,22 @@ impl RuntimeApi {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// What the binary wrote to stderr by the time it exited (a binary that
+    /// stops at start), waiting up to `within` for it to exit and for its
+    /// last words to be collected: on a loaded machine they arrive late.
+    pub fn stderr_once_exited(&mut self, within: Duration) -> String {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if !self.alive() && !self.stderr().is_empty() {
+                // Let the collector read to the end of the pipe.
+                std::thread::sleep(Duration::from_millis(50));
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        self.stderr()
+    }
+
     /// The JSON lines written so far for `request_id` that `keep` selects.
     fn lines_of(
         &self,

@@ -88,7 +88,8 @@ fn a_bad_remediation_mode_stops_the_binary_at_start_naming_it() {
         let mut api = runtime_api::RuntimeApi::start(binary, "s3-block-public-access", settings);
         // No event is handled: the function stops before its first poll.
         let answer = api.invoke("req-bad", &event, std::time::Duration::from_secs(5));
-        let why = format!("{:?} {}", api.init_error(), api.stderr());
+        let said = api.stderr_once_exited(std::time::Duration::from_secs(20));
+        let why = format!("{:?} {said}", api.init_error());
         assert!(why.contains(named), "{settings:?}: {why}");
         assert!(answer.is_none(), "{settings:?}: {answer:?}");
         assert!(api.records("req-bad").is_empty(), "{settings:?}");

@@ -28,7 +28,8 @@ fn a_bad_admin_ports_value_stops_the_binary_at_start_naming_it() {
             runtime_api::RuntimeApi::start(binary, "sg-revoke-open-ssh", &[("ADMIN_PORTS", bad)]);
         // No event is handled: the function stops before its first poll.
         let answer = api.invoke("req-bad", &event, std::time::Duration::from_secs(5));
-        let why = format!("{:?} {}", api.init_error(), api.stderr());
+        let said = api.stderr_once_exited(std::time::Duration::from_secs(20));
+        let why = format!("{:?} {said}", api.init_error());
         assert!(why.contains("ADMIN_PORTS"), "{bad}: {why}");
         assert!(answer.is_none(), "{bad}: {answer:?}");
         assert!(api.records("req-bad").is_empty(), "{bad}");
