@@ -7,10 +7,8 @@
 //! function's own (its remediator, through the catalog, with the core's
 //! approval check); nothing is written without `--apply`.
 
-use remediation_shared::audit::{AuditRecord, Outcome, Trigger};
-use remediation_shared::finding::PERSON_SOURCE_PREFIX;
+use remediation_shared::audit::{AuditRecord, Outcome};
 use remediation_shared::{Config, Mode, Proposed};
-use serde_json::Value;
 
 use crate::input::{self, Found};
 use crate::undo::Ended;
@@ -30,17 +28,6 @@ pub struct ApplyOptions {
 
 /// A record that is not a proposal, in the words of the summary.
 pub const NOT_A_PROPOSAL: &str = "a record that is not a proposal";
-
-/// The trigger of an apply by `caller` of the proposal `record`.
-fn trigger(caller: &Caller, record: &Value) -> Trigger {
-    Trigger {
-        source: format!("{PERSON_SOURCE_PREFIX}{}", caller.arn),
-        detail_type: "Apply".into(),
-        event_id: record["request_id"].as_str().unwrap_or_default().to_owned(),
-        finding_id: None,
-        name: record["trigger"]["name"].as_str().map(str::to_owned),
-    }
-}
 
 /// Applies one input line: writes the apply's audit record through `emit`
 /// and a line for the person through `say`. Nothing is written to AWS
@@ -102,7 +89,11 @@ pub async fn apply_line<R: AccountAccess>(
         exempt_tag_key: options.exempt_tag_key.clone(),
         stack: None,
     };
-    let trigger = trigger(caller, &record);
+    let trigger = caller.trigger(
+        "Apply",
+        record["request_id"].as_str().unwrap_or_default(),
+        record["trigger"]["name"].as_str().map(str::to_owned),
+    );
     let audit = match (function.apply)(&sdk, &proposed, &config, trigger, &caller.run_id).await {
         Ok(audit) => audit,
         Err(why) => {

@@ -15,6 +15,7 @@
 use serde_json::Value;
 
 use remediation_shared::audit::{RECORD_TYPE, SCHEMA_VERSION};
+use remediation_shared::sweep::RECORD_TYPE as SWEEP_RECORD_TYPE;
 
 /// A line that is not an audit record this tool can read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,7 +131,7 @@ fn find(line: &str) -> Result<Found, InputError> {
 fn unwrap_record(value: Value) -> Result<Found, InputError> {
     match value.get("record_type").and_then(Value::as_str) {
         Some(RECORD_TYPE) => return check(value).map(Found::Record),
-        Some(crate::input::SWEEP_RECORD_TYPE) => return Ok(Found::NotARecord(SWEEP_SUMMARY)),
+        Some(SWEEP_RECORD_TYPE) => return Ok(Found::NotARecord(SWEEP_SUMMARY)),
         Some(other) => return Err(InputError::RecordType(other.to_owned())),
         None => {}
     }
@@ -154,9 +155,6 @@ fn unwrap_record(value: Value) -> Result<Found, InputError> {
     }
     Ok(Found::NotARecord(LOG_LINE))
 }
-
-/// The value of `record_type` in a sweep's summary.
-pub const SWEEP_RECORD_TYPE: &str = remediation_shared::sweep::RECORD_TYPE;
 
 /// The checks every record passes: schema version, and the fields each has.
 fn check(record: Value) -> Result<Value, InputError> {

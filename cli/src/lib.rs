@@ -27,6 +27,8 @@ pub mod undo;
 use std::future::Future;
 
 use remediation_runtime::sdk::SdkConfig;
+use remediation_shared::audit::Trigger;
+use remediation_shared::finding::PERSON_SOURCE_PREFIX;
 
 /// Who runs the command, and where their credentials point.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,20 @@ pub struct Caller {
     pub arn: String,
     /// This run's id, in each record it writes.
     pub run_id: String,
+}
+
+impl Caller {
+    /// The trigger of a record this person's `detail_type` run writes
+    /// (`Plan`, `Apply`): `trigger.source` is `person:` and the caller's ARN.
+    pub fn trigger(&self, detail_type: &str, event_id: &str, name: Option<String>) -> Trigger {
+        Trigger {
+            source: format!("{PERSON_SOURCE_PREFIX}{}", self.arn),
+            detail_type: detail_type.into(),
+            event_id: event_id.into(),
+            finding_id: None,
+            name,
+        }
+    }
 }
 
 /// The SDK configuration for a record's account and region, or why there

@@ -153,7 +153,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
     };
     let bad = |problem: String| Usage(usage, problem);
     let plan = command == Command::Plan;
-    let lines = matches!(command, Command::Apply | Command::Undo);
+    let reads_records = matches!(command, Command::Apply | Command::Undo);
     while let Some(arg) = args.next() {
         let mut value = |what: &str| {
             args.next()
@@ -161,8 +161,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
         };
         match arg.as_str() {
             "-h" | "--help" => return Err(Usage(usage, String::new())),
-            "--apply" if lines => a.apply = true,
-            "--force" if lines => a.force = true,
+            "--apply" if reads_records => a.apply = true,
+            "--force" if reads_records => a.force = true,
             "--partition" if command == Command::Permissions => a.partition = value("a partition")?,
             "--no-exempt" if command == Command::Undo => a.exempt = false,
             "--exempt-tag-key" if command != Command::Permissions => {
@@ -174,7 +174,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Usage> {
             "--account" if plan => a.accounts.push(value("an account id")?),
             "--output" if plan => a.output = Some(value("a file")?),
             flag if flag.starts_with("--") => return Err(bad(format!("unknown option {flag}"))),
-            file if lines => a.files.push(file.to_owned()),
+            file if reads_records => a.files.push(file.to_owned()),
             other => return Err(bad(format!("no argument {other:?} is expected"))),
         }
     }

@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 
 use remediation_catalog::Function;
-use remediation_shared::audit::{Outcome, RecordingSink, Trigger};
-use remediation_shared::finding::PERSON_SOURCE_PREFIX;
+use remediation_shared::audit::{Outcome, RecordingSink};
 use remediation_shared::{Config, Home, Mode};
 use serde_json::Value;
 
@@ -121,13 +120,7 @@ pub async fn plan<R: AccountAccess>(
             account: place.account.clone(),
             region: place.region.clone(),
         };
-        let trigger = Trigger {
-            source: format!("{PERSON_SOURCE_PREFIX}{}", caller.arn),
-            detail_type: "Plan".into(),
-            event_id: caller.run_id.clone(),
-            finding_id: None,
-            name: None,
-        };
+        let trigger = caller.trigger("Plan", &caller.run_id, None);
         let sink = RecordingSink::default();
         if let Err(why) = (function.plan)(&sdk, home, &config, &sink, trigger, &caller.run_id).await
         {

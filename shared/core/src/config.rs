@@ -114,14 +114,6 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The configuration of `mode`, with the default exemption tag.
-    pub fn of(mode: Mode) -> Self {
-        Config {
-            mode,
-            ..Config::default()
-        }
-    }
-
     /// Whether nothing is ever written (dry-run mode): `dry_run` in records
     /// and summaries.
     pub fn dry_run(&self) -> bool {

@@ -45,6 +45,9 @@ pub struct Report {
     /// it did not verify it. A Security Hub finding is resolved only on a
     /// verdict that holds.
     pub verdict: Option<Verdict>,
+    /// On a proposal (propose mode): what called for it, kept in the record
+    /// so that applying it later checks the same.
+    pub basis: Option<crate::control::Basis>,
 }
 
 /// A payload as JSON: the function's own types are plain data, which always serialise.
@@ -66,6 +69,7 @@ impl Report {
             error_type: None,
             withheld: false,
             verdict: None,
+            basis: None,
         }
     }
 
@@ -266,27 +270,27 @@ impl<W> Proposal<W> {
 
     /// The dry-run report: nothing written, the changes it would make.
     pub fn dry_run(&self) -> Report {
-        Report {
-            resource: self.resource.clone(),
-            before: Some(self.before.clone()),
-            after: Some(self.before.clone()),
-            changes: self.changes.clone(),
-            ..Report::new(Outcome::DryRun, format!("dry run: would {}", self.summary))
-        }
+        self.unwritten(Outcome::DryRun, format!("dry run: would {}", self.summary))
     }
 
     /// The proposal's report (propose mode): nothing written, the changes
     /// a person may approve.
     pub fn proposed(&self) -> Report {
+        self.unwritten(
+            Outcome::Proposed,
+            format!("proposed: would {} once a person approves", self.summary),
+        )
+    }
+
+    /// A report of `outcome` that wrote nothing: the state before (and so
+    /// after) and the changes this proposal would make.
+    pub fn unwritten(&self, outcome: Outcome, reason: impl Into<String>) -> Report {
         Report {
             resource: self.resource.clone(),
             before: Some(self.before.clone()),
             after: Some(self.before.clone()),
             changes: self.changes.clone(),
-            ..Report::new(
-                Outcome::Proposed,
-                format!("proposed: would {} once a person approves", self.summary),
-            )
+            ..Report::new(outcome, reason)
         }
     }
 

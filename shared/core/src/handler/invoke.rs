@@ -214,8 +214,6 @@ where
     for item in &finding.items {
         // The member role assumed (or asked for) for this item, in hub mode.
         let mut member_role = None;
-        // What called for it, kept on a proposal's record.
-        let mut basis = None;
         let (trigger, account, region, resource, report, observed_at, console, hub_finding) =
             match item {
                 Item::Skip(skip) => (
@@ -250,7 +248,6 @@ where
                         }
                     };
                     member_role = role;
-                    basis = Some(target.basis.clone());
                     (
                         finding.trigger.for_finding(target.finding_id.clone()),
                         target.account.clone(),
@@ -266,7 +263,6 @@ where
         let (resource, report) = for_record(resource, report);
         let mut audit = record(trigger, account, region, resource.clone(), &report);
         audit.member_role = member_role;
-        audit.basis = basis.filter(|_| report.outcome == Outcome::Proposed);
         let update = hub_finding
             .filter(|_| findings.enabled())
             .and_then(|f| Some((workflow::update_for(&audit, report.withheld)?, f)));

@@ -126,17 +126,9 @@ pub async fn apply_proposed<R: Remediator>(
     trigger: Trigger,
     request_id: &str,
 ) -> Result<AuditRecord, FindingError> {
-    // An account is named as Security Hub names it (`AWS::::Account:<id>`).
-    let arn = match proposed
-        .resource
-        .strip_prefix(crate::arn::ASFF_ACCOUNT_PREFIX)
-    {
-        Some(_) => {
-            let partition = Partition::of_region(proposed.region.as_deref().unwrap_or_default());
-            Arn::parse_asff_id("resource", &proposed.resource, &partition)?
-        }
-        None => Arn::parse("resource", &proposed.resource)?,
-    };
+    // An ARN, or an account as Security Hub names it (`AWS::::Account:<id>`).
+    let partition = Partition::of_region(proposed.region.as_deref().unwrap_or_default());
+    let arn = Arn::parse_asff_id("resource", &proposed.resource, &partition)?;
     let resource = <R::Scope as Scope>::security_hub_resource("resource", &arn)?;
     let region = proposed
         .region

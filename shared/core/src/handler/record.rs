@@ -145,6 +145,7 @@ pub(super) fn audit_record<R: Remediator>(
         dry_run: config.dry_run(),
         error_code: report.error_code.clone(),
         control: report.verdict.clone(),
+        basis: report.basis.clone(),
         ..AuditRecord::new(
             <R::Scope as Scope>::FUNCTION,
             request_id,

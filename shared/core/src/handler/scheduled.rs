@@ -210,9 +210,6 @@ where
     for (arn, report, console) in settled {
         let (resource, report) = for_record(Some(report.resource.clone().unwrap_or(arn)), report);
         let mut audit = at.record::<R>(account.clone(), region.clone(), resource.clone(), &report);
-        if report.outcome == crate::audit::Outcome::Proposed {
-            audit.basis = Some(crate::control::Basis::Sweep);
-        }
         tell::<R, N>(
             at.notify,
             config,

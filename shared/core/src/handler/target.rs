@@ -89,18 +89,15 @@ impl Approved {
         if differs.is_empty() {
             return None;
         }
-        let mut report = proposal.report(
-            crate::audit::Outcome::Skipped,
-            format!(
-                "refused: the live state is not what was approved: {}; nothing was changed \
-                 (plan again, or apply with --force to make the change the live state calls for now)",
-                differs.join("; ")
-            ),
+        let reason = format!(
+            "refused: the live state is not what was approved: {}; nothing was changed \
+             (plan again, or apply with --force to make the change the live state calls for now)",
+            differs.join("; ")
         );
-        report.after = report.before.clone();
-        report.changes.clone_from(&proposal.changes);
-        report.error_code = Some(DIVERGED.to_owned());
-        Some(report)
+        Some(Report {
+            error_code: Some(DIVERGED.to_owned()),
+            ..proposal.unwritten(crate::audit::Outcome::Skipped, reason)
+        })
     }
 }
 
@@ -143,7 +140,10 @@ pub(crate) async fn run_guarded<R: Remediator>(
         }
         match config.mode.decide(ask.asker) {
             Act::DryRun => proposal.dry_run(),
-            Act::Propose => proposal.proposed(),
+            Act::Propose => Report {
+                basis: Some(target.basis.clone()),
+                ..proposal.proposed()
+            },
             Act::Apply => {
                 let resource = proposal.resource.clone();
                 remediator
